@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from collections.abc import Sequence
+from pathlib import Path
 
 from . import __version__
 from .errors import CollabnetError
@@ -32,12 +34,102 @@ def _cmd_fetch(args: argparse.Namespace) -> int:
 
 
 def _add_build(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("build", help="works JSON Lines -> tables, graphs, centrality, views")
+    p = sub.add_parser(
+        "build",
+        help="works JSON Lines -> tables, graphs, centrality, views",
+        description="Read OpenAlex Work JSON Lines (files, .gz, or harvest folders) and write "
+        "tables, graphs, centrality tables, interactive HTML, figures and manifest.json to DIR.",
+    )
+    p.add_argument("works", nargs="+", metavar="WORKS", help="works file(s) or harvest folder(s)")
+    p.add_argument("--out", required=True, metavar="DIR", help="output folder")
+    p.add_argument(
+        "--skip-bad-records",
+        action="store_true",
+        help="skip malformed lines (each is listed in manifest.json) instead of stopping",
+    )
+    p.add_argument("--overrides", metavar="CSV", help="a reporter's classification corrections")
+    p.add_argument(
+        "--max-team-size",
+        type=int,
+        metavar="N",
+        help="works with more than N authors add no edges (they still count as works)",
+    )
+    p.add_argument("--min-weight", type=int, default=1, metavar="N", help="drop weaker edges")
+    p.add_argument("--seed", type=int, default=0, help="seed for layouts and sampling")
+    p.add_argument(
+        "--data-source",
+        choices=["openalex-api", "openalex-snapshot", "synthetic-demo"],
+        help="where the works came from (default: detected)",
+    )
+    p.add_argument("--no-views", action="store_true", help="skip HTML and figures")
     p.set_defaults(func=_cmd_build)
 
 
 def _cmd_build(args: argparse.Namespace) -> int:
-    raise UserError("build is not available yet")
+    from . import pipeline
+
+    manifest = pipeline.run_build(
+        args.works,
+        args.out,
+        skip_bad_records=args.skip_bad_records,
+        overrides=args.overrides,
+        max_team_size=args.max_team_size,
+        min_weight=args.min_weight,
+        seed=args.seed,
+        data_source=args.data_source,
+        views=not args.no_views,
+    )
+    counts = manifest["tables"]["counts"]
+    graphs = manifest["graphs"]
+    print(
+        f"{counts['works']} works ({counts['duplicates_dropped']} duplicates dropped, "
+        f"{counts['bad_records_skipped']} bad records skipped), {counts['authorships']} "
+        f"authorships ({counts['authorships_without_institution']} without an OpenAlex "
+        f"institution)"
+    )
+    for level in pipeline.LEVELS:
+        print(f"graph_{level}: {graphs[level]['nodes']} nodes, {graphs[level]['edges']} edges")
+    print(f"wrote {args.out}/ (data_source: {manifest['data_source']})")
+    if not args.no_views:
+        print(f"open first: {args.out}/network_institutions.html")
+    return 0
+
+
+# --- demo (the notebook suite on the bundled corpus) --------------------------------------
+
+
+def _add_demo(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("demo", help="run the notebooks headless on the bundled demo corpus")
+    p.add_argument("--out", default="outputs/demo", metavar="DIR", help="output folder")
+    p.add_argument("--only", action="append", metavar="NN", help="run only notebooks NN-...")
+    p.set_defaults(func=_cmd_demo)
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from . import suite
+
+    out = Path(args.out).resolve()
+    started = time.perf_counter()
+    suite.run_notebooks(out, only=args.only)
+    print(f"done in {time.perf_counter() - started:.0f} s; outputs in {out}/")
+    print(f"open first: {out}/network_institutions.html (the interactive institution map)")
+    print(f"then: {out}/how_close.csv and {out}/notebooks/05-how-close.ipynb")
+    return 0
+
+
+def _add_demo_data(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("demo-data", help="regenerate the synthetic demo corpus (seeded)")
+    p.add_argument("--out", default=None, metavar="FILE", help="default: data/demo/works.jsonl.gz")
+    p.add_argument("--works", type=int, default=3200, metavar="N", help="ordinary works")
+    p.set_defaults(func=_cmd_demo_data)
+
+
+def _cmd_demo_data(args: argparse.Namespace) -> int:
+    from . import config, demo
+
+    path = demo.write_demo_corpus(args.out or config.DEMO_WORKS, args.works)
+    print(f"wrote {path}")
+    return 0
 
 
 # --- classify (watchlist) -----------------------------------------------------------------
@@ -76,7 +168,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"collabnet {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
-    for add in (_add_fetch, _add_build, _add_classify, _add_paths):
+    for add in (_add_fetch, _add_build, _add_classify, _add_paths, _add_demo, _add_demo_data):
         add(sub)
     return parser
 

@@ -1,0 +1,528 @@
+"""The stages in order — tables, graphs, centrality, views — each reading and writing one folder.
+
+Each function reads what the previous stage wrote to ``out_dir`` and writes its own files there,
+updating ``manifest.json``; so a notebook or a command can start at any stage, and
+:func:`run_build` runs them all.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import time
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timezone
+from pathlib import Path
+
+import networkx as nx
+import pandas as pd
+
+from . import __version__, config
+from .corpus import Corpus, file_sha256, read_corpus, work_files
+from .errors import CollabnetError, InputError
+
+__all__ = [
+    "LEVELS",
+    "TABLES",
+    "SYNTHETIC_NOTE",
+    "detect_data_source",
+    "build_tables",
+    "load_tables",
+    "node_attributes",
+    "build_graph",
+    "build_graphs",
+    "load_graph",
+    "rank_graphs",
+    "render_views",
+    "read_manifest",
+    "update_manifest",
+    "run_build",
+]
+
+LEVELS = ("institutions", "authors", "countries")
+TABLES = ("works", "authorships", "institutions", "authors")
+SYNTHETIC_NOTE = "Synthetic demo data: invented works and people, evidence of nothing"
+MANIFEST = "manifest.json"
+
+
+# --- manifest -----------------------------------------------------------------------------
+
+
+def read_manifest(out_dir: str | Path) -> dict:
+    """The folder's ``manifest.json`` (empty dict when there is none yet)."""
+    path = Path(out_dir) / MANIFEST
+    if not path.is_file():
+        return {}
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise InputError(path, f"not valid JSON ({exc})") from None
+
+
+def update_manifest(out_dir: str | Path, section: str, data: dict, **top) -> dict:
+    """Set ``section`` of the folder's manifest to ``data`` (and any ``top``-level keys)."""
+    out_dir = Path(out_dir)
+    manifest = read_manifest(out_dir)
+    manifest.setdefault("tool", "collabnet")
+    manifest.update(top)
+    manifest["collabnet_version"] = __version__
+    manifest["updated"] = _now()
+    manifest[section] = data
+    outputs = manifest.setdefault("outputs", {})
+    for name in sorted(p.name for p in out_dir.iterdir() if p.is_file() and p.name != MANIFEST):
+        outputs[name] = {"bytes": (out_dir / name).stat().st_size}
+    tmp = out_dir / (MANIFEST + ".tmp")
+    tmp.write_text(json.dumps(manifest, indent=2, ensure_ascii=False, default=str) + "\n", "utf-8")
+    tmp.replace(out_dir / MANIFEST)
+    return manifest
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def _versions() -> dict:
+    import matplotlib
+    import numpy
+    import pyarrow
+
+    versions = {
+        "python": platform.python_version(),
+        "collabnet": __version__,
+        "networkx": nx.__version__,
+        "pandas": pd.__version__,
+        "numpy": numpy.__version__,
+        "pyarrow": pyarrow.__version__,
+        "matplotlib": matplotlib.__version__,
+    }
+    for name in ("igraph", "pyvis", "pyalex"):
+        try:
+            module = __import__(name)
+            versions[name] = getattr(module, "__version__", "unknown")
+        except ImportError:
+            versions[name] = None
+    return versions
+
+
+def detect_data_source(inputs: Sequence[str | Path], corpus: Corpus | None = None) -> str:
+    """Say where works came from: ``synthetic-demo``, ``openalex-api`` or ``openalex-snapshot``.
+
+    A harvest folder says so in its own manifest; the bundled demo corpus (or any corpus whose
+    every title is marked ``[synthetic]``) is synthetic; other files are taken as a snapshot.
+    """
+    for raw in inputs:
+        manifest = Path(raw) / MANIFEST
+        if Path(raw).is_dir() and manifest.is_file():
+            source = read_manifest(raw).get("data_source")
+            if source in config.DATA_SOURCES:
+                return source
+    if corpus is not None and len(corpus.works):
+        titles = corpus.works["title"].fillna("")
+        if titles.str.startswith("[synthetic]").all():
+            return "synthetic-demo"
+    if all(Path(p).resolve() == config.DEMO_WORKS.resolve() for p in inputs):
+        return "synthetic-demo"
+    return "openalex-snapshot"
+
+
+# --- stage 1: tables ----------------------------------------------------------------------
+
+
+def _institution_keys(authorships: pd.DataFrame) -> pd.Series:
+    """The institution-graph node of each authorship row.
+
+    The OpenAlex institution when OpenAlex matched one; otherwise the watchlist entry that the
+    raw affiliation string matched (``entry:<id>``), so that a police lab OpenAlex did not
+    recognise still appears; otherwise none (the row stays in the tables, not in the graph).
+    """
+    keys = authorships["institution_id"].astype("string")
+    entry = authorships.get("category_entry")
+    if entry is None:
+        return keys
+    from_text = keys.isna() & entry.notna()
+    return keys.mask(from_text, "entry:" + entry.astype("string"))
+
+
+def build_tables(
+    inputs: Sequence[str | Path] | str | Path,
+    out_dir: str | Path,
+    *,
+    skip_bad_records: bool = False,
+    overrides: str | Path | None = None,
+    registry=None,
+    data_source: str | None = None,
+) -> dict[str, pd.DataFrame]:
+    """Read works, classify institutions and affiliations, and write the tidy tables.
+
+    Writes ``works.parquet``, ``authorships.parquet``, ``institutions.parquet``,
+    ``authors.parquet`` and ``classification_review.csv`` to ``out_dir``, and the ``inputs``,
+    ``counts`` and ``data_source`` of ``manifest.json``.
+    """
+    from . import watchlist
+
+    if isinstance(inputs, (str, Path)):
+        inputs = [inputs]
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    corpus = read_corpus(inputs, skip_bad_records=skip_bad_records)
+    source = data_source or detect_data_source(inputs, corpus)
+    reg = registry if registry is not None else watchlist.load_registry()
+    fixes = watchlist.load_overrides(overrides) if overrides else None
+    institutions, authorships, review = watchlist.classify_tables(
+        corpus.institutions, corpus.authorships, reg, fixes
+    )
+    authorships["institution_key"] = _institution_keys(authorships)
+    tables = {
+        "works": corpus.works,
+        "authorships": authorships,
+        "institutions": institutions,
+        "authors": corpus.authors,
+    }
+    for name, df in tables.items():
+        df.to_parquet(out_dir / f"{name}.parquet", index=False)
+    if source == "synthetic-demo":
+        review = review.assign(data_source=source)
+    review.to_csv(out_dir / "classification_review.csv", index=False)
+
+    harvest_logs = {}
+    for raw in inputs:
+        if Path(raw).is_dir() and (Path(raw) / MANIFEST).is_file():
+            harvest_logs[str(raw)] = read_manifest(raw).get("queries")
+    counts = dict(corpus.counts)
+    counts["authorships_classified_from_text"] = int(
+        authorships["category_rule"]
+        .astype("string")
+        .str.match(r"^(name|alias|pattern|negative)")
+        .sum()
+    )
+    counts["authorships_category_disagreements"] = int(
+        authorships["category_flag"].fillna("").astype(bool).sum()
+    )
+    counts["review_rows"] = len(review)
+    update_manifest(
+        out_dir,
+        "tables",
+        {
+            "inputs": [
+                {"path": str(p), "sha256": file_sha256(p), "bytes": p.stat().st_size}
+                for p in corpus.files
+            ],
+            "harvest_query_logs": harvest_logs or None,
+            "counts": counts,
+            "bad_records": [b.__dict__ for b in corpus.bad_records],
+            "duplicates": corpus.duplicates,
+            "watchlist": getattr(reg, "summary", lambda: None)(),
+            "overrides": str(overrides) if overrides else None,
+            "seconds": round(time.perf_counter() - started, 3),
+        },
+        data_source=source,
+        versions=_versions(),
+    )
+    return tables
+
+
+def load_tables(out_dir: str | Path) -> dict[str, pd.DataFrame]:
+    """Read the four tables written by :func:`build_tables`."""
+    out_dir = Path(out_dir)
+    tables = {}
+    for name in TABLES:
+        path = out_dir / f"{name}.parquet"
+        if not path.is_file():
+            raise InputError(
+                path, "missing: run `collabnet build WORKS --out DIR` (or notebook 01) first"
+            )
+        tables[name] = pd.read_parquet(path)
+    return tables
+
+
+# --- stage 2: graphs ----------------------------------------------------------------------
+
+_CATEGORY_ORDER = {c: i for i, c in enumerate(config.CATEGORIES)}
+
+
+def node_attributes(tables: dict[str, pd.DataFrame], level: str) -> pd.DataFrame:
+    """Node attributes (``label``, ``category``, ...) of one graph level, indexed by node id.
+
+    Institutions carry their watchlist category with the rule and source that gave it; text-only
+    matches (``entry:<id>``) say ``matched_by = "raw affiliation text"``. An author's category is
+    the most frequent category of their authorships (ties: the more specific category), and
+    ``categories`` lists all of them with counts. A country's category is ``nl`` for NL,
+    ``cn_other`` for CN, otherwise ``other``.
+    """
+    a = tables["authorships"]
+    if level == "institutions":
+        inst = tables["institutions"].set_index("institution_id")
+        nodes = pd.DataFrame(
+            {
+                "label": inst["display_name"],
+                "category": inst["category"],
+                "category_rule": inst["category_rule"],
+                "category_source": inst["category_source"],
+                "country_code": inst["country_code"],
+                "ror": inst["ror"],
+                "matched_by": "OpenAlex institution",
+            }
+        )
+        text = a[a["institution_key"].str.startswith("entry:", na=False)]
+        if len(text):
+            grouped = text.groupby("institution_key")
+            extra = pd.DataFrame(
+                {
+                    "label": grouped["category_entry_name"].first(),
+                    "category": grouped["category"].first(),
+                    "category_rule": grouped["category_rule"].first(),
+                    "category_source": grouped["category_source"].first()
+                    if "category_source" in text
+                    else None,
+                    "country_code": grouped["country_code"].first(),
+                    "ror": None,
+                    "matched_by": "raw affiliation text",
+                }
+            )
+            nodes = pd.concat([nodes, extra])
+        return nodes
+    if level == "authors":
+        authors = tables["authors"].set_index("author_id")
+        per = a.groupby(["author_id", "category"], observed=True)["work_id"].nunique().reset_index()
+        per["order"] = per["category"].map(_CATEGORY_ORDER)
+        per = per.sort_values(["author_id", "work_id", "order"], ascending=[True, False, True])
+        main = per.drop_duplicates("author_id").set_index("author_id")["category"]
+        listed = per.groupby("author_id").apply(
+            lambda g: "; ".join(
+                f"{c} ({n})" for c, n in zip(g["category"], g["work_id"], strict=True)
+            ),
+            include_groups=False,
+        )
+        insts = (
+            a.dropna(subset=["institution_name"])
+            .groupby("author_id")["institution_name"]
+            .agg(lambda s: "; ".join(s.value_counts().index[:5]))
+        )
+        return pd.DataFrame(
+            {
+                "label": authors["display_name"],
+                "category": main,
+                "categories": listed,
+                "institutions": insts,
+                "orcid": authors["orcid"],
+            }
+        )
+    if level == "countries":
+        codes = a["country_code"].dropna().unique()
+        return pd.DataFrame(
+            {
+                "label": codes,
+                "category": [
+                    "nl" if c == "NL" else "cn_other" if c == "CN" else "other" for c in codes
+                ],
+                "country_code": codes,
+            },
+            index=pd.Index(codes, name="node"),
+        )
+    raise CollabnetError(f"unknown level {level!r}: choose one of {', '.join(LEVELS)}")
+
+
+_NODE_COLUMN = {
+    "institutions": "institution_key",
+    "authors": "author_id",
+    "countries": "country_code",
+}
+
+
+def build_graph(
+    tables: dict[str, pd.DataFrame],
+    level: str,
+    *,
+    max_team_size: int | None = None,
+    min_weight: int = 1,
+) -> nx.Graph:
+    """The co-authorship graph of one level (``institutions``, ``authors``, ``countries``)."""
+    from . import network
+
+    if level not in _NODE_COLUMN:
+        raise CollabnetError(f"unknown level {level!r}: choose one of {', '.join(LEVELS)}")
+    G = network.coauthorship_graph(
+        tables["authorships"][["work_id", _NODE_COLUMN[level], "author_id"]].rename(
+            columns={_NODE_COLUMN[level]: "node"}
+        ),
+        tables["works"],
+        node_attributes(tables, level),
+        max_team_size=max_team_size,
+        min_weight=min_weight,
+    )
+    G.graph["level"] = level
+    return G
+
+
+def build_graphs(tables, *, levels: Iterable[str] = LEVELS, **options) -> dict[str, nx.Graph]:
+    """:func:`build_graph` for each level."""
+    return {level: build_graph(tables, level, **options) for level in levels}
+
+
+def load_graph(out_dir: str | Path, level: str = "institutions") -> nx.Graph:
+    """Rebuild a level's graph from the tables in ``out_dir`` with the build's counting options.
+
+    The Parquet tables are the record; the graph is derived from them in about a second, with
+    the evidence lists intact (GraphML keeps them only as joined text).
+    """
+    level = level if level.endswith("s") else level + "s"
+    options = (read_manifest(out_dir).get("graphs") or {}).get("options") or {}
+    return build_graph(load_tables(out_dir), level, **options)
+
+
+def write_graphs(graphs: dict[str, nx.Graph], out_dir: str | Path, *, options: dict) -> None:
+    """Write ``graph_<level>.graphml`` for each graph and the ``graphs`` manifest section."""
+    from . import export
+
+    out_dir = Path(out_dir)
+    info = {"options": options}
+    for level, G in graphs.items():
+        export.write_graphml(G, out_dir / f"graph_{level}.graphml")
+        info[level] = {
+            "nodes": G.number_of_nodes(),
+            "edges": G.number_of_edges(),
+            "isolates": nx.number_of_isolates(G),
+            "components": nx.number_connected_components(G) if len(G) else 0,
+            "excluded_hyperauthored_works": len(G.graph.get("excluded_hyperauthored_works", [])),
+        }
+    update_manifest(out_dir, "graphs", info)
+
+
+# --- stage 3: centrality ------------------------------------------------------------------
+
+
+def rank_graphs(
+    graphs: dict[str, nx.Graph],
+    out_dir: str | Path,
+    *,
+    levels: Iterable[str] = ("institutions", "authors"),
+    seed: int = 0,
+    data_source: str | None = None,
+) -> dict[str, pd.DataFrame]:
+    """Centrality tables for each level: written as ``centrality_<level>.csv`` and set on nodes."""
+    from . import metrics
+
+    out_dir = Path(out_dir)
+    data_source = data_source or read_manifest(out_dir).get("data_source")
+    tables, info = {}, {}
+    for level in levels:
+        G = graphs[level]
+        table = metrics.centrality_table(G, seed=seed)
+        for column in table.columns:
+            if column not in ("node", "label", "category"):
+                nx.set_node_attributes(
+                    G, dict(zip(table["node"], table[column], strict=True)), column
+                )
+        out = table.copy()
+        if data_source:
+            out["data_source"] = data_source
+        out.to_csv(out_dir / f"centrality_{level}.csv", index=False)
+        tables[level] = table
+        info[level] = {
+            k: v for k, v in table.attrs.items() if isinstance(v, (str, int, float, bool))
+        }
+    update_manifest(out_dir, "centrality", info)
+    return tables
+
+
+# --- stage 4: views -----------------------------------------------------------------------
+
+
+def render_views(
+    graphs: dict[str, nx.Graph],
+    tables: dict[str, pd.DataFrame],
+    out_dir: str | Path,
+    *,
+    centrality: dict[str, pd.DataFrame] | None = None,
+    max_author_nodes: int = 300,
+    seed: int = 0,
+) -> list[Path]:
+    """Interactive HTML and static figures for the institution and author graphs."""
+    from . import figures, interactive, network
+
+    out_dir = Path(out_dir)
+    synthetic = read_manifest(out_dir).get("data_source") == "synthetic-demo"
+    banner = SYNTHETIC_NOTE if synthetic else None
+    caption = SYNTHETIC_NOTE if synthetic else None
+    written = [
+        interactive.write_network_html(
+            graphs["institutions"],
+            out_dir / "network_institutions.html",
+            title="Institution co-authorship network",
+            works=tables["works"],
+            banner=banner,
+            seed=seed,
+        ),
+        interactive.write_network_html(
+            graphs["authors"],
+            out_dir / "network_authors.html",
+            title="Author co-authorship network",
+            works=tables["works"],
+            banner=banner,
+            max_nodes=max_author_nodes,
+            seed=seed,
+        ),
+    ]
+    fig_dir = out_dir / "figures"
+    fig_dir.mkdir(exist_ok=True)
+    written += figures.save_figure(
+        figures.network_figure(graphs["institutions"], seed=seed, caption=caption),
+        fig_dir / "network_institutions",
+    )
+    for level in ("institutions", "authors"):
+        table = centrality[level] if centrality else None
+        if table is None:
+            from . import metrics
+
+            table = metrics.centrality_table(graphs[level], seed=seed)
+        written += figures.save_figure(
+            figures.centrality_bars(table, measure="pagerank", top=20, caption=caption),
+            fig_dir / f"centrality_{level}",
+        )
+    counts = network.category_pair_counts(tables["authorships"], tables["works"])
+    counts.to_csv(out_dir / "collaborations_per_year.csv", index=False)
+    written += figures.save_figure(
+        figures.collaborations_per_year(counts, caption=caption),
+        fig_dir / "collaborations_per_year",
+    )
+    update_manifest(
+        out_dir,
+        "views",
+        {"files": [str(Path(p).relative_to(out_dir)) for p in written], "banner": banner},
+    )
+    return written
+
+
+# --- everything ---------------------------------------------------------------------------
+
+
+def run_build(
+    inputs: Sequence[str | Path],
+    out_dir: str | Path,
+    *,
+    skip_bad_records: bool = False,
+    overrides: str | Path | None = None,
+    max_team_size: int | None = None,
+    min_weight: int = 1,
+    seed: int = 0,
+    data_source: str | None = None,
+    views: bool = True,
+) -> dict:
+    """Run every stage: tables, graphs, centrality and views. Returns the manifest."""
+    work_files(inputs)  # fail early, naming the path, when an input does not exist
+    out_dir = Path(out_dir)
+    tables = build_tables(
+        inputs,
+        out_dir,
+        skip_bad_records=skip_bad_records,
+        overrides=overrides,
+        data_source=data_source,
+    )
+    options = {"max_team_size": max_team_size, "min_weight": min_weight}
+    graphs = build_graphs(tables, **options)
+    write_graphs(graphs, out_dir, options=options)
+    centrality = rank_graphs(graphs, out_dir, seed=seed)
+    if views:
+        render_views(graphs, tables, out_dir, centrality=centrality, seed=seed)
+    return read_manifest(out_dir)

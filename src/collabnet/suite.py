@@ -1,0 +1,87 @@
+"""Run the numbered notebooks headless (jupytext + papermill), in order, into one folder."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from . import config
+from .errors import CollabnetError
+
+__all__ = ["notebook_sources", "run_notebooks"]
+
+
+def notebook_sources(folder: str | Path | None = None) -> list[Path]:
+    """The suite's notebooks (jupytext percent ``NN-verb-object.py`` files), in order."""
+    folder = Path(folder) if folder else config.NOTEBOOKS_DIR
+    found = sorted(p for p in folder.glob("[0-9][0-9]-*.py"))
+    if not found:
+        raise CollabnetError(f"no notebooks (NN-name.py) found in {folder}")
+    return found
+
+
+def run_notebooks(
+    out_dir: str | Path,
+    *,
+    parameters: dict | None = None,
+    only: list[str] | None = None,
+    kernel_name: str = "python3",
+    progress: bool = True,
+) -> list[Path]:
+    """Execute each notebook with papermill, passing ``out_dir`` and ``parameters``.
+
+    The executed notebooks (with their outputs) are written to ``out_dir/notebooks/``; the
+    sources in ``notebooks/`` stay output-free. Returns the executed notebooks' paths.
+    """
+    import jupytext
+    import papermill
+
+    from .pipeline import update_manifest
+
+    out_dir = Path(out_dir).resolve()
+    executed_dir = out_dir / "notebooks"
+    executed_dir.mkdir(parents=True, exist_ok=True)
+    params = {"out_dir": str(out_dir), **(parameters or {})}
+    done, log = [], []
+    for source in notebook_sources():
+        if only and not any(source.stem.startswith(o) for o in only):
+            continue
+        nb = jupytext.read(source)
+        nb.metadata["kernelspec"] = {
+            "name": kernel_name,
+            "display_name": "Python 3",
+            "language": "python",
+        }
+        staged = executed_dir / f"{source.stem}.source.ipynb"
+        target = executed_dir / f"{source.stem}.ipynb"
+        jupytext.write(nb, staged)
+        started = time.perf_counter()
+        if progress:
+            print(f"running {source.name} ...", flush=True)
+        try:
+            papermill.execute_notebook(
+                str(staged),
+                str(target),
+                parameters=params,
+                kernel_name=kernel_name,
+                cwd=str(config.PROJECT_ROOT),
+                progress_bar=False,
+            )
+        except papermill.PapermillExecutionError as exc:
+            raise CollabnetError(
+                f"notebook {source.name} failed in cell {exc.exec_count}: {exc.ename}: {exc.evalue}"
+                f" (the executed notebook with the error is {target})"
+            ) from None
+        finally:
+            staged.unlink(missing_ok=True)
+        seconds = round(time.perf_counter() - started, 2)
+        log.append(
+            {
+                "notebook": source.name,
+                "executed": str(target.relative_to(out_dir)),
+                "seconds": seconds,
+            }
+        )
+        done.append(target)
+    update_manifest(out_dir, "notebooks", {"parameters": params, "runs": log})
+    return done
