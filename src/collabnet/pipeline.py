@@ -36,6 +36,8 @@ __all__ = [
     "render_views",
     "read_manifest",
     "update_manifest",
+    "how_close",
+    "how_close_table",
     "run_build",
 ]
 
@@ -492,6 +494,68 @@ def render_views(
         {"files": [str(Path(p).relative_to(out_dir)) for p in written], "banner": banner},
     )
     return written
+
+
+# --- stage 5: how close ------------------------------------------------------------------
+
+
+def how_close(
+    G: nx.Graph,
+    works: pd.DataFrame,
+    *,
+    source_category: str = "nl",
+    target_category: str = "cn_police",
+    k: int = 1,
+) -> list[dict]:
+    """Shortest evidence paths from every node of one category to every node of another.
+
+    Each path is a dict as :func:`collabnet.metrics.evidence_paths` returns it (``nodes``,
+    ``labels``, ``length``, ``hops`` with the works of every hop), plus ``source`` and
+    ``target``. Pairs with no path are left out; :func:`how_close_table` lists them too.
+    """
+    from . import metrics
+
+    sources = sorted(n for n, c in G.nodes(data="category") if c == source_category)
+    targets = sorted(n for n, c in G.nodes(data="category") if c == target_category)
+    found = []
+    for s in sources:
+        for t in targets:
+            for path in metrics.evidence_paths(G, s, t, k=k, works=works):
+                found.append({"source": s, "target": t, **path})
+    G.graph["how_close_pairs"] = (sources, targets)
+    return found
+
+
+def how_close_table(paths: list[dict], G: nx.Graph | None = None) -> pd.DataFrame:
+    """One row per path: endpoints, hops, the path's labels, and the works on each hop."""
+    rows = []
+    for p in paths:
+        hop_works = [
+            "; ".join(w.get("doi") or w["work_id"] for w in hop["works"]) for hop in p["hops"]
+        ]
+        rows.append(
+            {
+                "source": p["source"],
+                "source_label": p["labels"][0],
+                "target": p["target"],
+                "target_label": p["labels"][-1],
+                "hops": p["length"],
+                "path": " → ".join(p["labels"]),
+                "works_per_hop": " | ".join(str(len(h["works"])) for h in p["hops"]),
+                "evidence_dois": " | ".join(hop_works),
+            }
+        )
+    columns = [
+        "source",
+        "source_label",
+        "target",
+        "target_label",
+        "hops",
+        "path",
+        "works_per_hop",
+        "evidence_dois",
+    ]
+    return pd.DataFrame(rows, columns=columns)
 
 
 # --- everything ---------------------------------------------------------------------------
