@@ -522,11 +522,10 @@ def how_close(
         for t in targets:
             for path in metrics.evidence_paths(G, s, t, k=k, works=works):
                 found.append({"source": s, "target": t, **path})
-    G.graph["how_close_pairs"] = (sources, targets)
     return found
 
 
-def how_close_table(paths: list[dict], G: nx.Graph | None = None) -> pd.DataFrame:
+def how_close_table(paths: list[dict]) -> pd.DataFrame:
     """One row per path: endpoints, hops, the path's labels, and the works on each hop."""
     rows = []
     for p in paths:
