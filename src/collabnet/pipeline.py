@@ -11,7 +11,7 @@ import json
 import platform
 import time
 from collections.abc import Iterable, Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import networkx as nx
@@ -80,7 +80,7 @@ def update_manifest(out_dir: str | Path, section: str, data: dict, **top) -> dic
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def _versions() -> dict:
