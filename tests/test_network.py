@@ -1,0 +1,254 @@
+"""Co-authorship graphs on hand-checkable corpora."""
+
+from __future__ import annotations
+
+import itertools
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+import pytest
+
+from collabnet.errors import InputError
+from collabnet.network import (
+    author_graph,
+    category_pair_counts,
+    coauthorship_graph,
+    country_graph,
+    institution_graph,
+)
+
+# W1: a b c (2019)   W2: a b (2021)   W3: a (single node, 2020)   W4: b d, d duplicated,
+# null node row (no year)   W5: a b c d e (2022) — a 5-author work
+MEMBERSHIPS = pd.DataFrame(
+    {
+        "work_id": ["W1", "W1", "W1", "W2", "W2", "W3", "W4", "W4", "W4", "W4"] + ["W5"] * 5,
+        "node": ["a", "b", "c", "a", "b", "a", "b", "d", "d", None] + list("abcde"),
+        "author_id": ["A1", "A2", "A3", "A1", "A2", "A1", "A2", "A4", "A5", "A6"]
+        + ["A1", "A2", "A3", "A4", "A7"],
+    }
+)
+WORKS = pd.DataFrame(
+    {
+        "work_id": ["W1", "W2", "W3", "W4", "W5"],
+        "publication_year": [2019, 2021, 2020, None, 2022],
+        "doi": [None] * 5,
+    }
+)
+
+
+@pytest.fixture
+def G():
+    return coauthorship_graph(MEMBERSHIPS, WORKS)
+
+
+def test_edges_weights_and_evidence(G):
+    expected = {
+        ("a", "b"): (3, 1 / 2 + 1 + 1 / 4, ["W1", "W2", "W5"], 2019, 2022),
+        ("a", "c"): (2, 1 / 2 + 1 / 4, ["W1", "W5"], 2019, 2022),
+        ("b", "c"): (2, 1 / 2 + 1 / 4, ["W1", "W5"], 2019, 2022),
+        ("b", "d"): (2, 1 + 1 / 4, ["W4", "W5"], 2022, 2022),
+    }
+    for u, v in itertools.combinations("abcde", 2):
+        if (u, v) in expected:
+            continue
+        if "e" in (u, v) or (u, v) in {("a", "d"), ("c", "d")}:
+            expected[(u, v)] = (1, 1 / 4, ["W5"], 2022, 2022)
+    assert G.number_of_edges() == len(expected) == 10
+    for (u, v), (w, f, works, first, last) in expected.items():
+        e = G.edges[u, v]
+        assert e["weight"] == w and isinstance(e["weight"], int)
+        assert e["weight_fractional"] == pytest.approx(f)
+        assert e["works"] == works
+        assert (e["first_year"], e["last_year"]) == (first, last)
+
+
+def test_nodes_count_works_single_node_and_duplicates(G):
+    n_works = dict(G.nodes(data="n_works"))
+    # a: W1 W2 W3 W5; d: W4 (duplicated rows) and W5.
+    assert n_works == {"a": 4, "b": 4, "c": 2, "d": 2, "e": 1}
+    assert G.nodes["a"]["label"] == "a" and G.nodes["a"]["category"] == "other"
+    assert G.graph["n_works"] == 5
+    assert G.graph["counting"] == "full" and G.graph["level"] == "node"
+
+
+def test_fractional_strength_is_one_per_multinode_work(G):
+    # Newman: each node receives one unit per multi-node work it is on.
+    strength = dict(G.degree(weight="weight_fractional"))
+    assert strength["a"] == pytest.approx(3)  # W1 W2 W5 (W3 is single-node)
+    assert strength["d"] == pytest.approx(2)
+
+
+def test_max_team_size_excludes_from_edges_only():
+    G = coauthorship_graph(MEMBERSHIPS, WORKS, max_team_size=4)
+    # W5 has 5 distinct authors; W4 has 3 (A2, A4, A5) plus A6 on the null-node row = 4.
+    assert G.graph["excluded_hyperauthored_works"] == ["W5"]
+    assert G.graph["max_team_size"] == 4
+    assert not G.has_edge("a", "e") and "e" in G
+    assert G.nodes["e"]["n_works"] == 1
+    assert G.edges["a", "b"]["works"] == ["W1", "W2"]
+    assert G.edges["b", "d"]["weight_fractional"] == pytest.approx(1)
+    G3 = coauthorship_graph(MEMBERSHIPS, WORKS, max_team_size=3)
+    assert G3.graph["excluded_hyperauthored_works"] == ["W4", "W5"]
+
+
+def test_team_size_without_author_column_counts_nodes():
+    m = MEMBERSHIPS.drop(columns="author_id")
+    G = coauthorship_graph(m, WORKS, max_team_size=3)
+    assert G.graph["excluded_hyperauthored_works"] == ["W5"]
+
+
+def test_min_weight():
+    G = coauthorship_graph(MEMBERSHIPS, WORKS, min_weight=2)
+    assert sorted(G.edges) == [("a", "b"), ("a", "c"), ("b", "c"), ("b", "d")]
+    assert G.number_of_nodes() == 5  # nodes stay even without edges
+
+
+def test_nodes_table_sets_attributes():
+    nodes = pd.DataFrame(
+        {"label": ["Alpha", None], "category": ["nl", "cn_police"], "x": [1, 2]},
+        index=["a", "zz"],
+    )
+    G = coauthorship_graph(MEMBERSHIPS, WORKS, nodes)
+    assert G.nodes["a"] == {"label": "Alpha", "category": "nl", "x": 1, "n_works": 4}
+    assert G.nodes["b"]["label"] == "b"
+    assert "zz" not in G
+
+
+def test_empty_and_bad_input():
+    G = coauthorship_graph(pd.DataFrame({"work_id": [], "node": []}), WORKS)
+    assert G.number_of_nodes() == 0
+    with pytest.raises(InputError, match="missing column"):
+        coauthorship_graph(pd.DataFrame({"work_id": ["W1"]}), WORKS)
+    with pytest.raises(InputError, match="min_weight"):
+        coauthorship_graph(MEMBERSHIPS, WORKS, min_weight=0)
+
+
+def test_matches_networkx_projection_on_random_corpus():
+    rng = np.random.default_rng(1)
+    rows = []
+    for w in range(300):
+        k = int(rng.integers(1, 8))
+        for n in rng.choice(40, size=k, replace=True):
+            rows.append((f"W{w:04d}", f"n{n:02d}"))
+    m = pd.DataFrame(rows, columns=["work_id", "node"])
+    G = coauthorship_graph(m, pd.DataFrame(columns=["work_id", "publication_year"]))
+    H = nx.Graph()
+    for w, grp in m.groupby("work_id"):
+        team = sorted(set(grp["node"]))
+        for u, v in itertools.combinations(team, 2):
+            d = H.get_edge_data(u, v, {"weight": 0, "f": 0.0, "works": []})
+            H.add_edge(u, v, weight=d["weight"] + 1, f=d["f"] + 1 / (len(team) - 1))
+            H[u][v]["works"] = d["works"] + [w]
+    assert set(map(frozenset, G.edges)) == set(map(frozenset, H.edges))
+    for u, v, d in H.edges(data=True):
+        assert G[u][v]["weight"] == d["weight"]
+        assert G[u][v]["weight_fractional"] == pytest.approx(d["f"])
+        assert G[u][v]["works"] == d["works"]
+        assert G[u][v]["first_year"] is None
+
+
+AUTHORSHIPS = pd.DataFrame(
+    {
+        "work_id": ["W1", "W1", "W1", "W2", "W2", "W3", "W3", "W3"],
+        "author_position": ["first", "middle", "last", "first", "last", "first", "middle", "last"],
+        "author_id": ["A1", "A2", "A3", "A1", "A4", "A2", "A3", "A5"],
+        "author_name": ["Ann", "Bo", "Cy", "Ann", "Di", "Bo", "Cy", "Ed"],
+        "institution_id": [
+            "I_TUD",
+            "I_PPSUC",
+            "I_PPSUC",
+            "I_TUD",
+            "I_UVA",
+            "I_PPSUC",
+            None,
+            "I_ZJU",
+        ],
+        "institution_name": ["TU Delft", "PPSUC", "PPSUC", "TU Delft", "UvA", "PPSUC", None, "ZJU"],
+        "ror": [
+            "02e2c7k09",
+            "03x1jna21",
+            "03x1jna21",
+            "02e2c7k09",
+            "04dkp9463",
+            "03x1jna21",
+            None,
+            "00a2xv884",
+        ],
+        "country_code": ["NL", "CN", "CN", "NL", "NL", "CN", "CN", "CN"],
+        "category": [
+            "nl",
+            "cn_police",
+            "cn_police",
+            "nl",
+            "nl",
+            "cn_police",
+            "cn_police",
+            "cn_other",
+        ],
+    }
+)
+AWORKS = pd.DataFrame({"work_id": ["W1", "W2", "W3"], "publication_year": [2020, 2020, 2021]})
+
+
+def test_institution_graph_attributes_from_authorships():
+    G = institution_graph(AUTHORSHIPS, AWORKS)
+    assert sorted(G.edges) == [("I_PPSUC", "I_TUD"), ("I_PPSUC", "I_ZJU"), ("I_TUD", "I_UVA")]
+    assert G.nodes["I_PPSUC"]["label"] == "PPSUC"
+    assert G.nodes["I_PPSUC"]["category"] == "cn_police"
+    assert G.nodes["I_PPSUC"]["ror"] == "03x1jna21"
+    assert G.nodes["I_PPSUC"]["n_works"] == 2
+    assert G.edges["I_PPSUC", "I_TUD"]["works"] == ["W1"]
+    assert G.graph["level"] == "institution_id"
+
+
+def test_institution_graph_nodes_table_wins():
+    inst = pd.DataFrame({"display_name": ["Delft University of Technology"]}, index=["I_TUD"])
+    G = institution_graph(AUTHORSHIPS, AWORKS, inst)
+    assert G.nodes["I_TUD"]["label"] == "Delft University of Technology"
+    assert G.nodes["I_TUD"]["category"] == "nl"
+
+
+def test_author_and_country_graphs():
+    A = author_graph(AUTHORSHIPS, AWORKS)
+    assert A.edges["A2", "A3"]["weight"] == 2
+    assert A.edges["A2", "A3"]["weight_fractional"] == pytest.approx(1 / 2 + 1 / 2)
+    assert A.nodes["A1"]["label"] == "Ann"
+    C = country_graph(AUTHORSHIPS, AWORKS)
+    assert sorted(C.edges) == [("CN", "NL")]
+    assert C.edges["CN", "NL"]["works"] == ["W1"]
+    assert C.nodes["NL"]["n_works"] == 2 and C.nodes["NL"]["category"] == "nl"
+
+
+def test_category_pair_counts_exact():
+    a = pd.DataFrame(
+        {
+            "work_id": ["W1", "W1", "W1", "W2", "W2", "W3", "W3", "W4", "W5", "W5"],
+            "institution_id": ["I1", "I2", "I3", "I1", "I4", "I1", "I1", "I1", "I2", None],
+            "category": ["nl", "cn_police", "cn_other", "nl", "nl", "nl", "nl", "nl"]
+            + ["cn_police", "nl"],
+        }
+    )
+    w = pd.DataFrame(
+        {
+            "work_id": ["W1", "W2", "W3", "W4", "W5"],
+            "publication_year": [2020, 2020, 2020, 2021, 2021],
+        }
+    )
+    got = category_pair_counts(a, w)
+    assert list(got.columns) == ["year", "category_pair", "n_works"]
+    assert got.to_dict("records") == [
+        {"year": 2020, "category_pair": "cn_other–cn_police", "n_works": 1},
+        {"year": 2020, "category_pair": "cn_other–nl", "n_works": 1},
+        {"year": 2020, "category_pair": "cn_police–nl", "n_works": 1},
+        # W2 has two Dutch institutions; W3 has one institution twice: not counted.
+        {"year": 2020, "category_pair": "nl–nl", "n_works": 1},
+        # W5: the nl row has no institution_id but still counts for a cross pair.
+        {"year": 2021, "category_pair": "cn_police–nl", "n_works": 1},
+    ]
+
+
+def test_category_pair_counts_empty():
+    a = pd.DataFrame({"work_id": ["W1"], "institution_id": ["I1"], "category": ["nl"]})
+    got = category_pair_counts(a, AWORKS)
+    assert got.empty and list(got.columns) == ["year", "category_pair", "n_works"]
