@@ -1,0 +1,136 @@
+"""`collabnet build` end to end on hand-made corpora: files, counts, errors, markings."""
+
+import json
+
+import networkx as nx
+import pandas as pd
+import pytest
+from openalex_fixtures import small_corpus, write_jsonl
+
+from collabnet import pipeline
+from collabnet.cli import main
+
+EXPECTED_FILES = [
+    "works.parquet",
+    "authorships.parquet",
+    "institutions.parquet",
+    "authors.parquet",
+    "classification_review.csv",
+    "graph_institutions.graphml",
+    "graph_authors.graphml",
+    "graph_countries.graphml",
+    "centrality_institutions.csv",
+    "centrality_authors.csv",
+    "network_institutions.html",
+    "network_authors.html",
+    "collaborations_per_year.csv",
+    "manifest.json",
+    "figures/network_institutions.png",
+    "figures/network_institutions.svg",
+    "figures/centrality_institutions.png",
+    "figures/centrality_authors.svg",
+    "figures/collaborations_per_year.png",
+]
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("build")
+    works = write_jsonl(tmp / "works.jsonl", small_corpus())
+    out = tmp / "out"
+    assert main(["build", str(works), "--out", str(out)]) == 0
+    return works, out
+
+
+def test_build_writes_every_output(built):
+    _, out = built
+    missing = [f for f in EXPECTED_FILES if not (out / f).is_file()]
+    assert missing == []
+
+
+def test_manifest_reconciles_counts_and_hashes_inputs(built):
+    works, out = built
+    m = json.loads((out / "manifest.json").read_text())
+    assert m["data_source"] == "synthetic-demo"  # every title is marked [synthetic]
+    t = m["tables"]
+    assert t["inputs"][0]["path"] == str(works)
+    assert len(t["inputs"][0]["sha256"]) == 64
+    assert t["counts"]["records_read"] == 3 and t["counts"]["works"] == 3
+    assert t["counts"]["authorships"] == 8
+    assert t["counts"]["authorships_without_institution"] == 2
+    assert m["graphs"]["institutions"]["nodes"] == 4  # Erasmus, Leiden, SYSU, MPS IFS (from text)
+    assert m["graphs"]["authors"] == {**m["graphs"]["authors"], "nodes": 4, "edges": 4}
+    assert m["versions"]["networkx"] == nx.__version__
+
+
+def test_institution_graph_keeps_the_text_matched_police_lab_with_its_works(built):
+    _, out = built
+    G = pipeline.load_graph(out, "institutions")
+    police = [n for n, c in G.nodes(data="category") if c == "cn_police"]
+    assert len(police) == 1 and police[0].startswith("entry:")
+    assert G.nodes[police[0]]["matched_by"] == "raw affiliation text"
+    assert G.edges["I3", police[0]]["works"] == ["W1", "W3"]
+    assert G.edges["I1", police[0]]["works"] == ["W1"]
+    assert G.edges["I1", "I2"]["works"] == ["W2"]
+
+
+def test_centrality_csv_has_the_stated_columns_and_marks_synthetic_data(built):
+    _, out = built
+    table = pd.read_csv(out / "centrality_institutions.csv")
+    assert list(table.columns[:9]) == [
+        "node",
+        "label",
+        "category",
+        "degree",
+        "strength",
+        "betweenness",
+        "closeness",
+        "eigenvector",
+        "pagerank",
+    ]
+    assert set(table["data_source"]) == {"synthetic-demo"}
+    assert len(table) == 4
+
+
+def test_html_outputs_are_offline_and_bannered(built):
+    _, out = built
+    for name in ("network_institutions.html", "network_authors.html"):
+        html = (out / name).read_text()
+        assert "http://" not in html.lower().replace("http://www.w3.org", "")
+        assert "https://" not in html.lower()
+        assert "Synthetic demo data" in html
+
+
+def test_graphml_joins_evidence_lists(built):
+    _, out = built
+    G = nx.read_graphml(out / "graph_institutions.graphml")
+    assert G.edges["I1", "I2"]["works"] == "W2"
+
+
+def test_malformed_line_stops_build_with_file_and_line(tmp_path, capsys):
+    works = write_jsonl(tmp_path / "w.jsonl", [small_corpus()[0], "{not json"])
+    assert main(["build", str(works), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert f"{works}, line 2: not valid JSON" in err
+    assert "Traceback" not in err
+
+
+def test_skip_bad_records_counts_them_in_the_manifest(tmp_path):
+    works = write_jsonl(tmp_path / "w.jsonl", [*small_corpus(), "{not json"])
+    out = tmp_path / "out"
+    assert main(["build", str(works), "--out", str(out), "--skip-bad-records", "--no-views"]) == 0
+    m = json.loads((out / "manifest.json").read_text())
+    assert m["tables"]["counts"]["bad_records_skipped"] == 1
+    assert m["tables"]["bad_records"][0]["line"] == 4
+
+
+def test_real_data_gets_no_synthetic_banner(tmp_path):
+    records = small_corpus()
+    for r in records:
+        r["title"] = r["title"].replace("[synthetic] ", "")
+    works = write_jsonl(tmp_path / "w.jsonl", records)
+    out = tmp_path / "out"
+    assert main(["build", str(works), "--out", str(out)]) == 0
+    m = json.loads((out / "manifest.json").read_text())
+    assert m["data_source"] == "openalex-snapshot"
+    assert "Synthetic demo data" not in (out / "network_institutions.html").read_text()
