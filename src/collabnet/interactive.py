@@ -188,7 +188,9 @@ def _layout(H: nx.Graph, seed: int) -> dict:
     ys = [c[1] for c in coords]
     cx, cy = (max(xs) + min(xs)) / 2, (max(ys) + min(ys)) / 2
     half = max(max(xs) - min(xs), max(ys) - min(ys), 1e-9) / 2
-    return {node: ((x - cx) / half, (y - cy) / half) for node, (x, y) in zip(nodes, coords)}
+    return {
+        node: ((x - cx) / half, (y - cy) / half) for node, (x, y) in zip(nodes, coords, strict=True)
+    }
 
 
 def _works_lookup(works) -> dict[str, dict]:
@@ -338,7 +340,6 @@ def write_network_html(
     )
     if max_nodes is not None and max_nodes < n_total:
         kept = kept[:max_nodes]
-    kept_set = set(kept)
     H = G.subgraph(kept)  # a read-only view: nothing is written to G
     subset = None
     if len(kept) < n_total:
