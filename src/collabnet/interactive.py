@@ -162,7 +162,9 @@ def _vis_network_js() -> str:
         raise InputError(candidate, "vis-network build lost its licence header")
     # The build contains neither sequence today; escaping keeps the inline script closed
     # even if a future pyvis ships one inside a string literal.
-    return js.replace("</script", "<\\/script").replace("<!--", "<\\!--")
+    js = js.replace("</script", "<\\/script").replace("<!--", "<\\!--")
+    # Developer tools would fetch the (absent) source map named here.
+    return re.sub(r"^//# sourceMappingURL=.*$", "", js, flags=re.MULTILINE)
 
 
 def _layout(H: nx.Graph, seed: int) -> dict:
