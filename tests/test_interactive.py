@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import copy
+import hashlib
 import json
 import re
 import time
@@ -81,6 +83,16 @@ def test_content_security_policy_forbids_loading(page):
     assert "default-src 'none'" in policy
     assert "connect-src" not in policy  # falls back to 'none'
     assert text.index("Content-Security-Policy") < text.index("<script")
+    # Scripts are allowed by hash only, which also blocks inline handlers (onerror=...).
+    script_src = re.search(r"script-src ([^;]+);", policy).group(1).split()
+    assert "'unsafe-inline'" not in script_src
+    bodies = re.findall(r"<script>(.*?)</script>", text, re.S)
+    assert len(bodies) == 2
+    expected = [
+        "'sha256-" + base64.b64encode(hashlib.sha256(b.encode()).digest()).decode() + "'"
+        for b in bodies
+    ]
+    assert script_src == expected
 
 
 def test_caller_graph_is_unchanged(tmp_path, render_graph, render_works):
