@@ -37,7 +37,7 @@
     box.appendChild(el("h2", c.label));
     box.appendChild(el("p", c.category + (c.country ? " · " + c.country : "") + " · id " + c.id));
     if (c.institutions) { box.appendChild(el("p", c.institutions, "cn-muted")); }
-    box.appendChild(el("p", "works: " + num(c.n_works) + " · co-authors on map: " + c.degree + " · " + c.measure + ": " + num(c.value)));
+    box.appendChild(el("p", "works: " + num(c.n_works) + " · collaborators: " + c.degree + " · " + c.measure + ": " + num(c.value)));
     workList(box, c.works, c.more);
     return box;
   }
