@@ -1,0 +1,354 @@
+"""Write collaboration graphs for other tools: GraphML, GEXF, VOSviewer, CSV and XLSX."""
+
+from __future__ import annotations
+
+import csv
+import math
+import re
+from collections.abc import Mapping
+from pathlib import Path
+
+import networkx as nx
+import pandas as pd
+
+from .config import CATEGORIES
+
+__all__ = [
+    "exportable_graph",
+    "write_graphml",
+    "write_gexf",
+    "write_vosviewer",
+    "edges_table",
+    "write_edges_csv",
+    "write_edges_xlsx",
+    "LIST_SEPARATOR",
+]
+
+#: Lists (e.g. an edge's ``works``) are joined with this only when written to a file.
+LIST_SEPARATOR = ";"
+
+#: Edge columns of :func:`edges_table`, in order.
+EDGE_COLUMNS = [
+    "source",
+    "target",
+    "source_label",
+    "target_label",
+    "source_category",
+    "target_category",
+    "weight",
+    "weight_fractional",
+    "first_year",
+    "last_year",
+    "work_ids",
+    "dois",
+]
+
+
+def _scalar(value):
+    """A value GraphML/GEXF writers accept (str, int, float, bool), or None to drop it."""
+    if value is None:
+        return None
+    if isinstance(value, (bool, str, int)):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, (list, tuple, set, frozenset)):
+        items = sorted(value, key=str) if isinstance(value, (set, frozenset)) else value
+        return LIST_SEPARATOR.join("" if v is None else str(v) for v in items)
+    if isinstance(value, Mapping):
+        return LIST_SEPARATOR.join(f"{k}={v}" for k, v in value.items())
+    if hasattr(value, "item"):  # numpy / pandas scalar
+        try:
+            return _scalar(value.item())
+        except (TypeError, ValueError):
+            pass
+    if value is pd.NA or value is pd.NaT:
+        return None
+    return str(value)
+
+
+def _clean(attrs: Mapping) -> dict:
+    out = {}
+    for key, value in attrs.items():
+        v = _scalar(value)
+        if v is not None:
+            out[str(key)] = v
+    return out
+
+
+def exportable_graph(G: nx.Graph) -> nx.Graph:
+    """Return a copy of ``G`` whose attributes every networkx file writer accepts.
+
+    Lists become ``;``-joined strings, numpy scalars become Python numbers, and None or
+    NaN values are dropped. ``G`` itself is not changed.
+
+    Examples
+    --------
+    >>> G = nx.Graph()
+    >>> G.add_edge("A1", "A2", works=["W1", "W2"], first_year=None)
+    >>> dict(exportable_graph(G).edges["A1", "A2"])
+    {'works': 'W1;W2'}
+    >>> G.edges["A1", "A2"]["works"]
+    ['W1', 'W2']
+    """
+    H = G.__class__()
+    H.graph.update(_clean(G.graph))
+    H.add_nodes_from((n, _clean(d)) for n, d in G.nodes(data=True))
+    H.add_edges_from((u, v, _clean(d)) for u, v, d in G.edges(data=True))
+    return H
+
+
+def _mixed_types(H: nx.Graph) -> nx.Graph:
+    """GraphML and GEXF declare one type per attribute: widen int+float to float, else str."""
+    for items in (
+        [d for _, d in H.nodes(data=True)],
+        [d for _, _, d in H.edges(data=True)],
+    ):
+        kinds: dict[str, set] = {}
+        for d in items:
+            for k, v in d.items():
+                kinds.setdefault(k, set()).add(type(v))
+        for key, types in kinds.items():
+            if len(types) < 2:
+                continue
+            cast = float if types <= {int, float} else str
+            for d in items:
+                if key in d:
+                    d[key] = cast(d[key])
+    return H
+
+
+def write_graphml(G: nx.Graph, path) -> Path:
+    """Write ``G`` as GraphML (lists joined with ``;``) and return the path.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> G = nx.Graph()
+    >>> G.add_edge("I1", "I2", weight=2, works=["W1", "W2"])
+    >>> p = write_graphml(G, Path(tempfile.mkdtemp()) / "g.graphml")
+    >>> nx.read_graphml(p).edges["I1", "I2"]["works"]
+    'W1;W2'
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nx.write_graphml(_mixed_types(exportable_graph(G)), path, encoding="utf-8")
+    return path
+
+
+def write_gexf(G: nx.Graph, path) -> Path:
+    """Write ``G`` as GEXF 1.2 for Gephi (lists joined with ``;``) and return the path.
+
+    Node ``label`` becomes the GEXF label Gephi shows.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    H = _mixed_types(exportable_graph(G))
+    for n, d in H.nodes(data=True):
+        d.setdefault("label", str(n))
+    nx.write_gexf(H, path, encoding="utf-8")
+    return path
+
+
+def _vos_text(value) -> str:
+    """A label safe in a tab-separated VOSviewer file.
+
+    Tabs and line breaks become spaces; a label with a comma, semicolon or double quote is
+    enclosed in double quotes (inner quotes doubled), as the VOSviewer manual asks.
+    """
+    text = re.sub(r"[\t\r\n\u2028\u2029]+", " ", "" if value is None else str(value)).strip()
+    if any(c in text for c in ',;"'):
+        text = '"' + text.replace('"', '""') + '"'
+    return text
+
+
+def _number(value) -> float | None:
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
+        return None
+    return x if math.isfinite(x) else None
+
+
+def _fmt(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else repr(float(x))
+
+
+def write_vosviewer(
+    G: nx.Graph, map_path, network_path, *, weight: str = "weight"
+) -> tuple[Path, Path]:
+    """Write VOSviewer map and network files; return both paths.
+
+    Parameters
+    ----------
+    G : networkx.Graph
+        Undirected collaboration graph (node ``label``, ``category``, ``n_works``).
+    map_path, network_path : str or pathlib.Path
+        Output files (tab-separated text).
+    weight : str, default "weight"
+        Edge attribute written as link strength (``weight_fractional`` for fractional
+        counting).
+
+    Returns
+    -------
+    tuple of pathlib.Path
+        ``(map_path, network_path)``.
+
+    Notes
+    -----
+    Format as documented in VOSviewer's manual ("Map and network files"): the map file
+    has a header line and columns ``id``, ``label``, ``cluster`` (an integer from 1),
+    ``weight<...>`` and ``score<...>``; the network file has no header and three
+    columns: the two item ids and the link strength. VOSviewer ids are integers, so
+    nodes are numbered 1..n in sorted order of their collabnet ids, and the original
+    id is kept in the ``url`` column (an OpenAlex address for OpenAlex ids). The
+    cluster is the category, numbered in :data:`collabnet.config.CATEGORIES` order
+    (``nl`` = 1 ... ``other`` = 6). ``description`` is not written because VOSviewer
+    renders it as HTML.
+    """
+    map_path, network_path = Path(map_path), Path(network_path)
+    nodes = sorted(G.nodes, key=str)
+    ids = {n: i for i, n in enumerate(nodes, start=1)}
+    cluster = {c: i for i, c in enumerate(CATEGORIES, start=1)}
+    strength = dict.fromkeys(nodes, 0.0)
+    for u, v, d in G.edges(data=True):
+        w = _number(d.get(weight)) or 0.0
+        strength[u] += w
+        strength[v] += w
+    header = [
+        "id",
+        "label",
+        "url",
+        "cluster",
+        "weight<Links>",
+        "weight<Total link strength>",
+        "weight<Documents>",
+    ]
+    measures = [
+        m
+        for m in ("pagerank", "betweenness", "eigenvector")
+        if any(_number(G.nodes[n].get(m)) is not None for n in nodes)
+    ]
+    header += [f"score<{m}>" for m in measures]
+    map_path.parent.mkdir(parents=True, exist_ok=True)
+    network_path.parent.mkdir(parents=True, exist_ok=True)
+    with map_path.open("w", encoding="utf-8", newline="") as fh:
+        fh.write("\t".join(header) + "\n")
+        for n in nodes:
+            d = G.nodes[n]
+            key = str(n)
+            url = f"https://openalex.org/{key}" if re.fullmatch(r"[AIW]\d+", key) else key
+            row = [
+                str(ids[n]),
+                _vos_text(d.get("label") or key),
+                _vos_text(url),
+                str(cluster.get(d.get("category"), cluster["other"])),
+                str(G.degree(n)),
+                _fmt(strength[n]),
+                _fmt(_number(d.get("n_works")) or 0),
+            ]
+            row += ["" if (v := _number(d.get(m))) is None else repr(v) for m in measures]
+            fh.write("\t".join(row) + "\n")
+    with network_path.open("w", encoding="utf-8", newline="") as fh:
+        for u, v, d in sorted(G.edges(data=True), key=lambda e: (ids[e[0]], ids[e[1]])):
+            a, b = sorted((ids[u], ids[v]))
+            fh.write(f"{a}\t{b}\t{_fmt(_number(d.get(weight)) or 0)}\n")
+    return map_path, network_path
+
+
+def edges_table(G: nx.Graph, works: pd.DataFrame | None = None) -> pd.DataFrame:
+    """One row per edge with both ends, the counts, the years and the evidence.
+
+    ``work_ids`` and ``dois`` are ``;``-joined, in the order of the edge's ``works``
+    list; DOIs come from ``works`` (blank where unknown).
+
+    Examples
+    --------
+    >>> G = nx.Graph()
+    >>> G.add_node("I1", label="A", category="nl")
+    >>> G.add_node("I2", label="B", category="cn_police")
+    >>> G.add_edge("I1", "I2", weight=1, works=["W1"])
+    >>> w = pd.DataFrame({"work_id": ["W1"], "doi": ["https://doi.org/10.1/x"]})
+    >>> edges_table(G, w).loc[0, ["source", "target", "work_ids", "dois"]].tolist()
+    ['I1', 'I2', 'W1', 'https://doi.org/10.1/x']
+    """
+    doi = {}
+    if works is not None and "doi" in works:
+        doi = {
+            str(w): ("" if pd.isna(d) else str(d))
+            for w, d in zip(works["work_id"], works["doi"], strict=True)
+        }
+    rows = []
+    for u, v, d in G.edges(data=True):
+        work_ids = d.get("works") or []
+        if isinstance(work_ids, str):
+            work_ids = [w for w in work_ids.split(LIST_SEPARATOR) if w]
+        work_ids = [str(w) for w in work_ids]
+        rows.append(
+            {
+                "source": str(u),
+                "target": str(v),
+                "source_label": G.nodes[u].get("label"),
+                "target_label": G.nodes[v].get("label"),
+                "source_category": G.nodes[u].get("category"),
+                "target_category": G.nodes[v].get("category"),
+                "weight": d.get("weight"),
+                "weight_fractional": d.get("weight_fractional"),
+                "first_year": d.get("first_year"),
+                "last_year": d.get("last_year"),
+                "work_ids": LIST_SEPARATOR.join(work_ids),
+                "dois": LIST_SEPARATOR.join(doi.get(w, "") for w in work_ids),
+            }
+        )
+    table = pd.DataFrame(rows, columns=EDGE_COLUMNS)
+    for col in ("weight", "first_year", "last_year"):
+        table[col] = pd.array(table[col], dtype="Int64")
+    data_source = G.graph.get("data_source")
+    if data_source:
+        table["data_source"] = data_source
+    return table
+
+
+def _no_formulas(table: pd.DataFrame) -> pd.DataFrame:
+    """Prefix text cells starting with ``= + - @`` with ``'`` (spreadsheet formula injection)."""
+    table = table.copy()
+    for col in table.columns:
+        if table[col].dtype == object or pd.api.types.is_string_dtype(table[col]):
+            table[col] = table[col].map(
+                lambda x: "'" + x if isinstance(x, str) and x[:1] in ("=", "+", "-", "@") else x
+            )
+    return table
+
+
+def write_edges_csv(G: nx.Graph, path, works: pd.DataFrame | None = None) -> Path:
+    """Write :func:`edges_table` as UTF-8 CSV and return the path.
+
+    A ``data_source`` column (e.g. ``synthetic-demo``) is added when the graph carries
+    ``G.graph["data_source"]``, so a spreadsheet made from demo data says so on every row.
+    Text cells starting with ``= + - @`` get a leading ``'`` so a spreadsheet does not
+    run them as formulas.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    table = _no_formulas(edges_table(G, works))
+    table.to_csv(path, index=False, encoding="utf-8", quoting=csv.QUOTE_MINIMAL)
+    return path
+
+
+def write_edges_xlsx(G: nx.Graph, path, works: pd.DataFrame | None = None) -> Path:
+    """Write :func:`edges_table` as an Excel sheet (needs the optional ``openpyxl``).
+
+    Cells that start with ``=``, ``+``, ``-`` or ``@`` are prefixed with ``'`` so a
+    spreadsheet never evaluates text from the data as a formula.
+    """
+    try:
+        import openpyxl  # noqa: F401
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        raise ImportError(
+            "write_edges_xlsx needs openpyxl: pip install openpyxl (or use write_edges_csv)"
+        ) from exc
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    table = _no_formulas(edges_table(G, works))
+    table.to_excel(path, index=False, sheet_name="edges")
+    return path

@@ -1,0 +1,546 @@
+"""Hardened, self-contained interactive network pages (the only module that imports pyvis)."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import html
+import json
+import math
+import random
+import re
+from collections.abc import Mapping
+from pathlib import Path
+
+import networkx as nx
+import pandas as pd
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
+from pyvis.network import Network
+
+from . import __version__
+from .config import CATEGORIES, CATEGORY_COLORS, CATEGORY_LABELS
+from .errors import InputError
+
+__all__ = ["write_network_html", "script_json", "VIS_NETWORK_VERSION"]
+
+#: The vis-network build shipped inside the pyvis wheel that is inlined into every page.
+VIS_NETWORK_VERSION = "9.1.2"
+
+#: How many works a tooltip lists before it says "and N more".
+TOOLTIP_WORKS = 20
+
+#: Above this many nodes the seeded layout uses igraph's grid Fruchterman-Reingold
+#: (0.3 s for 2,000 nodes) instead of networkx's spring layout (16 s for 2,000 nodes).
+_FAST_LAYOUT_ABOVE = 400
+
+_TEMPLATES = Path(__file__).resolve().parent / "templates"
+_TEMPLATE = "network.html"
+
+# Characters that must never appear raw inside an inline <script> block: "<" and ">" could
+# close it (</script>) or open an HTML comment, "&" is escaped for symmetry with HTML
+# parsers that decode entities, and U+2028/U+2029 end lines in pre-ES2019 JavaScript.
+_SCRIPT_ESCAPES = {
+    "<": "\\u003c",
+    ">": "\\u003e",
+    "&": "\\u0026",
+    "\u2028": "\\u2028",
+    "\u2029": "\\u2029",
+}
+_SCRIPT_ESCAPE_RE = re.compile("[<>&\u2028\u2029]")
+
+
+def script_json(value) -> Markup:
+    """Return ``value`` as JSON text that is safe inside an HTML ``<script>`` element.
+
+    Every ``<``, ``>``, ``&``, U+2028 and U+2029 is written as a ``\\uXXXX`` escape, which
+    JSON and JavaScript decode back to the same character, so text from the data such as
+    ``</script>`` cannot end the script element. NaN and infinity become ``null``.
+
+    Parameters
+    ----------
+    value : object
+        Anything :func:`json.dumps` accepts (after NaN/inf are replaced).
+
+    Returns
+    -------
+    markupsafe.Markup
+        JSON text marked safe for Jinja (it must only be placed inside ``<script>``).
+
+    Examples
+    --------
+    >>> str(script_json({"t": "</script><b>&"}))
+    '{"t": "\\\\u003c/script\\\\u003e\\\\u003cb\\\\u003e\\\\u0026"}'
+    >>> str(script_json([float("nan"), 1.5]))
+    '[null, 1.5]'
+    """
+    text = json.dumps(_plain(value), ensure_ascii=False, allow_nan=False)
+    return Markup(_SCRIPT_ESCAPE_RE.sub(lambda m: _SCRIPT_ESCAPES[m.group(0)], text))
+
+
+def _plain(value):
+    """Turn numpy/pandas scalars, tuples and sets into JSON-ready values; NaN -> None."""
+    if value is None or isinstance(value, (str, bool)):
+        return value
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [_plain(v) for v in value]
+    if hasattr(value, "item") and not isinstance(value, (int, float)):
+        try:
+            value = value.item()
+        except (TypeError, ValueError):
+            return str(value)
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    return str(value)
+
+
+def _number(value) -> float | None:
+    """A finite float, or None for missing, NaN or non-numeric values."""
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
+        return None
+    return x if math.isfinite(x) else None
+
+
+def _text(value, default: str = "") -> str:
+    if value is None:
+        return default
+    if isinstance(value, float) and not math.isfinite(value):
+        return default
+    return str(value)
+
+
+def _short(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _doi_text(doi) -> str:
+    """A DOI as plain text (``doi:10....``), never as a link."""
+    doi = _text(doi).strip()
+    if not doi:
+        return ""
+    doi = re.sub(r"^(https?://)?(dx\.)?doi\.org/", "", doi, flags=re.IGNORECASE)
+    return doi if doi.lower().startswith("doi:") else f"doi:{doi}"
+
+
+def _noun(nodes) -> str:
+    """What the nodes are, for the page's sentences (authors, institutions, countries)."""
+    ids = [str(n) for n in nodes]
+    if not ids:
+        return "nodes"
+    if all(re.fullmatch(r"A\d+", i) for i in ids):
+        return "authors"
+    if all(re.fullmatch(r"I\d+", i) or i.startswith("entry:") for i in ids):
+        return "institutions"
+    if all(re.fullmatch(r"[A-Z]{2}", i) for i in ids):
+        return "countries"
+    return "nodes"
+
+
+def _vis_network_js() -> str:
+    """The vis-network standalone build that pyvis ships, licence header included."""
+    import pyvis
+
+    base = Path(pyvis.__file__).resolve().parent
+    for folder in ("templates/lib", "lib"):
+        candidate = base / folder / f"vis-{VIS_NETWORK_VERSION}" / "vis-network.min.js"
+        if candidate.is_file():
+            js = candidate.read_text(encoding="utf-8")
+            break
+    else:  # pragma: no cover - depends on the installed pyvis
+        raise InputError(
+            base,
+            f"vis-network {VIS_NETWORK_VERSION} not found in the pyvis package; "
+            "reinstall pyvis 0.3.2 (pip install 'pyvis==0.3.2')",
+        )
+    if not js.lstrip().startswith("/**") or "@license" not in js[:2000]:  # pragma: no cover
+        raise InputError(candidate, "vis-network build lost its licence header")
+    # The build contains neither sequence today; escaping keeps the inline script closed
+    # even if a future pyvis ships one inside a string literal.
+    js = js.replace("</script", "<\\/script").replace("<!--", "<\\!--")
+    # Developer tools would fetch the (absent) source map named here.
+    return re.sub(r"^//# sourceMappingURL=.*$", "", js, flags=re.MULTILINE)
+
+
+def _layout(H: nx.Graph, seed: int) -> dict:
+    """Seeded positions for every node of ``H`` (coordinates roughly in [-1, 1])."""
+    n = H.number_of_nodes()
+    if n == 0:
+        return {}
+    if n <= _FAST_LAYOUT_ABOVE:
+        return nx.spring_layout(H, seed=seed, weight=None)
+    import igraph as ig
+
+    nodes = list(H)
+    index = {node: i for i, node in enumerate(nodes)}
+    g = ig.Graph(n=n, edges=[(index[u], index[v]) for u, v in H.edges()])
+    # igraph draws from one global generator: seed it for this call, then hand back the
+    # default (Python's ``random`` module) so other code is unaffected.
+    ig.set_random_number_generator(random.Random(seed))
+    try:
+        coords = g.layout_fruchterman_reingold(grid="grid").coords
+    finally:
+        ig.set_random_number_generator(random)
+    xs = [c[0] for c in coords]
+    ys = [c[1] for c in coords]
+    cx, cy = (max(xs) + min(xs)) / 2, (max(ys) + min(ys)) / 2
+    half = max(max(xs) - min(xs), max(ys) - min(ys), 1e-9) / 2
+    return {
+        node: ((x - cx) / half, (y - cy) / half) for node, (x, y) in zip(nodes, coords, strict=True)
+    }
+
+
+def _works_lookup(works) -> dict[str, dict]:
+    if works is None:
+        return {}
+    if not isinstance(works, pd.DataFrame):
+        raise TypeError("works must be a pandas DataFrame with a work_id column")
+    if "work_id" not in works.columns:
+        raise InputError("works", "the works table has no work_id column")
+    lookup = {}
+    columns = [c for c in ("doi", "title", "publication_year", "is_retracted") if c in works]
+    for row in works[["work_id", *columns]].itertuples(index=False):
+        rec = row._asdict()
+        year = _number(rec.get("publication_year"))
+        lookup[str(rec["work_id"])] = {
+            "year": int(year) if year is not None else None,
+            "doi": _doi_text(rec.get("doi")),
+            "title": _text(rec.get("title")),
+            "retracted": bool(rec.get("is_retracted")) if rec.get("is_retracted") else False,
+        }
+    return lookup
+
+
+def _work_ids(value) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [w for w in re.split(r"[;,\s]+", value) if w]
+    return [str(w) for w in value]
+
+
+def _sorted_works(ids, lookup) -> list[str]:
+    """Newest first, then by id, so the capped tooltip list shows recent evidence."""
+
+    def key(w):
+        year = (lookup.get(w) or {}).get("year")
+        return (-(year if year is not None else -10_000), w)
+
+    return sorted(set(ids), key=key)
+
+
+def write_network_html(
+    G: nx.Graph,
+    path,
+    *,
+    title: str,
+    works: pd.DataFrame | None = None,
+    size_by: str = "pagerank",
+    max_nodes: int | None = None,
+    banner: str | None = None,
+    note: str | None = None,
+    seed: int = 0,
+    layout: Mapping | None = None,
+) -> Path:
+    """Write ``G`` as one self-contained, interactive HTML page and return its path.
+
+    The page opens offline and makes no network request: vis-network (the library pyvis
+    ships) is inlined, no CDN, font or image is referenced, and a Content-Security-Policy
+    forbids loading anything. Every piece of text from the data (labels, titles, names)
+    is embedded as escaped JSON and shown with ``textContent``, so markup in the data is
+    displayed, never run. Positions are computed here, seeded, with physics off, so the
+    picture is still and the same on every run.
+
+    Parameters
+    ----------
+    G : networkx.Graph
+        Collaboration graph following collabnet's graph contract (node ``label``,
+        ``category``, ``country_code``, ``n_works`` and measures; edge ``weight``,
+        ``weight_fractional``, ``works``, ``first_year``, ``last_year``). Not modified.
+    path : str or pathlib.Path
+        Output file (``.html``); parent folders are created.
+    title : str
+        Page title and heading.
+    works : pandas.DataFrame, optional
+        Works table (``work_id``, ``doi``, ``title``, ``publication_year``,
+        ``is_retracted``) used to show year, DOI and title of each work in tooltips.
+    size_by : str, default "pagerank"
+        Node attribute that sets node size and, with ``max_nodes``, which nodes are kept.
+        If no node has it, degree in ``G`` is used and the page says so.
+    max_nodes : int, optional
+        Keep only the ``max_nodes`` nodes with the highest ``size_by`` (ties by id);
+        the page states how many of how many are shown.
+    banner : str, optional
+        Text shown in a prominent banner, e.g. "Synthetic demo data — evidence of nothing".
+    note : str, optional
+        Extra paragraph under the how-to-read note (method, data source, date).
+    seed : int, default 0
+        Seed of the layout.
+    layout : mapping, optional
+        Precomputed positions ``{node: (x, y)}`` for every shown node; overrides the
+        seeded layout.
+
+    Returns
+    -------
+    pathlib.Path
+        The file written.
+
+    Notes
+    -----
+    pyvis 0.3.2 is the vehicle (its ``Network`` object carries nodes, edges and options
+    into a Jinja template), but its own template loads Bootstrap and vis-network from
+    CDNs and sets tooltips with ``innerHTML``; collabnet therefore renders its own
+    template (``templates/network.html``). Nodes and edges are loaded into the
+    ``Network`` in bulk, because ``Network.add_edge`` scans every existing edge
+    (quadratic), and ``Network.from_nx`` rewrites the graph it is given.
+
+    Examples
+    --------
+    >>> import networkx as nx, tempfile, pathlib
+    >>> G = nx.Graph()
+    >>> G.add_node("I1", label="Lab <b>A</b>", category="nl", pagerank=0.6)
+    >>> G.add_node("I2", label="Lab B", category="cn_police", pagerank=0.4)
+    >>> G.add_edge("I1", "I2", weight=1, works=["W1"])
+    >>> out = write_network_html(G, pathlib.Path(tempfile.mkdtemp()) / "g.html", title="Demo")
+    >>> text = out.read_text(encoding="utf-8")
+    >>> "<b>A</b>" in text, "Lab \\\\u003cb\\\\u003eA" in text
+    (False, True)
+    """
+    if not isinstance(G, nx.Graph):
+        raise TypeError(f"expected a networkx graph, got {type(G).__name__}")
+    if max_nodes is not None and max_nodes < 1:
+        raise ValueError(f"max_nodes must be a positive number, got {max_nodes}")
+    path = Path(path)
+    if path.suffix.lower() not in (".html", ".htm"):
+        raise InputError(path, "the interactive network must be written to a .html file")
+
+    ids = {}
+    for node in G.nodes:
+        key = str(node)
+        if key in ids:
+            raise InputError("graph", f"two nodes have the same id when written as text: {key!r}")
+        ids[key] = node
+
+    # --- which measure sizes the nodes ----------------------------------------------------
+    values = {n: _number(G.nodes[n].get(size_by)) for n in G.nodes}
+    measure = size_by
+    fallback = None
+    if G.number_of_nodes() and all(v is None for v in values.values()):
+        values = {n: float(d) for n, d in G.degree()}
+        measure = "degree"
+        fallback = f"No node has a “{size_by}” value, so nodes are sized by degree."
+
+    noun = _noun(G.nodes)
+    n_total = G.number_of_nodes()
+    kept = sorted(
+        G.nodes, key=lambda n: (-(values[n] if values[n] is not None else -1e300), str(n))
+    )
+    if max_nodes is not None and max_nodes < n_total:
+        kept = kept[:max_nodes]
+    H = G.subgraph(kept)  # a read-only view: nothing is written to G
+    subset = None
+    if len(kept) < n_total:
+        subset = (
+            f"Showing the {len(kept):,} {noun} with the highest {measure} "
+            f"of {n_total:,} {noun} ({H.number_of_edges():,} of "
+            f"{G.number_of_edges():,} ties)."
+        )
+
+    # --- positions --------------------------------------------------------------------------
+    if layout is not None:
+        missing = [str(n) for n in kept if n not in layout]
+        if missing:
+            raise InputError(
+                "layout", f"no position for {len(missing)} node(s), e.g. {missing[0]!r}"
+            )
+        pos = {n: (float(layout[n][0]), float(layout[n][1])) for n in kept}
+        xs = [p[0] for p in pos.values()] or [0.0]
+        ys = [p[1] for p in pos.values()] or [0.0]
+        cx, cy = (max(xs) + min(xs)) / 2, (max(ys) + min(ys)) / 2
+        half = max(max(xs) - min(xs), max(ys) - min(ys), 1e-9) / 2
+        pos = {n: ((x - cx) / half, (y - cy) / half) for n, (x, y) in pos.items()}
+    else:
+        pos = _layout(H, seed)
+    scale = 150 * math.sqrt(max(len(kept), 4))
+
+    # --- evidence lookup --------------------------------------------------------------------
+    lookup = _works_lookup(works)
+    used_works: set[str] = set()
+
+    def capped(ids_):
+        ordered = _sorted_works(ids_, lookup)
+        shown = ordered[:TOOLTIP_WORKS]
+        used_works.update(shown)
+        return shown, len(ordered) - len(shown)
+
+    # --- nodes ------------------------------------------------------------------------------
+    vmax = max((values[n] for n in kept if values[n] is not None), default=0.0) or 1.0
+    node_dicts = []
+    counts = dict.fromkeys(CATEGORIES, 0)
+    for n in kept:
+        data = G.nodes[n]
+        category = data.get("category")
+        category = category if category in CATEGORY_COLORS else "other"
+        counts[category] += 1
+        label = _text(data.get("label"), str(n)) or str(n)
+        v = values[n]
+        size = 6 + 30 * math.sqrt(max(v, 0.0) / vmax) if v is not None and vmax > 0 else 6
+        node_works = set()
+        for _, _, ew in G.edges(n, data="works"):
+            node_works.update(_work_ids(ew))
+        shown, more = capped(node_works)
+        x, y = pos[n]
+        node_dicts.append(
+            {
+                "id": str(n),
+                "label": _short(label),
+                "shape": "dot",
+                "size": round(size, 2),
+                "x": round(x * scale, 2),
+                "y": round(y * scale, 2),
+                "color": CATEGORY_COLORS[category],
+                "cn": {
+                    "label": label,
+                    "id": str(n),
+                    "category": CATEGORY_LABELS.get(category, category),
+                    "country": _text(data.get("country_code")),
+                    "institutions": _text(data.get("institutions")),
+                    "n_works": _number(data.get("n_works")),
+                    "measure": measure,
+                    "value": v,
+                    "degree": G.degree(n),
+                    "works": shown,
+                    "more": more,
+                },
+            }
+        )
+
+    # --- edges ------------------------------------------------------------------------------
+    wmax = max((_number(d.get("weight")) or 1.0 for _, _, d in H.edges(data=True)), default=1.0)
+    edge_dicts = []
+    for i, (u, v, d) in enumerate(H.edges(data=True)):
+        weight = _number(d.get("weight"))
+        shown, more = capped(_work_ids(d.get("works")))
+        width = 1 + 7 * math.sqrt((weight or 1.0) / wmax)
+        first, last = _number(d.get("first_year")), _number(d.get("last_year"))
+        edge_dicts.append(
+            {
+                "id": f"e{i}",
+                "from": str(u),
+                "to": str(v),
+                "width": round(width, 2),
+                "cn": {
+                    "a": _text(G.nodes[u].get("label"), str(u)) or str(u),
+                    "b": _text(G.nodes[v].get("label"), str(v)) or str(v),
+                    "weight": weight,
+                    "weight_fractional": _number(d.get("weight_fractional")),
+                    "first_year": int(first) if first is not None else None,
+                    "last_year": int(last) if last is not None else None,
+                    "works": shown,
+                    "more": more,
+                },
+            }
+        )
+
+    options = {
+        "physics": {"enabled": False},
+        "layout": {"improvedLayout": False},
+        "interaction": {
+            "hover": True,
+            "tooltipDelay": 120,
+            "hideEdgesOnDrag": len(edge_dicts) > 2000,
+            "navigationButtons": False,
+            "keyboard": False,
+        },
+        "nodes": {
+            "borderWidth": 1,
+            "font": {"size": 14, "face": "sans-serif", "strokeWidth": 3},
+            "color": {"border": "#333333"},
+        },
+        "edges": {
+            "smooth": False,
+            "color": {"color": "#9a9a9a", "highlight": "#333333", "hover": "#333333"},
+            "selectionWidth": 2,
+        },
+    }
+
+    # --- pyvis as the vehicle ---------------------------------------------------------------
+    net = Network(
+        height="78vh", width="100%", directed=G.is_directed(), heading=title, cdn_resources="remote"
+    )
+    # Bulk load: Network.add_node/add_edge check membership in lists (quadratic).
+    net.nodes = node_dicts
+    net.node_ids = [d["id"] for d in node_dicts]
+    net.node_map = {d["id"]: d for d in node_dicts}
+    net.edges = edge_dicts
+    net.options = options
+    net.templateEnv = _environment()
+    net.path = _TEMPLATE
+
+    legend = [
+        {
+            "category": c,
+            "label": CATEGORY_LABELS[c],
+            "color": CATEGORY_COLORS[c],
+            "count": counts[c],
+        }
+        for c in CATEGORIES
+    ]
+    how_to = (
+        f"Each dot is one of the {noun}: colour shows its category (see the key), size "
+        f"its {measure}. A line joins two that published together; a thicker line means more "
+        "joint works. Hover over a dot or a line to list the works behind it; scroll to "
+        "zoom, drag to move."
+    )
+    vis_js = _vis_network_js()
+    app_js = (_TEMPLATES / "network.js").read_text(encoding="utf-8")
+    net.templateEnv.globals.update(
+        page={
+            "title": title,
+            "banner": banner,
+            "note": note,
+            "how_to": how_to,
+            "subset": subset,
+            "fallback": fallback,
+            "legend": legend,
+            "n_nodes": len(node_dicts),
+            "n_edges": len(edge_dicts),
+            "version": __version__,
+            "vis_version": VIS_NETWORK_VERSION,
+        },
+        works_json=script_json({w: lookup[w] for w in sorted(used_works) if w in lookup}),
+        options_json=script_json(options),
+        vis_js=Markup(vis_js),
+        app_js=Markup(app_js),
+        # Only these two exact scripts may run: a hash-based policy also disables inline
+        # event handlers (onerror=...), which 'unsafe-inline' would allow.
+        script_hashes=Markup(" ".join(_csp_hash(js) for js in (vis_js, app_js))),
+    )
+    text = net.generate_html(name=path.name)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _csp_hash(script: str) -> str:
+    """The Content-Security-Policy source expression allowing exactly this inline script."""
+    digest = hashlib.sha256(script.encode("utf-8")).digest()
+    return "'sha256-" + base64.b64encode(digest).decode("ascii") + "'"
+
+
+def _environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(str(_TEMPLATES)),
+        autoescape=select_autoescape(["html"], default_for_string=True, default=True),
+        keep_trailing_newline=True,
+    )
+    env.filters["script_json"] = script_json
+    env.filters["attr_escape"] = html.escape
+    return env

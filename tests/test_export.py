@@ -1,0 +1,142 @@
+"""Tests of GraphML, GEXF, VOSviewer and CSV exports."""
+
+from __future__ import annotations
+
+import copy
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+import pytest
+
+from collabnet.export import (
+    edges_table,
+    exportable_graph,
+    write_edges_csv,
+    write_edges_xlsx,
+    write_gexf,
+    write_graphml,
+    write_vosviewer,
+)
+
+
+def _snapshot(G):
+    return (
+        copy.deepcopy(dict(G.graph)),
+        {n: copy.deepcopy(dict(d)) for n, d in G.nodes(data=True)},
+        {(u, v): copy.deepcopy(dict(d)) for u, v, d in G.edges(data=True)},
+    )
+
+
+@pytest.fixture
+def messy_graph(render_graph):
+    """The render graph plus the awkward values real pipelines produce."""
+    G = render_graph.copy()
+    G.nodes["I1"]["betweenness"] = np.float64(0.25)
+    G.nodes["I2"]["betweenness"] = float("nan")
+    G.nodes["I3"]["n_works"] = np.int64(1)
+    G.edges["I1", "I2"]["note"] = None
+    return G
+
+
+@pytest.mark.parametrize(
+    ("writer", "reader"),
+    [(write_graphml, nx.read_graphml), (write_gexf, nx.read_gexf)],
+    ids=["graphml", "gexf"],
+)
+def test_round_trip_joins_works_and_leaves_graph_alone(tmp_path, messy_graph, writer, reader):
+    before = _snapshot(messy_graph)
+    path = writer(messy_graph, tmp_path / "g.out")
+    assert _snapshot(messy_graph) == before
+    H = reader(path)
+    assert set(H.nodes) == set(messy_graph.nodes)
+    assert H.number_of_edges() == messy_graph.number_of_edges()
+    assert H.edges["I1", "I2"]["works"] == "W1;W2"
+    assert float(H.edges["I1", "I2"]["weight"]) == 2
+    assert H.nodes["I1"]["label"] == messy_graph.nodes["I1"]["label"]  # payload kept as text
+    assert H.nodes["I2"]["category"] == "cn_police"
+    assert float(H.nodes["I1"]["betweenness"]) == 0.25
+    assert "betweenness" not in H.nodes["I2"]  # NaN dropped
+    assert "note" not in H.edges["I1", "I2"]  # None dropped
+    assert "country_code" not in H.nodes["I4"]
+
+
+def test_exportable_graph_is_a_copy(render_graph):
+    H = exportable_graph(render_graph)
+    assert H is not render_graph
+    assert render_graph.edges["I1", "I2"]["works"] == ["W1", "W2"]
+    assert H.edges["I1", "I2"]["works"] == "W1;W2"
+
+
+def test_vosviewer_files(tmp_path, messy_graph):
+    map_path, net_path = write_vosviewer(messy_graph, tmp_path / "map.txt", tmp_path / "net.txt")
+    lines = map_path.read_text(encoding="utf-8").splitlines()
+    header = lines[0].split("\t")
+    assert header[:7] == [
+        "id",
+        "label",
+        "url",
+        "cluster",
+        "weight<Links>",
+        "weight<Total link strength>",
+        "weight<Documents>",
+    ]
+    assert "score<pagerank>" in header and "score<betweenness>" in header
+    rows = [dict(zip(header, line.split("\t"), strict=True)) for line in lines[1:]]
+    assert [r["id"] for r in rows] == ["1", "2", "3", "4"]
+    by_url = {r["url"]: r for r in rows}
+    i2 = by_url["https://openalex.org/I2"]
+    assert i2["cluster"] == "2"  # cn_police is the second category
+    assert i2["weight<Links>"] == "2" and i2["weight<Total link strength>"] == "3"
+    # Labels with , ; or " are quoted as the VOSviewer manual asks.
+    assert i2["label"] == '"Institute of Forensic Science, MPS 公安部物证鉴定中心"'
+    assert by_url["https://openalex.org/I3"]["label"] == '"Delft ""Vision"" Group"'
+    assert by_url["https://openalex.org/I4"]["score<pagerank>"] == ""
+    net = [line.split("\t") for line in net_path.read_text(encoding="utf-8").splitlines()]
+    assert net == [["1", "2", "2"], ["1", "4", "1"], ["2", "3", "1"]]
+    _, frac = write_vosviewer(
+        messy_graph, tmp_path / "m2.txt", tmp_path / "n2.txt", weight="weight_fractional"
+    )
+    assert frac.read_text(encoding="utf-8").splitlines()[0] == "1\t2\t1.5"
+
+
+def test_edges_csv(tmp_path, render_graph, render_works):
+    path = write_edges_csv(render_graph, tmp_path / "edges.csv", works=render_works)
+    table = pd.read_csv(path, keep_default_na=False)
+    assert list(table.columns[:12]) == [
+        "source",
+        "target",
+        "source_label",
+        "target_label",
+        "source_category",
+        "target_category",
+        "weight",
+        "weight_fractional",
+        "first_year",
+        "last_year",
+        "work_ids",
+        "dois",
+    ]
+    assert len(table) == render_graph.number_of_edges()
+    row = table.set_index(["source", "target"]).loc[("I1", "I2")]
+    assert row["work_ids"] == "W1;W2"
+    assert row["dois"] == "https://doi.org/10.1234/abc;"
+    assert row["first_year"] == 2019 and row["weight_fractional"] == 1.5
+    assert (table["data_source"] == "synthetic-demo").all()
+
+
+def test_edges_csv_defuses_spreadsheet_formulas(tmp_path):
+    G = nx.Graph()
+    G.add_node("I1", label='=HYPERLINK("x")')
+    G.add_node("I2", label="Normal")
+    G.add_edge("I1", "I2", works=["W1"])
+    table = pd.read_csv(write_edges_csv(G, tmp_path / "e.csv"))
+    assert table.loc[0, "source_label"] == '\'=HYPERLINK("x")'
+    assert edges_table(G).loc[0, "source_label"] == '=HYPERLINK("x")'  # table itself exact
+
+
+def test_edges_xlsx_when_openpyxl_is_present(tmp_path, render_graph, render_works):
+    pytest.importorskip("openpyxl", reason="openpyxl is optional")
+    path = write_edges_xlsx(render_graph, tmp_path / "edges.xlsx", works=render_works)
+    table = pd.read_excel(path)
+    assert len(table) == render_graph.number_of_edges()
