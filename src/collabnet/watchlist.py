@@ -197,13 +197,28 @@ _PATTERNS = (
         "cn_police",
         0.85,
         re.compile(
-            r"\bpublic security (?:sub |branch )?(?:bureau|bureaus|department|office|division|"
-            r"detachment|brigade|subbureau|administration)\b|"
-            r"\b(?:department|bureau|office|administration) of public security\b"
+            r"\bpublic security (?:sub |branch )?(?:bureau|bureaus|office|subbureau|detachment|"
+            r"brigade)\b|\b(?:bureau|office) of public security\b"
         ),
-        re.compile(r"公安局|公安厅|公安分局|公安处|派出所|公安司法鉴定|刑警(?:支队|大队|总队)|刑侦(?:支队|大队|总队|局)"),
+        re.compile(
+            r"公安局|公安厅|公安分局|公安处|派出所|公安司法鉴定|刑警(?:支队|大队|总队)|刑侦(?:支队|大队|总队|局)"
+        ),
         "collabnet pattern 'public-security-bureau': PRC public security bureaus and departments "
         "(公安局, 公安厅, 刑警/刑侦 units)" + _PATTERN_NOTE,
+    ),
+    # "Department of Public Security" is also a teaching department of civilian universities
+    _Pattern(
+        "public-security-bureau",
+        "cn_police",
+        0.85,
+        re.compile(
+            r"\bpublic security (?:department|division|administration)\b|"
+            r"\b(?:department|administration) of public security\b"
+        ),
+        None,
+        "collabnet pattern 'public-security-bureau': PRC public security departments (公安厅)"
+        + _PATTERN_NOTE,
+        unless=re.compile(r"\b(?:university|college|school|faculty)\b"),
     ),
     _Pattern(
         "police-college",
@@ -214,8 +229,11 @@ _PATTERNS = (
             r"\bpublic security (?:college|academy|university|institute|vocational college|"
             r"professional college)\b"
         ),
-        re.compile(r"(?<!司法)(?:警察学院|警官学院|警察大学)|公安(?:高等)?专科学校|公安职业学院|公安学院"),
-        "collabnet pattern 'police-college': PRC police colleges (警察学院, 警官学院, 公安专科学校), "
+        re.compile(
+            r"(?<!司法)(?:警察学院|警官学院|警察大学)|公安(?:高等)?专科学校|公安职业学院|公安学院"
+        ),
+        "collabnet pattern 'police-college': PRC police colleges "
+        "(警察学院, 警官学院, 公安专科学校), "
         "run by provincial public security departments" + _PATTERN_NOTE,
         unless=re.compile(r"\b(?:armed police|judicial|correctional|prison)\b"),
         unless_zh=re.compile(r"武警|武装警察|司法警|大学公安学院"),
@@ -544,12 +562,14 @@ class Registry:
         Examples
         --------
         >>> reg = load_registry()
-        >>> c = reg.classify_affiliation("Hubei Provincial Public Security Department, Wuhan, China")
+        >>> text = "Hubei Provincial Public Security Department, Wuhan, China"
+        >>> c = reg.classify_affiliation(text)
         >>> c.category, c.rule
         ('cn_police', 'pattern:public-security-bureau')
         >>> reg.classify_affiliation("Central Police University, Taoyuan, Taiwan").rule
         'negative:tw-central-police-university'
-        >>> reg.classify_affiliation("School of Public Health, Peking University", country_code="CN").rule
+        >>> text = "School of Public Health, Peking University"
+        >>> reg.classify_affiliation(text, country_code="CN").rule
         'country:CN'
         """
         if text is None or (isinstance(text, float) and pd.isna(text)):
@@ -581,7 +601,9 @@ class Registry:
             if e.category.startswith("cn_") and not e.negative:
                 if not cn_allowed:
                     return
-                if e.needs_context and not (prc or _is_cjk(matched) or _self_contextual(phrase_norm)):
+                if e.needs_context and not (
+                    prc or _is_cjk(matched) or _self_contextual(phrase_norm)
+                ):
                     return
             conf = CONFIDENCE[level]
             if e.weak_text and e.text_confidence is not None:
@@ -866,7 +888,9 @@ def _registry_files(path: Path) -> list[Path]:
     if path.is_file():
         return [path]
     if not path.is_dir():
-        raise InputError(path, "watchlist registry not found (a folder of *.yaml files or one file)")
+        raise InputError(
+            path, "watchlist registry not found (a folder of *.yaml files or one file)"
+        )
     files = sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml"))
     if not files:
         raise InputError(path, "no *.yaml files in the watchlist folder")
@@ -884,7 +908,9 @@ def _load_cached(path: str, stamp: tuple) -> Registry:
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             line = mark.line + 1 if mark is not None else None
-            raise InputError(f, f"not valid YAML: {getattr(exc, 'problem', exc)}", line=line) from None
+            raise InputError(
+                f, f"not valid YAML: {getattr(exc, 'problem', exc)}", line=line
+            ) from None
         if not isinstance(doc, dict) or not isinstance(doc.get("entries"), list):
             raise InputError(f, "expected a mapping with 'last_reviewed' and a list 'entries'")
         unknown = set(doc) - _FILE_KEYS
@@ -942,7 +968,9 @@ class Overrides:
         return len(self.by_ror) + len(self.by_openalex) + len(self.by_text)
 
     def _result(self, o: _Override, key: str) -> Classification:
-        src = f"override ({Path(self.path).name}, line {o.line})" + (f": {o.note}" if o.note else "")
+        src = f"override ({Path(self.path).name}, line {o.line})" + (
+            f": {o.note}" if o.note else ""
+        )
         return Classification(o.category, None, None, "override", src, 1.0, matched_text=key)
 
     def for_institution(self, institution_id=None, ror=None) -> Classification | None:
@@ -971,9 +999,9 @@ def load_overrides(path) -> Overrides:
 
     Examples
     --------
-    >>> import tempfile, os
-    >>> d = tempfile.mkdtemp(); p = os.path.join(d, "overrides.csv")
-    >>> _ = open(p, "w").write("key,category,note\\nI42,cn_police,checked by hand\\n")
+    >>> import tempfile
+    >>> p = Path(tempfile.mkdtemp()) / "overrides.csv"
+    >>> _ = p.write_text("key,category,note\\nI42,cn_police,checked by hand\\n")
     >>> load_overrides(p).for_institution("I42").category
     'cn_police'
     """
@@ -1105,7 +1133,9 @@ def classify_tables(
             ror=row.get("ror"),
             lineage=_as_list(row.get("lineage")),
             display_name=row.get("display_name"),
-            country_code=row.get("country_code") if isinstance(row.get("country_code"), str) else None,
+            country_code=row.get("country_code")
+            if isinstance(row.get("country_code"), str)
+            else None,
         )
 
     labels = [inst_label(r) for r in inst.to_dict("records")]
@@ -1115,11 +1145,15 @@ def classify_tables(
     inst["category_entry"] = [c.entry_id for c in labels]
     inst["category_confidence"] = [c.confidence for c in labels]
     inst_lab = {
-        iid: c for iid, c in zip(inst["institution_id"], labels, strict=True) if isinstance(iid, str)
+        iid: c
+        for iid, c in zip(inst["institution_id"], labels, strict=True)
+        if isinstance(iid, str)
     }
     for r in extra.to_dict("records") if len(extra) else []:
         inst_lab[r["institution_id"]] = inst_label(r)
-    inst_names = dict(zip(inst.get("institution_id", []), inst.get("display_name", []), strict=False))
+    inst_names = dict(
+        zip(inst.get("institution_id", []), inst.get("display_name", []), strict=False)
+    )
 
     # -- raw strings: once per (raw_affiliation, country_code) ----------------------------
     n = len(auth)
@@ -1153,7 +1187,9 @@ def classify_tables(
         return pd.DataFrame(cols)
 
     key_i = auth["institution_id"] if "institution_id" in auth.columns else pd.Series([None] * n)
-    left = pd.DataFrame({"_iid": key_i.values, "_raw": pairs["raw"].values, "_cc": pairs["cc"].values})
+    left = pd.DataFrame(
+        {"_iid": key_i.values, "_raw": pairs["raw"].values, "_cc": pairs["cc"].values}
+    )
     left["_cc"] = left["_cc"].astype(object)
     fi = frame(inst_lab, ["_iid"], "i_")
     fr = frame(raw_lab, ["_raw", "_cc"], "r_")
@@ -1233,8 +1269,10 @@ def classify_tables(
             if c is None:
                 continue
             hint = _police_hint(text) and c.category != "cn_police" and c.rule != "override"
-            label_used = bool(g["no_inst"]) and c.rule not in ("none", "override") and (
-                _from_text(c.rule) or c.confidence < 0.9
+            label_used = (
+                bool(g["no_inst"])
+                and c.rule not in ("none", "override")
+                and (_from_text(c.rule) or c.confidence < 0.9)
             )
             if not (label_used or g["flag"] or hint):
                 continue
