@@ -136,12 +136,43 @@ def _cmd_demo_data(args: argparse.Namespace) -> int:
 
 
 def _add_classify(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("classify", help="classify affiliation strings read from standard input")
+    p = sub.add_parser(
+        "classify",
+        help="classify affiliation strings read from standard input",
+        description="Read affiliation strings, one per line, from standard input and write one "
+        "JSON object per line (input, category, entry, entry_name, rule, confidence, source, "
+        "matched_text). Every input line gives one output line; a blank line gives category "
+        "'other' with rule 'none' (or the --country fallback).",
+    )
+    p.add_argument("--country", metavar="CC", help="country code hint, e.g. CN or NL")
+    p.add_argument(
+        "--registry", metavar="PATH", help="watchlist folder or file (default: data/watchlist)"
+    )
     p.set_defaults(func=_cmd_classify)
 
 
 def _cmd_classify(args: argparse.Namespace) -> int:
-    raise UserError("classify is not available yet")
+    import json
+
+    from .watchlist import load_registry
+
+    registry = load_registry(args.registry)
+    for line in sys.stdin:
+        text = line.rstrip("\r\n")
+        c = registry.classify_affiliation(text, country_code=args.country)
+        record = {
+            "input": text,
+            "category": c.category,
+            "entry": c.entry_id,
+            "entry_name": c.entry_name,
+            "rule": c.rule,
+            "confidence": c.confidence,
+            "source": c.source,
+            "matched_text": c.matched_text,
+        }
+        sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
+    sys.stdout.flush()
+    return 0
 
 
 # --- paths (evidence paths) ---------------------------------------------------------------

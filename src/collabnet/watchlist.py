@@ -1,0 +1,1303 @@
+"""Sourced watchlist registry and the rules that put institutions and affiliations in categories."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from . import config
+from .errors import InputError
+
+__all__ = [
+    "Classification",
+    "Entry",
+    "Registry",
+    "Overrides",
+    "load_registry",
+    "load_overrides",
+    "classify_tables",
+    "normalize_text",
+    "REVIEW_COLUMNS",
+]
+
+ROR_RE = re.compile(r"^0[a-z0-9]{6}[0-9]{2}$")
+OPENALEX_RE = re.compile(r"^I\d+$")
+SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+_CJK_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_NON_CJK_RE = re.compile(r"[^\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff0-9]+")
+
+#: Confidence of each kind of evidence (an entry's own ``confidence`` caps it).
+CONFIDENCE = {
+    "identifier": 1.0,
+    "lineage": 0.95,
+    "exact": 0.95,
+    "contained": 0.9,
+    "parts": 0.9,
+    "country": 0.5,
+    "none": 0.0,
+}
+
+#: Columns of the review table returned by :func:`classify_tables`.
+REVIEW_COLUMNS = [
+    "kind",
+    "key",
+    "text",
+    "country_code",
+    "category",
+    "rule",
+    "entry",
+    "entry_name",
+    "confidence",
+    "n_authorships",
+    "flag",
+    "source",
+]
+
+_ENTRY_KEYS = {
+    "id", "name", "name_zh", "aliases", "acronyms", "ror", "ror_withdrawn", "openalex", "country",
+    "category", "supervising_body", "sources", "valid_from", "valid_to", "note", "parent",
+    "negative", "needs_context", "weak_text", "text_confidence", "confidence", "match_all",
+    "no_text_match", "allow_short_zh", "listings", "aspi_category",
+}  # fmt: skip
+_FILE_KEYS = {"last_reviewed", "entries", "source_default"}
+
+
+# --- text normalisation -------------------------------------------------------------------
+
+
+def normalize_text(text: str | None) -> str:
+    """Latin-script form used for matching: lower case, no accents or punctuation, no "the".
+
+    Apostrophes vanish (``People's`` -> ``peoples``, ``Xi'an`` -> ``xian``), other punctuation
+    becomes a space, ``&`` becomes ``and`` and the forms of "P.R. China" become ``china``.
+
+    Examples
+    --------
+    >>> normalize_text("The People's Public Security University of China, Beijing, P.R. China")
+    'peoples public security university of china beijing china'
+    >>> normalize_text("  Xi’an Jiaotong Univ. & Hospital ")
+    'xian jiaotong univ and hospital'
+    """
+    if not text:
+        return ""
+    s = unicodedata.normalize("NFKD", str(text))
+    s = "".join(c for c in s if not unicodedata.combining(c))
+    s = s.replace("đ", "d").replace("Đ", "D").lower()
+    s = re.sub(r"['’`´‘]", "", s)
+    s = s.replace("&", " and ")
+    s = _CJK_RE.sub(" ", s)
+    s = re.sub(r"[^a-z0-9+]+", " ", s)
+    s = re.sub(r"\bp r (?=china\b)|\bpr (?=china\b)", "", s)
+    tokens = [t for t in s.split() if t != "the"]
+    return " ".join(tokens)
+
+
+def _cjk_only(text: str | None) -> str:
+    """The Chinese characters (and digits) of ``text``, without spaces or punctuation."""
+    if not text or not _CJK_RE.search(text):
+        return ""
+    return _NON_CJK_RE.sub("", unicodedata.normalize("NFKC", text))
+
+
+def _is_cjk(phrase: str) -> bool:
+    return bool(_CJK_RE.search(phrase))
+
+
+# --- context: is this string about the PRC? -----------------------------------------------
+
+_PRC_PLACES = """
+china chinese prc pla beijing tianjin shanghai chongqing hebei shanxi shaanxi liaoning jilin
+heilongjiang jiangsu zhejiang anhui fujian jiangxi shandong henan hubei hunan guangdong guangxi
+hainan sichuan guizhou yunnan tibet xizang gansu qinghai ningxia xinjiang guangzhou shenzhen
+chengdu wuhan xian nanjing hangzhou shenyang harbin changchun dalian qingdao jinan zhengzhou
+changsha kunming nanning fuzhou xiamen hefei nanchang taiyuan shijiazhuang lanzhou urumqi yinchuan
+xining hohhot guiyang haikou lhasa suzhou wuxi ningbo dongguan foshan zhuhai langfang baoding
+tangshan luoyang wenzhou yantai xuzhou changzhou nantong mianyang shantou zhanjiang tongji
+""".split()
+_PRC_PLACE_SET = frozenset(_PRC_PLACES)
+_PRC_MULTI = ("inner mongolia", "nei mongol")
+#: Places that are not mainland China: Taiwan, Hong Kong, Macao, Vietnam.
+_FOREIGN_RE = re.compile(
+    r"\b(?:taiwan|taipei|taoyuan|kaohsiung|taichung|tainan|hsinchu|keelung|chiayi|hualien|"
+    r"roc|r o c|hong kong|hongkong|kowloon|macau|macao|vietnam|viet nam|hanoi|ha noi|"
+    r"ho chi minh)\b|(?<!peoples )\brepublic of china\b"
+)
+_FOREIGN_ZH_RE = re.compile(r"台湾|台灣|臺灣|臺北|台北|桃園|高雄|香港|澳門|澳门|越南|國立")
+
+
+def _has_foreign_context(norm: str, cjk: str) -> bool:
+    return bool(_FOREIGN_RE.search(norm) or (cjk and _FOREIGN_ZH_RE.search(cjk)))
+
+
+def _has_prc_context(norm: str, cjk: str) -> bool:
+    if cjk:
+        return True
+    tokens = norm.split()
+    if any(t in _PRC_PLACE_SET for t in tokens):
+        return True
+    return any(m in norm for m in _PRC_MULTI)
+
+
+_PRC_ZH_RE = re.compile(
+    "中国|中华人民共和国|北京|上海|天津|重庆|河北|山西|辽宁|吉林|黑龙江|江苏|浙江|安徽|福建|江西|山东|"
+    "河南|湖北|湖南|广东|广西|海南|四川|贵州|云南|西藏|陕西|甘肃|青海|宁夏|新疆|内蒙古|广州|深圳|成都|"
+    "武汉|西安|南京|杭州|沈阳|哈尔滨|长春|大连|青岛|济南|郑州|长沙|昆明|南宁|厦门|合肥|苏州|无锡"
+)
+_NL_RE = re.compile(r"\b(?:netherlands|nederland|holland)\b")
+_UNIVERSITY_RE = re.compile(r"\b(?:university|universities|college)\b")
+
+
+def _text_country(norm: str, cjk: str) -> str | None:
+    """The country a string names, when it names mainland China or the Netherlands (else None)."""
+    if _has_foreign_context(norm, cjk):
+        return None
+    cn = any(t in _PRC_PLACE_SET for t in norm.split()) or any(m in norm for m in _PRC_MULTI)
+    cn = cn or bool(cjk and _PRC_ZH_RE.search(cjk))
+    nl = bool(_NL_RE.search(norm))
+    if cn and not nl:
+        return "CN"
+    if nl and not cn:
+        return "NL"
+    return None
+
+
+def _self_contextual(phrase_norm: str) -> bool:
+    """A phrase that itself says China (``... of China``, ``PLA ...``) needs no other context."""
+    return any(t in _PRC_PLACE_SET for t in phrase_norm.split())
+
+
+# --- patterns -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Pattern:
+    name: str
+    category: str
+    confidence: float
+    latin: re.Pattern | None
+    zh: re.Pattern | None
+    source: str
+    unless: re.Pattern | None = None  # Latin text that switches the pattern off
+    unless_zh: re.Pattern | None = None
+
+
+_PATTERN_NOTE = "; requires PRC context (place name, 'China', Chinese characters or country CN)"
+_PATTERNS = (
+    _Pattern(
+        "public-security-bureau",
+        "cn_police",
+        0.85,
+        re.compile(
+            r"\bpublic security (?:sub |branch )?(?:bureau|bureaus|office|subbureau|detachment|"
+            r"brigade)\b|\b(?:bureau|office) of public security\b"
+        ),
+        re.compile(
+            r"公安局|公安厅|公安分局|公安处|派出所|公安司法鉴定|刑警(?:支队|大队|总队)|刑侦(?:支队|大队|总队|局)"
+        ),
+        "collabnet pattern 'public-security-bureau': PRC public security bureaus and departments "
+        "(公安局, 公安厅, 刑警/刑侦 units)" + _PATTERN_NOTE,
+    ),
+    # "Department of Public Security" is also a teaching department of civilian universities
+    _Pattern(
+        "public-security-bureau",
+        "cn_police",
+        0.85,
+        re.compile(
+            r"\bpublic security (?:department|division|administration)\b|"
+            r"\b(?:department|administration) of public security\b"
+        ),
+        None,
+        "collabnet pattern 'public-security-bureau': PRC public security departments (公安厅)"
+        + _PATTERN_NOTE,
+        unless=re.compile(r"\b(?:university|college|school|faculty)\b"),
+    ),
+    _Pattern(
+        "police-college",
+        "cn_police",
+        0.85,
+        re.compile(
+            r"\bpolice (?:officers? )?(?:college|academy|university|institute)\b|"
+            r"\bpublic security (?:college|academy|university|institute|vocational college|"
+            r"professional college)\b"
+        ),
+        re.compile(
+            r"(?<!司法)(?:警察学院|警官学院|警察大学)|公安(?:高等)?专科学校|公安职业学院|公安学院"
+        ),
+        "collabnet pattern 'police-college': PRC police colleges "
+        "(警察学院, 警官学院, 公安专科学校), "
+        "run by provincial public security departments" + _PATTERN_NOTE,
+        unless=re.compile(r"\b(?:armed police|judicial|correctional|prison)\b"),
+        unless_zh=re.compile(r"武警|武装警察|司法警|大学公安学院"),
+    ),
+    _Pattern(
+        "criminal-investigation-unit",
+        "cn_police",
+        0.8,
+        re.compile(
+            r"\bcriminal (?:police|investigation|science and technology|technology) "
+            r"(?:detachment|brigade|corps|bureau|department|division|institute|center|centre)\b"
+        ),
+        None,
+        "collabnet pattern 'criminal-investigation-unit': criminal police / criminal investigation "
+        "units of PRC public security organs" + _PATTERN_NOTE,
+        unless=re.compile(r"\b(?:university|college|school)\b"),
+    ),
+    _Pattern(
+        "armed-police",
+        "cn_military",
+        0.8,
+        re.compile(r"\barmed police\b"),
+        re.compile(r"武警|武装警察"),
+        "collabnet pattern 'armed-police': People's Armed Police units (filed as military, as ASPI "
+        "does for PAP institutions)" + _PATTERN_NOTE,
+    ),
+    _Pattern(
+        "pla",
+        "cn_military",
+        0.85,
+        re.compile(
+            r"\bpla\b|\bpeoples liberation army\b|"
+            r"\bmilitary (?:medical university|medical college|region|command|district)\b"
+        ),
+        re.compile(r"解放军|\d{5}部队|军医大学|战区"),
+        "collabnet pattern 'pla': People's Liberation Army units, hospitals and academies"
+        + _PATTERN_NOTE,
+    ),
+    _Pattern(
+        "state-security-bureau",
+        "cn_state_security",
+        0.8,
+        re.compile(r"\bstate security (?:bureau|department)\b"),
+        re.compile(r"国家安全(?:局|厅)"),
+        "collabnet pattern 'state-security-bureau': PRC state security bureaus and departments"
+        + _PATTERN_NOTE,
+    ),
+)
+#: Words that make a string worth a second look when it was not labelled cn_police.
+_POLICE_HINT_RE = re.compile(r"\b(?:police|public security|criminal investigation)\b")
+_POLICE_HINT_ZH_RE = re.compile(r"公安|警察|警官|刑侦|刑警")
+
+
+# --- registry -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One institution of the registry, as written in ``data/watchlist/*.yaml``."""
+
+    id: str
+    name: str
+    country: str
+    category: str
+    sources: tuple[str, ...]
+    name_zh: str | None = None
+    aliases: tuple[str, ...] = ()
+    acronyms: tuple[str, ...] = ()
+    ror: tuple[str, ...] = ()
+    ror_withdrawn: tuple[str, ...] = ()
+    openalex: tuple[str, ...] = ()
+    supervising_body: str | None = None
+    valid_from: str | None = None
+    valid_to: str | None = None
+    note: str | None = None
+    parent: str | None = None
+    negative: bool = False
+    needs_context: bool = False
+    weak_text: bool = False
+    text_confidence: float | None = None
+    confidence: float = 1.0
+    match_all: tuple[tuple[str, ...], ...] = ()
+    no_text_match: tuple[str, ...] = ()
+    allow_short_zh: bool = False
+    listings: tuple[Mapping, ...] = ()
+    aspi_category: str | None = None
+    file: str = ""
+    line: int | None = None
+
+    @property
+    def source(self) -> str:
+        """The entry's sources, ``"; "``-joined."""
+        return "; ".join(self.sources)
+
+    def names(self) -> list[str]:
+        """Every name the entry is known by: name, Chinese name, aliases and acronyms."""
+        out = [self.name]
+        if self.name_zh:
+            out.append(self.name_zh)
+        return out + list(self.aliases) + list(self.acronyms)
+
+
+@dataclass(frozen=True)
+class Classification:
+    """The category of one institution or affiliation string, with the rule and source behind it.
+
+    Examples
+    --------
+    >>> c = Classification("cn_other", None, None, "country:CN", "OpenAlex country_code CN", 0.5)
+    >>> c.as_dict()["rule"]
+    'country:CN'
+    """
+
+    category: str
+    entry_id: str | None
+    entry_name: str | None
+    rule: str
+    source: str | None
+    confidence: float
+    matched_text: str | None = None
+
+    def as_dict(self) -> dict:
+        """The fields as a plain dict (for JSON and DataFrames)."""
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    category: str
+    rule: str
+    confidence: float
+    matched: str
+    length: int
+    entry: Entry | None = None
+    source: str | None = None
+
+    def result(self) -> Classification:
+        e = self.entry
+        return Classification(
+            category=self.category,
+            entry_id=e.id if e else None,
+            entry_name=e.name if e else None,
+            rule=self.rule,
+            source=e.source if e else self.source,
+            confidence=round(self.confidence, 3),
+            matched_text=self.matched,
+        )
+
+
+_NONE = Classification("other", None, None, "none", None, CONFIDENCE["none"])
+
+
+def _fallback(country_code: str | None) -> Classification:
+    cc = (country_code or "").strip().upper() if isinstance(country_code, str) else ""
+    if cc == "CN":
+        src = "country_code CN (mainland China; not TW, HK or MO)"
+        return Classification("cn_other", None, None, "country:CN", src, CONFIDENCE["country"])
+    if cc == "NL":
+        src = "country_code NL"
+        return Classification("nl", None, None, "country:NL", src, CONFIDENCE["country"])
+    return _NONE
+
+
+def _bare_ror(value) -> str | None:
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return None
+    s = str(value).strip().lower()
+    s = re.sub(r"^https?://(?:www\.)?ror\.org/", "", s).strip("/")
+    return s or None
+
+
+def _bare_openalex(value) -> str | None:
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return None
+    s = str(value).strip()
+    s = re.sub(r"^https?://(?:api\.)?openalex\.org/(?:institutions/)?", "", s, flags=re.I)
+    s = s.strip("/")
+    return s[:1].upper() + s[1:] if s else None
+
+
+class Registry:
+    """The watchlist: entries, their identifiers and the names they are matched by.
+
+    Use :func:`load_registry` to read one; ``Registry(entries)`` builds one from
+    :class:`Entry` objects (tests do this).
+    """
+
+    def __init__(self, entries: Iterable[Entry], *, last_reviewed: str | None = None, path=None):
+        self.entries: dict[str, Entry] = {}
+        self.path = str(path) if path is not None else None
+        self.last_reviewed = last_reviewed
+        self._ror: dict[str, Entry] = {}
+        self._ror_withdrawn: dict[str, Entry] = {}
+        self._openalex: dict[str, Entry] = {}
+        self._latin: dict[str, list[tuple[Entry, str]]] = {}
+        self._zh: list[tuple[str, Entry, str]] = []
+        self._max_words = 1
+        self._cache: dict[tuple[str, str | None], Classification] = {}
+        for e in entries:
+            self.entries[e.id] = e
+            for r in e.ror:
+                self._ror[r] = e
+            for r in e.ror_withdrawn:
+                self._ror_withdrawn[r] = e
+            for o in e.openalex:
+                self._openalex[o] = e
+            skip = set(e.no_text_match)
+            phrases = [(e.name, "name")]
+            if e.name_zh:
+                phrases.append((e.name_zh, "name-zh"))
+            phrases += [(a, "alias") for a in e.aliases]
+            for phrase, kind in phrases:
+                if phrase in skip:
+                    continue
+                if _is_cjk(phrase):
+                    zh = _cjk_only(phrase)
+                    if len(zh) >= 4 or (e.allow_short_zh and len(zh) >= 3):
+                        self._zh.append((zh, e, "name-zh"))
+                else:
+                    norm = normalize_text(phrase)
+                    if norm:
+                        self._latin.setdefault(norm, []).append((e, kind))
+                        self._max_words = max(self._max_words, len(norm.split()))
+        # longest first, so that the most specific Chinese name is tried first
+        self._zh.sort(key=lambda t: -len(t[0]))
+        self._parts = tuple(e for e in self.entries.values() if e.match_all)
+
+    def __repr__(self) -> str:
+        return f"Registry({len(self.entries)} entries, path={self.path!r})"
+
+    # -- look-ups ------------------------------------------------------------------------
+
+    def find(self, query: str) -> list[Entry]:
+        """Entries matching a ROR id or URL, an OpenAlex id or URL, an entry id, or a name.
+
+        Names, Chinese names, aliases and acronyms are compared after :func:`normalize_text`
+        (so case and punctuation do not matter).
+
+        Examples
+        --------
+        >>> reg = load_registry()
+        >>> [e.id for e in reg.find("https://ror.org/019p4xb90")]
+        ['criminal-investigation-police-university-of-china']
+        >>> [e.id for e in reg.find("people's public security university of china")]
+        ['peoples-public-security-university-of-china']
+        """
+        q = (query or "").strip()
+        if not q:
+            return []
+        ror = _bare_ror(q)
+        if ror and ROR_RE.match(ror):
+            hit = self._ror.get(ror) or self._ror_withdrawn.get(ror)
+            return [hit] if hit else []
+        oa = _bare_openalex(q)
+        if oa and OPENALEX_RE.match(oa):
+            hit = self._openalex.get(oa)
+            return [hit] if hit else []
+        if q in self.entries:
+            return [self.entries[q]]
+        nq, zq = normalize_text(q), _cjk_only(q)
+        out = []
+        for e in self.entries.values():
+            for n in e.names():
+                if (zq and _cjk_only(n) == zq) or (nq and not zq and normalize_text(n) == nq):
+                    out.append(e)
+                    break
+        return out
+
+    # -- classification ------------------------------------------------------------------
+
+    def _from_entry(self, e: Entry, rule: str, level: str, matched: str | None) -> Classification:
+        conf = min(CONFIDENCE[level], e.confidence)
+        return Classification(
+            e.category, e.id, e.name, rule, e.source, round(conf, 3), matched_text=matched
+        )
+
+    def classify_institution(
+        self,
+        *,
+        institution_id=None,
+        ror=None,
+        lineage=(),
+        display_name=None,
+        country_code=None,
+    ) -> Classification:
+        """Classify an OpenAlex institution: ROR, then OpenAlex id, lineage, name, country.
+
+        Examples
+        --------
+        >>> reg = load_registry()
+        >>> reg.classify_institution(ror="019p4xb90").rule
+        'ror-withdrawn'
+        >>> reg.classify_institution(ror="https://ror.org/05twya590").category
+        'cn_police'
+        >>> reg.classify_institution(display_name="Zhejiang University", country_code="CN").rule
+        'country:CN'
+        """
+        r = _bare_ror(ror)
+        if r:
+            if r in self._ror:
+                return self._from_entry(self._ror[r], "ror", "identifier", r)
+            if r in self._ror_withdrawn:
+                return self._from_entry(self._ror_withdrawn[r], "ror-withdrawn", "identifier", r)
+        oa = _bare_openalex(institution_id)
+        if oa and oa in self._openalex:
+            return self._from_entry(self._openalex[oa], "openalex-id", "identifier", oa)
+        if lineage is not None and not isinstance(lineage, str | float):
+            for lid in lineage:
+                lid = _bare_openalex(lid)
+                if lid and lid != oa and lid in self._openalex:
+                    return self._from_entry(self._openalex[lid], "lineage", "lineage", lid)
+        if isinstance(display_name, str) and display_name.strip():
+            return self.classify_affiliation(display_name, country_code=country_code)
+        return _fallback(country_code)
+
+    def classify_affiliation(self, text: str, *, country_code: str | None = None) -> Classification:
+        """Classify a raw affiliation string by names, Chinese names, patterns and country.
+
+        Rules, strongest first: a registry name or alias (the longest match wins; a hard
+        negative wins a tie and always beats a pattern), then a pattern (public security
+        bureaus, police colleges, ...) that needs PRC context, then a weak name (a bare
+        "Ministry of Public Security"), then the country hint. Names of PRC institutions are
+        ignored when the string places itself in Taiwan, Hong Kong, Macao or Vietnam, or when
+        ``country_code`` is given and is not ``CN``.
+
+        Examples
+        --------
+        >>> reg = load_registry()
+        >>> text = "Hubei Provincial Public Security Department, Wuhan, China"
+        >>> c = reg.classify_affiliation(text)
+        >>> c.category, c.rule
+        ('cn_police', 'pattern:public-security-bureau')
+        >>> reg.classify_affiliation("Central Police University, Taoyuan, Taiwan").rule
+        'negative:tw-central-police-university'
+        >>> text = "School of Public Health, Peking University"
+        >>> reg.classify_affiliation(text, country_code="CN").rule
+        'country:CN'
+        """
+        if text is None or (isinstance(text, float) and pd.isna(text)):
+            return _fallback(country_code) if country_code else _NONE
+        cc = country_code.strip().upper() if isinstance(country_code, str) else None
+        cc = cc or None
+        key = (str(text), cc)
+        hit = self._cache.get(key)
+        if hit is None:
+            hit = self._classify_text(str(text), cc)
+            if len(self._cache) > 500_000:
+                self._cache.clear()
+            self._cache[key] = hit
+        return hit
+
+    def _classify_text(self, text: str, cc: str | None) -> Classification:
+        norm = normalize_text(text)
+        cjk = _cjk_only(text)
+        if not norm and not cjk:
+            return _fallback(cc)
+        foreign = _has_foreign_context(norm, cjk)
+        prc = (cc == "CN" or _has_prc_context(norm, cjk)) and not foreign
+        cn_allowed = (cc is None or cc == "CN") and not foreign
+
+        strong: list[_Candidate] = []
+        weak: list[_Candidate] = []
+
+        def consider(e: Entry, rule: str, matched: str, length: int, level: str, phrase_norm: str):
+            if e.category.startswith("cn_") and not e.negative:
+                if not cn_allowed:
+                    return
+                if e.needs_context and not (
+                    prc or _is_cjk(matched) or _self_contextual(phrase_norm)
+                ):
+                    return
+            conf = CONFIDENCE[level]
+            if e.weak_text and e.text_confidence is not None:
+                conf = min(conf, e.text_confidence)
+            conf = min(conf, e.confidence)
+            if e.negative:
+                rule = f"negative:{e.id}"
+            cand = _Candidate(e.category, rule, conf, matched, length, entry=e)
+            (weak if e.weak_text else strong).append(cand)
+
+        # Latin names: every n-gram of the normalised string is looked up
+        tokens = norm.split()
+        n_tok = len(tokens)
+        for i in range(n_tok):
+            for j in range(i + 1, min(n_tok, i + self._max_words) + 1):
+                phrase = " ".join(tokens[i:j])
+                for e, kind in self._latin.get(phrase, ()):
+                    level = "exact" if phrase == norm and not cjk else "contained"
+                    consider(e, kind, phrase, len(phrase), level, phrase)
+        # Chinese names: substrings of the Chinese characters
+        if cjk:
+            for zh, e, kind in self._zh:
+                pos = cjk.find(zh)
+                if pos < 0:
+                    continue
+                # "...大学国际关系学院" is a school of another university, not the institution
+                if zh.endswith("学院") and cjk[:pos].endswith(("大学", "学院")):
+                    continue
+                level = "exact" if zh == cjk and not norm else "contained"
+                # a Chinese character carries about as much as three Latin letters
+                consider(e, kind, zh, 3 * len(zh), level, "")
+        # names in parts ("Institute of Forensic Science" ... "Ministry of Public Security")
+        for e in self._parts_entries():
+            found = []
+            for group in e.match_all:
+                hit = None
+                for p in group:
+                    if _is_cjk(p):
+                        z = _cjk_only(p)
+                        if z and z in cjk:
+                            hit = (p, 3 * len(z))
+                            break
+                    else:
+                        pn = normalize_text(p)
+                        if pn and f" {pn} " in f" {norm} ":
+                            hit = (p, len(pn))
+                            break
+                if hit is None:
+                    break
+                found.append(hit)
+            else:
+                consider(e, "name-parts", " + ".join(h[0] for h in found),
+                         sum(h[1] for h in found), "parts", "")  # fmt: skip
+
+        negatives = [c for c in strong if c.entry is not None and c.entry.negative]
+        if strong:
+            best = max(strong, key=lambda c: (c.length, c.entry is not None and c.entry.negative))
+            return best.result()
+        if negatives:  # pragma: no cover - negatives are in ``strong``
+            return negatives[0].result()
+        if prc and cn_allowed:
+            pats = []
+            for p in _PATTERNS:
+                m = p.latin.search(norm) if p.latin is not None else None
+                mz = p.zh.search(cjk) if (p.zh is not None and cjk) else None
+                if p.unless is not None and p.unless.search(norm):
+                    m = None
+                if p.unless_zh is not None and cjk and p.unless_zh.search(cjk):
+                    mz = None
+                for mm, scale in ((m, 1), (mz, 3)):
+                    if mm is not None:
+                        pats.append(
+                            _Candidate(
+                                p.category,
+                                f"pattern:{p.name}",
+                                p.confidence,
+                                mm.group(0),
+                                scale * len(mm.group(0)),
+                                source=p.source,
+                            )
+                        )
+            if pats:
+                return max(pats, key=lambda c: c.length).result()
+        # a bare "Ministry of Public Security" next to a university names a key laboratory
+        # hosted by that university: not enough for a police label (the review lists it)
+        if weak and not (_UNIVERSITY_RE.search(norm) or (cjk and re.search("大学|学院", cjk))):
+            return max(weak, key=lambda c: c.length).result()
+        if cc:
+            return _fallback(cc)
+        inferred = _text_country(norm, cjk)
+        if inferred:
+            fb = _fallback(inferred)
+            where = "mainland China" if inferred == "CN" else "the Netherlands"
+            src = f"no country_code; the text names a place in {where}"
+            return Classification(fb.category, None, None, fb.rule, src, 0.4)
+        return _NONE
+
+    def _parts_entries(self) -> tuple[Entry, ...]:
+        return self._parts
+
+    def counts(self) -> dict[str, int]:
+        """Number of entries per category (negatives included), in ``config.CATEGORIES`` order."""
+        out = dict.fromkeys(config.CATEGORIES, 0)
+        for e in self.entries.values():
+            out[e.category] += 1
+        return out
+
+
+# --- loading and validating the registry --------------------------------------------------
+
+
+def _parse_date(value, path, record, line, what) -> str | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    s = str(value).strip()
+    for fmt in ("%Y-%m-%d", "%Y-%m", "%Y"):
+        try:
+            dt.datetime.strptime(s, fmt)
+            return s
+        except ValueError:
+            continue
+    raise InputError(path, f"{what} {s!r} is not a date (YYYY-MM-DD, YYYY-MM or YYYY)",
+                     line=line, record=record)  # fmt: skip
+
+
+def _str_list(value, path, record, line, what) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise InputError(path, f"{what} must be a list of non-empty strings", line=line,
+                         record=record)  # fmt: skip
+    return tuple(v.strip() for v in value)
+
+
+def _entry_lines(text: str) -> list[int | None]:
+    """Line numbers (1-based) of the items of ``entries:``, from the YAML node tree."""
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return []
+    if not isinstance(root, yaml.MappingNode):
+        return []
+    for k, v in root.value:
+        if getattr(k, "value", None) == "entries" and isinstance(v, yaml.SequenceNode):
+            return [item.start_mark.line + 1 for item in v.value]
+    return []
+
+
+def _parse_entry(raw, path: Path, index: int, line: int | None) -> Entry:
+    if not isinstance(raw, dict):
+        raise InputError(path, "each entry must be a mapping of fields", line=line,
+                         record=f"entry {index + 1}")  # fmt: skip
+    eid = raw.get("id")
+    record = f"entry {eid!r}" if eid else f"entry {index + 1}"
+    if not isinstance(eid, str) or not SLUG_RE.match(eid):
+        raise InputError(path, f"id {eid!r} must be a slug (lower-case letters, digits, '-')",
+                         line=line, record=record)  # fmt: skip
+    unknown = set(raw) - _ENTRY_KEYS
+    if unknown:
+        raise InputError(path, f"unknown field(s) {sorted(unknown)}; known: {sorted(_ENTRY_KEYS)}",
+                         line=line, record=record)  # fmt: skip
+    for req in ("name", "country", "category"):
+        if not isinstance(raw.get(req), str) or not raw[req].strip():
+            raise InputError(path, f"missing required field {req!r}", line=line, record=record)
+    if raw["category"] not in config.CATEGORIES:
+        raise InputError(path, f"category {raw['category']!r} is not one of {config.CATEGORIES}",
+                         line=line, record=record)  # fmt: skip
+    if not re.fullmatch(r"[A-Z]{2}", raw["country"]):
+        raise InputError(path, f"country {raw['country']!r} must be an ISO 3166 alpha-2 code",
+                         line=line, record=record)  # fmt: skip
+    sources = _str_list(raw.get("sources"), path, record, line, "sources")
+    if not sources:
+        raise InputError(path, "every entry needs at least one source (citation or URL)",
+                         line=line, record=record)  # fmt: skip
+    rors = _str_list(raw.get("ror"), path, record, line, "ror")
+    withdrawn = _str_list(raw.get("ror_withdrawn"), path, record, line, "ror_withdrawn")
+    for r in rors + withdrawn:
+        if not ROR_RE.match(r):
+            raise InputError(path, f"ROR id {r!r} is not a bare ROR id like '018906e22'",
+                             line=line, record=record)  # fmt: skip
+    openalex = _str_list(raw.get("openalex"), path, record, line, "openalex")
+    for o in openalex:
+        if not OPENALEX_RE.match(o):
+            raise InputError(path, f"OpenAlex id {o!r} is not a bare institution id like 'I123'",
+                             line=line, record=record)  # fmt: skip
+    match_all = raw.get("match_all") or []
+    if not isinstance(match_all, list) or not all(isinstance(g, list) and g for g in match_all):
+        raise InputError(path, "match_all must be a list of non-empty lists of names",
+                         line=line, record=record)  # fmt: skip
+    listings = raw.get("listings") or []
+    for item in listings:
+        if not isinstance(item, dict) or not item.get("list") or not item.get("source"):
+            raise InputError(path, "each listing needs 'list' and 'source'", line=line,
+                             record=record)  # fmt: skip
+        for k in ("from", "to"):
+            _parse_date(item.get(k), path, record, line, f"listing {k!r}")
+    conf = raw.get("confidence", 1.0)
+    tconf = raw.get("text_confidence")
+    for what, v in (("confidence", conf), ("text_confidence", tconf)):
+        if v is not None and not (isinstance(v, int | float) and 0 <= v <= 1):
+            raise InputError(path, f"{what} must be a number between 0 and 1", line=line,
+                             record=record)  # fmt: skip
+    return Entry(
+        id=eid,
+        name=raw["name"].strip(),
+        country=raw["country"],
+        category=raw["category"],
+        sources=sources,
+        name_zh=raw.get("name_zh") or None,
+        aliases=_str_list(raw.get("aliases"), path, record, line, "aliases"),
+        acronyms=_str_list(raw.get("acronyms"), path, record, line, "acronyms"),
+        ror=rors,
+        ror_withdrawn=withdrawn,
+        openalex=openalex,
+        supervising_body=raw.get("supervising_body") or None,
+        valid_from=_parse_date(raw.get("valid_from"), path, record, line, "valid_from"),
+        valid_to=_parse_date(raw.get("valid_to"), path, record, line, "valid_to"),
+        note=raw.get("note") or None,
+        parent=raw.get("parent") or None,
+        negative=bool(raw.get("negative", False)),
+        needs_context=bool(raw.get("needs_context", False)),
+        weak_text=bool(raw.get("weak_text", False)),
+        text_confidence=tconf,
+        confidence=float(conf),
+        match_all=tuple(tuple(str(p) for p in g) for g in match_all),
+        no_text_match=_str_list(raw.get("no_text_match"), path, record, line, "no_text_match"),
+        allow_short_zh=bool(raw.get("allow_short_zh", False)),
+        listings=tuple(dict(i) for i in listings),
+        aspi_category=raw.get("aspi_category") or None,
+        file=str(path),
+        line=line,
+    )
+
+
+def _validate(entries: list[Entry]) -> None:
+    """Cross-entry checks: unique ids and RORs, names not shared across categories, parents."""
+    seen: dict[str, Entry] = {}
+    for e in entries:
+        if e.id in seen:
+            o = seen[e.id]
+            raise InputError(e.file, f"duplicate id (also in {o.file}, line {o.line})",
+                             line=e.line, record=f"entry {e.id!r}")  # fmt: skip
+        seen[e.id] = e
+    ror_seen: dict[str, Entry] = {}
+    oa_seen: dict[str, Entry] = {}
+    names: dict[str, Entry] = {}
+    for e in entries:
+        for r in e.ror + e.ror_withdrawn:
+            if r in ror_seen and ror_seen[r].id != e.id:
+                raise InputError(e.file, f"ROR id {r} is also given to entry {ror_seen[r].id!r}",
+                                 line=e.line, record=f"entry {e.id!r}")  # fmt: skip
+            ror_seen[r] = e
+        for o in e.openalex:
+            if o in oa_seen and oa_seen[o].id != e.id:
+                raise InputError(e.file, f"OpenAlex id {o} is also given to {oa_seen[o].id!r}",
+                                 line=e.line, record=f"entry {e.id!r}")  # fmt: skip
+            oa_seen[o] = e
+        for n in [e.name, e.name_zh or ""] + list(e.aliases):
+            key = _cjk_only(n) if _is_cjk(n) else normalize_text(n)
+            if not key:
+                continue
+            other = names.get(key)
+            if other is not None and other.id != e.id and other.category != e.category:
+                raise InputError(
+                    e.file,
+                    f"name {n!r} is also a name of {other.id!r} ({other.category}); a name may not "
+                    "point to two categories",
+                    line=e.line,
+                    record=f"entry {e.id!r}",
+                )
+            names.setdefault(key, e)
+        if e.parent and e.parent not in seen:
+            raise InputError(e.file, f"parent {e.parent!r} is not an entry id", line=e.line,
+                             record=f"entry {e.id!r}")  # fmt: skip
+
+
+def _registry_files(path: Path) -> list[Path]:
+    if path.is_file():
+        return [path]
+    if not path.is_dir():
+        raise InputError(
+            path, "watchlist registry not found (a folder of *.yaml files or one file)"
+        )
+    files = sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml"))
+    if not files:
+        raise InputError(path, "no *.yaml files in the watchlist folder")
+    return files
+
+
+@lru_cache(maxsize=8)
+def _load_cached(path: str, stamp: tuple) -> Registry:
+    entries: list[Entry] = []
+    reviewed: list[str] = []
+    for f in _registry_files(Path(path)):
+        text = f.read_text(encoding="utf-8")
+        try:
+            doc = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            line = mark.line + 1 if mark is not None else None
+            raise InputError(
+                f, f"not valid YAML: {getattr(exc, 'problem', exc)}", line=line
+            ) from None
+        if not isinstance(doc, dict) or not isinstance(doc.get("entries"), list):
+            raise InputError(f, "expected a mapping with 'last_reviewed' and a list 'entries'")
+        unknown = set(doc) - _FILE_KEYS
+        if unknown:
+            raise InputError(f, f"unknown top-level field(s) {sorted(unknown)}")
+        lr = _parse_date(doc.get("last_reviewed"), f, "last_reviewed", None, "last_reviewed")
+        if lr is None:
+            raise InputError(f, "missing 'last_reviewed' date")
+        reviewed.append(lr)
+        lines = _entry_lines(text)
+        for i, raw in enumerate(doc["entries"]):
+            entries.append(_parse_entry(raw, f, i, lines[i] if i < len(lines) else None))
+    _validate(entries)
+    return Registry(entries, last_reviewed=min(reviewed), path=path)
+
+
+def load_registry(path: str | Path | None = None) -> Registry:
+    """Read and validate the watchlist registry (default ``config.WATCHLIST_DIR``); cached.
+
+    Every ``*.yaml`` file of the folder is read. A malformed file raises
+    :class:`~collabnet.errors.InputError` naming the file, the line and the entry.
+
+    Examples
+    --------
+    >>> reg = load_registry()
+    >>> reg.entries["mps-institute-of-forensic-science"].name_zh
+    '公安部物证鉴定中心'
+    """
+    p = Path(config.WATCHLIST_DIR if path is None else path).resolve()
+    files = _registry_files(p)
+    stamp = tuple((str(f), f.stat().st_mtime_ns, f.stat().st_size) for f in files)
+    return _load_cached(str(p), stamp)
+
+
+# --- overrides (the reporter's corrections) -----------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Override:
+    category: str
+    note: str
+    line: int
+
+
+@dataclass
+class Overrides:
+    """Hand corrections: a key (raw string, ROR or OpenAlex id) mapped to a category."""
+
+    path: str = ""
+    by_ror: dict[str, _Override] = field(default_factory=dict)
+    by_openalex: dict[str, _Override] = field(default_factory=dict)
+    by_text: dict[str, _Override] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.by_ror) + len(self.by_openalex) + len(self.by_text)
+
+    def _result(self, o: _Override, key: str) -> Classification:
+        src = f"override ({Path(self.path).name}, line {o.line})" + (
+            f": {o.note}" if o.note else ""
+        )
+        return Classification(o.category, None, None, "override", src, 1.0, matched_text=key)
+
+    def for_institution(self, institution_id=None, ror=None) -> Classification | None:
+        """The override for an institution id or ROR, if any."""
+        oa, r = _bare_openalex(institution_id), _bare_ror(ror)
+        if oa and oa in self.by_openalex:
+            return self._result(self.by_openalex[oa], oa)
+        if r and r in self.by_ror:
+            return self._result(self.by_ror[r], r)
+        return None
+
+    def for_text(self, text) -> Classification | None:
+        """The override for a raw string (compared after :func:`normalize_text`), if any."""
+        if not isinstance(text, str):
+            return None
+        key = normalize_text(text) or _cjk_only(text)
+        o = self.by_text.get(key) or self.by_text.get(_cjk_only(text) or "\0")
+        return self._result(o, text) if o else None
+
+
+def load_overrides(path) -> Overrides:
+    """Read the reporter's corrections file: CSV with columns ``key``, ``category``, ``note``.
+
+    ``key`` is a raw affiliation string, a ROR id (bare or URL) or an OpenAlex institution id
+    (bare ``I123`` or URL). Errors name the file and the line.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> p = Path(tempfile.mkdtemp()) / "overrides.csv"
+    >>> _ = p.write_text("key,category,note\\nI42,cn_police,checked by hand\\n")
+    >>> load_overrides(p).for_institution("I42").category
+    'cn_police'
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise InputError(p, "overrides file not found")
+    out = Overrides(path=str(p))
+    with p.open(encoding="utf-8-sig", newline="") as fh:
+        reader = csv.DictReader(fh)
+        cols = [c.strip() for c in (reader.fieldnames or [])]
+        missing = {"key", "category"} - set(cols)
+        if missing:
+            raise InputError(p, f"missing column(s) {sorted(missing)}; expected key,category,note",
+                             line=1)  # fmt: skip
+        for row in reader:
+            line = reader.line_num
+            row = {(k or "").strip(): (v or "").strip() for k, v in row.items() if k}
+            key, cat = row.get("key", ""), row.get("category", "")
+            if not key and not cat:
+                continue
+            if not key:
+                raise InputError(p, "empty key", line=line)
+            if cat not in config.CATEGORIES:
+                raise InputError(p, f"category {cat!r} is not one of {config.CATEGORIES}",
+                                 line=line, record=key)  # fmt: skip
+            o = _Override(cat, row.get("note", ""), line)
+            ror, oa = _bare_ror(key), _bare_openalex(key)
+            if ror and ROR_RE.match(ror):
+                table, k = out.by_ror, ror
+            elif oa and OPENALEX_RE.match(oa):
+                table, k = out.by_openalex, oa
+            else:
+                table, k = out.by_text, normalize_text(key) or _cjk_only(key)
+                if not k:
+                    raise InputError(p, "key has no letters or Chinese characters", line=line)
+            if k in table and table[k].category != cat:
+                raise InputError(p, f"key also on line {table[k].line} with another category",
+                                 line=line, record=key)  # fmt: skip
+            table[k] = o
+    return out
+
+
+# --- tables -------------------------------------------------------------------------------
+
+_TEXT_RULE_PREFIXES = ("name", "alias", "pattern:", "negative:", "country:")
+
+
+def _from_text(rule: str) -> bool:
+    return rule.startswith(_TEXT_RULE_PREFIXES)
+
+
+def _police_hint(text) -> bool:
+    if not isinstance(text, str):
+        return False
+    return bool(_POLICE_HINT_RE.search(normalize_text(text)) or _POLICE_HINT_ZH_RE.search(text))
+
+
+def _as_list(v) -> list:
+    if v is None or isinstance(v, float | str):
+        return []
+    try:
+        return list(v)
+    except TypeError:
+        return []
+
+
+def classify_tables(
+    institutions: pd.DataFrame,
+    authorships: pd.DataFrame,
+    registry: Registry | None = None,
+    overrides: Overrides | str | Path | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Add categories to the institutions and authorships tables; list labels to check by hand.
+
+    Each unique institution and each unique (raw affiliation, country) pair is classified once
+    and merged back. An authorship takes its institution's category; the category of its raw
+    string is kept as ``raw_category`` and ``category_flag`` says when the two disagree. An
+    authorship without institution takes the raw string's category; with neither, ``other``.
+
+    Returns
+    -------
+    institutions, authorships, review : pandas.DataFrame
+        ``review`` has :data:`REVIEW_COLUMNS`: every label that came from text (names,
+        patterns, country) or has confidence < 0.9, every disagreement, and every string that
+        mentions police words but was not labelled ``cn_police``.
+
+    Examples
+    --------
+    >>> inst = pd.DataFrame({"institution_id": ["I1"], "ror": ["05twya590"],
+    ...     "display_name": ["China People's Public Security University"],
+    ...     "country_code": ["CN"], "type": ["education"], "lineage": [["I1"]]})
+    >>> auth = pd.DataFrame({"work_id": ["W1"], "author_position": ["first"],
+    ...     "author_id": ["A1"], "author_name": ["X"], "institution_id": ["I1"],
+    ...     "institution_name": ["China People's Public Security University"], "ror": ["05twya590"],
+    ...     "country_code": ["CN"], "raw_affiliation": ["PPSUC, Beijing"],
+    ...     "is_corresponding": [False]})
+    >>> i, a, r = classify_tables(inst, auth)
+    >>> i.loc[0, ["category", "category_rule"]].tolist()
+    ['cn_police', 'ror']
+    >>> a.loc[0, ["category", "raw_category"]].tolist()
+    ['cn_police', 'cn_other']
+    """
+    reg = registry if registry is not None else load_registry()
+    if overrides is not None and not isinstance(overrides, Overrides):
+        overrides = load_overrides(overrides)
+
+    # -- institutions: once per institution_id -----------------------------------------
+    inst = institutions.copy()
+    auth = authorships.copy()
+    if "institution_id" in auth.columns:
+        known = set(inst["institution_id"].dropna()) if len(inst) else set()
+        extra = auth.loc[auth["institution_id"].notna() & ~auth["institution_id"].isin(known)]
+        if len(extra):
+            extra = extra.drop_duplicates("institution_id").rename(
+                columns={"institution_name": "display_name"}
+            )
+            extra = extra.reindex(columns=["institution_id", "ror", "display_name", "country_code"])
+    else:  # pragma: no cover - the authorships contract has the column
+        extra = pd.DataFrame()
+
+    def inst_label(row) -> Classification:
+        if overrides is not None:
+            o = overrides.for_institution(row.get("institution_id"), row.get("ror"))
+            o = o or overrides.for_text(row.get("display_name"))
+            if o is not None:
+                return o
+        return reg.classify_institution(
+            institution_id=row.get("institution_id"),
+            ror=row.get("ror"),
+            lineage=_as_list(row.get("lineage")),
+            display_name=row.get("display_name"),
+            country_code=row.get("country_code")
+            if isinstance(row.get("country_code"), str)
+            else None,
+        )
+
+    labels = [inst_label(r) for r in inst.to_dict("records")]
+    inst["category"] = [c.category for c in labels]
+    inst["category_rule"] = [c.rule for c in labels]
+    inst["category_source"] = [c.source for c in labels]
+    inst["category_entry"] = [c.entry_id for c in labels]
+    inst["category_confidence"] = [c.confidence for c in labels]
+    inst_lab = {
+        iid: c
+        for iid, c in zip(inst["institution_id"], labels, strict=True)
+        if isinstance(iid, str)
+    }
+    for r in extra.to_dict("records") if len(extra) else []:
+        inst_lab[r["institution_id"]] = inst_label(r)
+    inst_names = dict(
+        zip(inst.get("institution_id", []), inst.get("display_name", []), strict=False)
+    )
+
+    # -- raw strings: once per (raw_affiliation, country_code) ----------------------------
+    n = len(auth)
+    raw = auth["raw_affiliation"] if "raw_affiliation" in auth.columns else pd.Series([None] * n)
+    cc = auth["country_code"] if "country_code" in auth.columns else pd.Series([None] * n)
+    raw = raw.where(raw.notna() & (raw.astype(str).str.strip() != ""), None)
+    pairs = pd.DataFrame({"raw": raw.values, "cc": cc.where(cc.notna(), None).values})
+    uniq = pairs.dropna(subset=["raw"]).drop_duplicates()
+    raw_lab: dict[tuple, Classification] = {}
+    for text, ccode in zip(uniq["raw"], uniq["cc"], strict=True):
+        o = overrides.for_text(text) if overrides is not None else None
+        raw_lab[(text, ccode)] = o or reg.classify_affiliation(
+            text, country_code=ccode if isinstance(ccode, str) else None
+        )
+
+    # -- merge back (vectorised through small lookup frames) ------------------------------
+    def frame(d: dict, key_cols: list[str], prefix: str) -> pd.DataFrame:
+        keys = list(d)
+        cols = {}
+        if len(key_cols) == 1:
+            cols[key_cols[0]] = keys
+        else:
+            for i, k in enumerate(key_cols):
+                cols[k] = [kk[i] for kk in keys]
+        vals = list(d.values())
+        cols[f"{prefix}category"] = [c.category for c in vals]
+        cols[f"{prefix}rule"] = [c.rule for c in vals]
+        cols[f"{prefix}entry"] = [c.entry_id for c in vals]
+        cols[f"{prefix}entry_name"] = [c.entry_name for c in vals]
+        cols[f"{prefix}confidence"] = [c.confidence for c in vals]
+        return pd.DataFrame(cols)
+
+    key_i = auth["institution_id"] if "institution_id" in auth.columns else pd.Series([None] * n)
+    left = pd.DataFrame(
+        {"_iid": key_i.values, "_raw": pairs["raw"].values, "_cc": pairs["cc"].values}
+    )
+    left["_cc"] = left["_cc"].astype(object)
+    fi = frame(inst_lab, ["_iid"], "i_")
+    fr = frame(raw_lab, ["_raw", "_cc"], "r_")
+    if len(fr):
+        fr["_cc"] = fr["_cc"].astype(object)
+    m = left.merge(fi, on="_iid", how="left") if len(fi) else left.assign(i_category=None)
+    m = m.merge(fr, on=["_raw", "_cc"], how="left") if len(fr) else m.assign(r_category=None)
+    for c in ("i_rule", "i_entry", "i_entry_name", "i_confidence",
+              "r_rule", "r_entry", "r_entry_name", "r_confidence"):  # fmt: skip
+        if c not in m.columns:
+            m[c] = None
+    has_i = m["i_category"].notna()
+    has_r = m["r_category"].notna()
+    out = {}
+    for col in ("category", "rule", "entry", "entry_name", "confidence"):
+        out[col] = m[f"i_{col}"].where(has_i, m[f"r_{col}"])
+    out["category"] = out["category"].fillna("other")
+    out["rule"] = out["rule"].fillna("none")
+    out["confidence"] = pd.to_numeric(out["confidence"], errors="coerce").fillna(0.0)
+    disagree = has_i & has_r & (m["i_category"] != m["r_category"]) & (m["r_rule"] != "none")
+    flag = pd.Series("", index=m.index, dtype=object)
+    if disagree.any():
+        d = m.loc[disagree]
+        flag.loc[disagree] = (
+            "institution says " + d["i_category"] + " (" + d["i_rule"] + "); raw affiliation says "
+            + d["r_category"] + " (" + d["r_rule"] + ")"
+        )  # fmt: skip
+    auth["category"] = out["category"].values
+    auth["category_rule"] = out["rule"].values
+    auth["category_entry"] = out["entry"].values
+    auth["category_entry_name"] = out["entry_name"].values
+    auth["category_confidence"] = out["confidence"].values
+    auth["raw_category"] = m["r_category"].values
+    auth["category_flag"] = flag.values
+
+    # -- review table ---------------------------------------------------------------------
+    rows = []
+    n_by_inst = key_i.value_counts()
+    for iid, c in inst_lab.items():
+        name = inst_names.get(iid)
+        if c.rule in ("none", "override"):
+            hint = _police_hint(name) and c.category != "cn_police"
+            if not hint:
+                continue
+        elif not (_from_text(c.rule) or c.confidence < 0.9 or
+                  (_police_hint(name) and c.category != "cn_police")):  # fmt: skip
+            continue
+        cc_i = inst.loc[inst["institution_id"] == iid, "country_code"]
+        rows.append(
+            {
+                "kind": "institution",
+                "key": iid,
+                "text": name,
+                "country_code": cc_i.iloc[0] if len(cc_i) else None,
+                "category": c.category,
+                "rule": c.rule,
+                "entry": c.entry_id,
+                "entry_name": c.entry_name,
+                "confidence": c.confidence,
+                "n_authorships": int(n_by_inst.get(iid, 0)),
+                "flag": "mentions police words, not labelled cn_police"
+                if _police_hint(name) and c.category != "cn_police"
+                else "",
+                "source": c.source,
+            }
+        )
+    used = pd.DataFrame({"raw": pairs["raw"], "cc": pairs["cc"], "no_inst": ~has_i.values,
+                         "flag": flag.values})  # fmt: skip
+    used = used.dropna(subset=["raw"])
+    if len(used):
+        grp = used.groupby(["raw", "cc"], dropna=False, sort=False).agg(
+            n=("raw", "size"), no_inst=("no_inst", "any"), flag=("flag", "max")
+        )
+        for (text, ccode), g in grp.iterrows():
+            ccode = ccode if isinstance(ccode, str) else None
+            c = raw_lab.get((text, ccode)) or raw_lab.get((text, None))
+            if c is None:
+                continue
+            hint = _police_hint(text) and c.category != "cn_police" and c.rule != "override"
+            label_used = (
+                bool(g["no_inst"])
+                and c.rule not in ("none", "override")
+                and (_from_text(c.rule) or c.confidence < 0.9)
+            )
+            if not (label_used or g["flag"] or hint):
+                continue
+            flags = [f for f in (g["flag"], "mentions police words, not labelled cn_police"
+                                 if hint else "") if f]  # fmt: skip
+            rows.append(
+                {
+                    "kind": "raw_affiliation",
+                    "key": text,
+                    "text": text,
+                    "country_code": ccode,
+                    "category": c.category,
+                    "rule": c.rule,
+                    "entry": c.entry_id,
+                    "entry_name": c.entry_name,
+                    "confidence": c.confidence,
+                    "n_authorships": int(g["n"]),
+                    "flag": "; ".join(flags),
+                    "source": c.source,
+                }
+            )
+    review = pd.DataFrame(rows, columns=REVIEW_COLUMNS)
+    if len(review):
+        order = {c: i for i, c in enumerate(config.CATEGORIES)}
+        review["_o"] = review["category"].map(order)
+        review = review.sort_values(["_o", "n_authorships", "key"], ascending=[True, False, True])
+        review = review.drop(columns="_o").reset_index(drop=True)
+    return inst, auth, review
