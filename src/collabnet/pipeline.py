@@ -344,10 +344,12 @@ def build_graph(
 
     if level not in _NODE_COLUMN:
         raise CollabnetError(f"unknown level {level!r}: choose one of {', '.join(LEVELS)}")
+    a = tables["authorships"]
+    memberships = pd.DataFrame(
+        {"work_id": a["work_id"], "node": a[_NODE_COLUMN[level]], "author_id": a["author_id"]}
+    )
     G = network.coauthorship_graph(
-        tables["authorships"][["work_id", _NODE_COLUMN[level], "author_id"]].rename(
-            columns={_NODE_COLUMN[level]: "node"}
-        ),
+        memberships,
         tables["works"],
         node_attributes(tables, level),
         max_team_size=max_team_size,
