@@ -130,19 +130,56 @@ def detect_data_source(inputs: Sequence[str | Path], corpus: Corpus | None = Non
 # --- stage 1: tables ----------------------------------------------------------------------
 
 
+_WATCHED = ("cn_police", "cn_military", "cn_state_security")
+
+
 def _institution_keys(authorships: pd.DataFrame) -> pd.Series:
     """The institution-graph node of each authorship row.
 
     The OpenAlex institution when OpenAlex matched one; otherwise the watchlist entry that the
     raw affiliation string matched (``entry:<id>``), so that a police lab OpenAlex did not
-    recognise still appears; otherwise none (the row stays in the tables, not in the graph).
+    recognise still appears; otherwise, for a watched category found by a pattern (e.g. a
+    provincial public security bureau), the normalised raw string itself (``text:<string>``);
+    otherwise none (the row stays in the tables, not in the graph).
     """
     keys = authorships["institution_id"].astype("string")
     entry = authorships.get("category_entry")
     if entry is None:
         return keys
-    from_text = keys.isna() & entry.notna()
-    return keys.mask(from_text, "entry:" + entry.astype("string"))
+    entry = entry.astype("string")
+    from_entry = keys.isna() & entry.notna()
+    keys = keys.mask(from_entry, "entry:" + entry)
+    rule = authorships["category_rule"].astype("string").fillna("")
+    from_pattern = (
+        keys.isna()
+        & authorships["category"].isin(_WATCHED)
+        & rule.str.startswith("pattern")
+        & authorships["raw_affiliation"].notna()
+    )
+    normalised = (
+        authorships["raw_affiliation"]
+        .astype("string")
+        .str.lower()
+        .str.replace(r"[\d]+", " ", regex=True)
+        .str.replace(r"[\s,.;]+", " ", regex=True)
+        .str.strip()
+    )
+    return keys.mask(from_pattern, "text:" + normalised)
+
+
+def _authorship_sources(authorships: pd.DataFrame, registry) -> pd.Series:
+    """The source behind each authorship's category: its registry entry's, or its rule's."""
+    sources = {eid: "; ".join(e.sources) for eid, e in registry.entries.items()}
+    out = authorships["category_entry"].astype("string").map(sources).astype("string")
+    patterned = out.isna() & authorships["category_rule"].astype("string").str.startswith(
+        "pattern", na=False
+    )
+    for idx, row in authorships.loc[patterned, ["raw_affiliation", "country_code"]].iterrows():
+        hint = row["country_code"] if isinstance(row["country_code"], str) else None
+        out.at[idx] = registry.classify_affiliation(
+            row["raw_affiliation"], country_code=hint
+        ).source
+    return out
 
 
 def build_tables(
@@ -174,6 +211,7 @@ def build_tables(
     institutions, authorships, review = watchlist.classify_tables(
         corpus.institutions, corpus.authorships, reg, fixes
     )
+    authorships["category_source"] = _authorship_sources(authorships, reg)
     authorships["institution_key"] = _institution_keys(authorships)
     tables = {
         "works": corpus.works,
@@ -214,7 +252,7 @@ def build_tables(
             "counts": counts,
             "bad_records": [b.__dict__ for b in corpus.bad_records],
             "duplicates": corpus.duplicates,
-            "watchlist": getattr(reg, "summary", lambda: None)(),
+            "watchlist": {"entries_per_category": reg.counts()},
             "overrides": str(overrides) if overrides else None,
             "seconds": round(time.perf_counter() - started, 3),
         },
@@ -266,20 +304,27 @@ def node_attributes(tables: dict[str, pd.DataFrame], level: str) -> pd.DataFrame
                 "matched_by": "OpenAlex institution",
             }
         )
-        text = a[a["institution_key"].str.startswith("entry:", na=False)]
+        text = a[a["institution_key"].str.contains(r"^(?:entry|text):", na=False)]
         if len(text):
             grouped = text.groupby("institution_key")
+            first = grouped.first()
+            from_entry = first.index.str.startswith("entry:")
             extra = pd.DataFrame(
                 {
-                    "label": grouped["category_entry_name"].first(),
-                    "category": grouped["category"].first(),
-                    "category_rule": grouped["category_rule"].first(),
-                    "category_source": grouped["category_source"].first()
-                    if "category_source" in text
+                    "label": first["category_entry_name"].where(
+                        from_entry, first["raw_affiliation"]
+                    ),
+                    "category": first["category"],
+                    "category_rule": first["category_rule"],
+                    "category_source": first["category_source"]
+                    if "category_source" in first
                     else None,
-                    "country_code": grouped["country_code"].first(),
+                    "country_code": first["country_code"],
                     "ror": None,
-                    "matched_by": "raw affiliation text",
+                    "matched_by": [
+                        "raw affiliation text" if e else "raw affiliation text (pattern)"
+                        for e in from_entry
+                    ],
                 }
             )
             nodes = pd.concat([nodes, extra])
