@@ -174,11 +174,13 @@ def _authorship_sources(authorships: pd.DataFrame, registry) -> pd.Series:
     patterned = out.isna() & authorships["category_rule"].astype("string").str.startswith(
         "pattern", na=False
     )
-    for idx, row in authorships.loc[patterned, ["raw_affiliation", "country_code"]].iterrows():
-        hint = row["country_code"] if isinstance(row["country_code"], str) else None
-        out.at[idx] = registry.classify_affiliation(
-            row["raw_affiliation"], country_code=hint
-        ).source
+    pairs = authorships.loc[patterned, ["raw_affiliation", "country_code"]].astype(object)
+    pairs = pairs.where(pairs.notna(), None)
+    found = {
+        (raw, cc): registry.classify_affiliation(raw, country_code=cc).source
+        for raw, cc in pairs.drop_duplicates().itertuples(index=False)
+    }
+    out[patterned] = [found[key] for key in pairs.itertuples(index=False, name=None)]
     return out
 
 
@@ -252,7 +254,10 @@ def build_tables(
             "counts": counts,
             "bad_records": [b.__dict__ for b in corpus.bad_records],
             "duplicates": corpus.duplicates,
-            "watchlist": {"entries_per_category": reg.counts()},
+            "watchlist": {
+                "entries_per_category": reg.counts(),
+                "last_reviewed": str(reg.last_reviewed),
+            },
             "overrides": str(overrides) if overrides else None,
             "seconds": round(time.perf_counter() - started, 3),
         },
