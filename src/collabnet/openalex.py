@@ -1,4 +1,4 @@
-"""Harvest works from the OpenAlex API: queries, cursor paging, retries, resume and the query log."""
+"""Harvest works from the OpenAlex API: filters, cursor paging, retries, resume, query log."""
 
 from __future__ import annotations
 
