@@ -143,6 +143,7 @@ class FakeOpenAlex:
     fixture works. ``faults`` is a list of dicts consumed in order by matching requests:
     ``{"kind": "status"|"reset"|"timeout"|"malformed"|"shape", "status": 503,
     "headers": {...}, "body": {...}, "match": callable(path, params) -> bool, "times": 1}``.
+    ``latency`` is seconds per request, or a callable returning them.
     ``expire_cursors()`` makes every cursor handed out so far invalid (HTTP 400).
     """
 
@@ -230,8 +231,9 @@ class FakeOpenAlex:
         path, params = parts.path, parse_qs(parts.query)
         with self._lock:
             self.requests.append({"path": path, "params": params, "headers": dict(h.headers)})
-        if self.latency:
-            time.sleep(self.latency)
+        latency = self.latency() if callable(self.latency) else self.latency
+        if latency:
+            time.sleep(latency)
         fault = self._take_fault(path, params)
         if fault:
             kind = fault["kind"]

@@ -686,7 +686,7 @@ def _write_json(path: Path, obj) -> None:
 
 def _write_jsonl_gz(path: Path, records: Sequence[dict]) -> None:
     lines = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
-    _atomic_write(path, gzip.compress(lines.encode("utf-8"), mtime=0))
+    _atomic_write(path, gzip.compress(lines.encode("utf-8"), compresslevel=6, mtime=0))
 
 
 def _read_json(path: Path):
@@ -858,6 +858,7 @@ def _new_state(query: HarvestQuery, filters: list[str], institutions: dict) -> d
                 "meta_count": None,
                 "restarts": 0,
                 "retries": 0,
+                "truncated": [],
                 "done": False,
                 "started": None,
                 "finished": None,
@@ -1037,6 +1038,7 @@ class _Harvest:
                     q["pages"] += 1
                     _write_jsonl_gz(qdir / f"page-{q['pages']:06d}.jsonl.gz", results)
                     q["works_received"] += len(results)
+                    q["truncated"] += [_short_id(w["id"]) for w in results if _looks_truncated(w)]
                     bar.update(len(results))
                 next_cursor = meta.get("next_cursor")
                 q["cursor"] = next_cursor
@@ -1068,19 +1070,13 @@ class _Harvest:
         )
         if qdir.is_dir():
             shutil.rmtree(qdir)
-        q.update(cursor="*", pages=0, works_received=0, restarts=q["restarts"] + 1)
+        q.update(cursor="*", pages=0, works_received=0, truncated=[], restarts=q["restarts"] + 1)
         self.checkpoint()
 
     # -- truncated author lists
 
     def refetch_truncated(self) -> None:
-        wanted = []
-        for path in _work_files(self.out / _WORKS_DIR):
-            if path.parent.name == _FULL_DIR:
-                continue
-            for work in _iter_jsonl(path):
-                if _looks_truncated(work):
-                    wanted.append(_short_id(work["id"]))
+        wanted = [w for q in self.state["queries"] for w in q["truncated"]]
         t = self.state["truncated"]
         done = set(t["done"]) | set(t["missing"])
         todo = [w for w in _unique(wanted) if w not in done]
