@@ -1,0 +1,335 @@
+"""A small fake OpenAlex API on 127.0.0.1 for tests and benchmarks, with scriptable faults."""
+
+from __future__ import annotations
+
+import json
+import socket
+import struct
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+__all__ = ["FakeOpenAlex", "make_work", "make_institution", "NL_CN_INSTITUTIONS"]
+
+OA = "https://openalex.org/"
+
+
+def make_institution(iid, name, ror, country, type_="education", parents=()):
+    """An Institution record in OpenAlex's shape (fields the harvest and corpus use)."""
+    return {
+        "id": OA + iid,
+        "ror": f"https://ror.org/{ror}" if ror else None,
+        "display_name": name,
+        "country_code": country,
+        "type": type_,
+        "lineage": [OA + iid] + [OA + p for p in parents],
+        "ids": {"openalex": OA + iid, "ror": f"https://ror.org/{ror}" if ror else None},
+    }
+
+
+#: Fixture institutions (made-up OpenAlex ids; the RORs are those of the real institutions).
+NL_CN_INSTITUTIONS = {
+    "erasmus": make_institution("I9000001", "Erasmus MC", "018906e22", "NL", "healthcare"),
+    "erasmus_sub": make_institution(
+        "I9000011", "Erasmus MC Cancer Institute", None, "NL", "healthcare", parents=["I9000001"]
+    ),
+    "lumc": make_institution("I9000002", "Leiden University Medical Center", "05xvt9f17", "NL"),
+    "leiden": make_institution("I9000003", "Leiden University", "027bh9e22", "NL"),
+    "sysu": make_institution("I9000101", "Sun Yat-sen University", "0064kty71", "CN"),
+    "ppsuc": make_institution(
+        "I9000102", "People's Public Security University of China", "04ypx8c21", "CN"
+    ),
+    "harvard": make_institution("I9000201", "Harvard University", "03vek6s52", "US"),
+}
+
+
+def _inst_ref(inst):
+    return {k: inst[k] for k in ("id", "display_name", "ror", "country_code", "type", "lineage")}
+
+
+def make_work(n, institutions, *, year=2018, n_authors=None, truncated=False, extra=None):
+    """A Work in OpenAlex's shape: one authorship per institution (``None`` = no institution).
+
+    ``n_authors`` pads the author list with unaffiliated authors; ``truncated=True`` cuts it at
+    100 and sets ``is_authors_truncated`` as list responses do.
+    """
+    authorships = []
+    insts = list(institutions)
+    total = max(n_authors or 0, len(insts))
+    for i in range(total):
+        inst = insts[i] if i < len(insts) else None
+        authorships.append(
+            {
+                "author_position": "first" if i == 0 else ("last" if i == total - 1 else "middle"),
+                "author": {
+                    "id": f"{OA}A{5000000000 + n * 1000 + i}",
+                    "display_name": f"Author {n}-{i}",
+                    "orcid": None,
+                },
+                "institutions": [_inst_ref(inst)] if inst else [],
+                "countries": [inst["country_code"]] if inst and inst["country_code"] else [],
+                "is_corresponding": i == 0,
+                "raw_author_name": f"Author {n}-{i}",
+                "raw_affiliation_strings": [inst["display_name"]] if inst else [],
+                "affiliations": (
+                    [
+                        {
+                            "raw_affiliation_string": inst["display_name"],
+                            "institution_ids": [inst["id"]],
+                        }
+                    ]
+                    if inst
+                    else []
+                ),
+            }
+        )
+    work = {
+        "id": f"{OA}W{3000000000 + n}",
+        "doi": f"https://doi.org/10.5555/fake.{n}",
+        "title": f"Fixture work {n}",
+        "display_name": f"Fixture work {n}",
+        "publication_year": year,
+        "publication_date": f"{year}-06-01",
+        "type": "article",
+        "is_retracted": False,
+        "cited_by_count": n % 17,
+        "authorships": authorships,
+        "corresponding_author_ids": [authorships[0]["author"]["id"]] if authorships else [],
+        "funders": [],
+        "awards": [],
+        "updated_date": "2026-02-16T06:00:58",
+        "is_authors_truncated": False,
+    }
+    if extra:
+        work.update(extra)
+    if truncated:
+        listed = dict(work, authorships=authorships[:100], is_authors_truncated=True)
+        return listed, work
+    return work
+
+
+def _short(x):
+    return str(x).rstrip("/").rsplit("/", 1)[-1].lower()
+
+
+def _matches(work, filter_value):
+    """Evaluate the subset of OpenAlex filter syntax the harvest uses."""
+    for part in filter_value.split(","):
+        key, _, value = part.partition(":")
+        values = {v.lower() for v in value.split("|")}
+        insts = [i for a in work["authorships"] for i in a["institutions"]]
+        if key == "authorships.institutions.lineage":
+            ok = any(_short(x) in values for i in insts for x in i["lineage"])
+        elif key == "authorships.institutions.ror":
+            ok = any(i["ror"] and _short(i["ror"]) in values for i in insts)
+        elif key == "authorships.institutions.country_code":
+            ok = any((i["country_code"] or "").lower() in values for i in insts)
+        elif key == "publication_year":
+            lo, _, hi = value.partition("-")
+            ok = int(lo) <= work["publication_year"] <= int(hi or lo)
+        else:
+            raise ValueError(f"fake OpenAlex does not know filter {key!r}")
+        if not ok:
+            return False
+    return True
+
+
+class FakeOpenAlex:
+    """Serve ``/works``, ``/works/W…`` and ``/institutions`` from fixture records.
+
+    Cursor paging as OpenAlex does it: pages carry ``meta.next_cursor`` until an empty page
+    with ``next_cursor: null``. ``page_size`` caps pages below ``per-page`` so tests need few
+    fixture works. ``faults`` is a list of dicts consumed in order by matching requests:
+    ``{"kind": "status"|"reset"|"timeout"|"malformed"|"shape", "status": 503,
+    "headers": {...}, "body": {...}, "match": callable(path, params) -> bool, "times": 1}``.
+    ``latency`` is seconds per request, or a callable returning them.
+    ``expire_cursors()`` makes every cursor handed out so far invalid (HTTP 400).
+    """
+
+    def __init__(
+        self,
+        works=(),
+        *,
+        full=None,
+        institutions=(),
+        page_size=None,
+        latency=0.0,
+        meta_count_offset=0,
+    ):
+        self.works = sorted(works, key=lambda w: w["id"])
+        self.full = {_short(w["id"]): w for w in (full or [])}
+        self.institutions = list(institutions)
+        self.page_size = page_size
+        self.latency = latency
+        self.meta_count_offset = meta_count_offset
+        self.faults: list[dict] = []
+        self.requests: list[dict] = []
+        self.epoch = 0
+        self._lock = threading.Lock()
+        self.server = None
+
+    # -- lifecycle
+
+    def __enter__(self):
+        self.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+    def start(self):
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):  # keep test output clean
+                pass
+
+            def do_GET(self):
+                fake._handle(self)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
+        self.thread.start()
+        return self
+
+    def stop(self):
+        if self.server:
+            self.server.shutdown()
+            self.server.server_close()
+
+    @property
+    def url(self):
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def expire_cursors(self):
+        self.epoch += 1
+
+    def add_fault(self, kind, *, times=1, match=None, **kw):
+        self.faults.append(dict(kind=kind, times=times, match=match, **kw))
+
+    def list_requests(self, path="/works"):
+        return [r for r in self.requests if r["path"] == path]
+
+    # -- requests
+
+    def _take_fault(self, path, params):
+        with self._lock:
+            for f in self.faults:
+                if f["times"] > 0 and (f["match"] is None or f["match"](path, params)):
+                    f["times"] -= 1
+                    return f
+        return None
+
+    def _handle(self, h):
+        parts = urlsplit(h.path)
+        path, params = parts.path, parse_qs(parts.query)
+        with self._lock:
+            self.requests.append({"path": path, "params": params, "headers": dict(h.headers)})
+        latency = self.latency() if callable(self.latency) else self.latency
+        if latency:
+            time.sleep(latency)
+        fault = self._take_fault(path, params)
+        if fault:
+            kind = fault["kind"]
+            if kind == "reset":
+                h.connection.setsockopt(
+                    socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
+                )
+                h.connection.close()
+                h.close_connection = True
+                return
+            if kind == "timeout":
+                time.sleep(fault.get("delay", 1.0))
+                h.close_connection = True
+                return
+            if kind == "malformed":
+                return self._send(
+                    h, 200, b'{"meta": {"count": 3, "next_cursor": "x"}, "results": [{"id"'
+                )
+            if kind == "shape":
+                return self._send(h, 200, json.dumps({"unexpected": True}).encode())
+            body = json.dumps(fault.get("body", {"error": "fault", "message": "injected"}))
+            return self._send(h, fault.get("status", 500), body.encode(), fault.get("headers"))
+
+        if path == "/works":
+            return self._list_works(h, params)
+        if path.startswith("/works/"):
+            wid = _short(path.split("/")[-1])
+            work = self.full.get(wid) or next(
+                (w for w in self.works if _short(w["id"]) == wid), None
+            )
+            if work is None:
+                return self._send(h, 404, b'{"error": "Not found"}')
+            return self._send(h, 200, json.dumps(_select(work, params)).encode())
+        if path == "/institutions":
+            flt = params.get("filter", [""])[0]
+            key, _, value = flt.partition(":")
+            assert key == "ror", flt
+            wanted = {v.lower() for v in value.split("|")}
+            hits = [i for i in self.institutions if i["ror"] and _short(i["ror"]) in wanted]
+            body = {"meta": {"count": len(hits), "next_cursor": None}, "results": hits}
+            return self._send(h, 200, json.dumps(body).encode())
+        return self._send(h, 404, b'{"error": "no such endpoint"}')
+
+    def _list_works(self, h, params):
+        flt = params.get("filter", [""])[0]
+        hits = [w for w in self.works if not flt or _matches(w, flt)]
+        per_page = int(params.get("per-page", ["25"])[0])
+        if self.page_size:
+            per_page = min(per_page, self.page_size)
+        cursor = params.get("cursor", [None])[0]
+        if cursor is None:
+            offset = 0
+        elif cursor == "*":
+            offset = 0
+        else:
+            epoch, _, off = cursor.partition("-")
+            if int(epoch.lstrip("e")) != self.epoch:
+                return self._send(
+                    h,
+                    400,
+                    b'{"error": "Invalid query parameters error.", "message": "cursor is expired"}',
+                )
+            offset = int(off)
+        page = hits[offset : offset + per_page]
+        next_cursor = f"e{self.epoch}-{offset + per_page}" if page else None
+        body = {
+            "meta": {
+                "count": len(hits) + self.meta_count_offset,
+                "db_response_time_ms": 5,
+                "page": None,
+                "per_page": per_page,
+                "next_cursor": next_cursor,
+                "groups_count": None,
+            },
+            "results": [_select(w, params) for w in page],
+            "group_by": [],
+        }
+        return self._send(h, 200, json.dumps(body).encode())
+
+    @staticmethod
+    def _send(h, status, body, headers=None):
+        try:
+            h.send_response(status)
+            h.send_header("Content-Type", "application/json")
+            h.send_header("Content-Length", str(len(body)))
+            for k, v in (headers or {}).items():
+                h.send_header(k, str(v))
+            h.end_headers()
+            h.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+
+
+def _select(work, params):
+    select = params.get("select", [None])[0]
+    if not select:
+        return work
+    fields = select.split(",")
+    return {k: work[k] for k in fields if k in work}
