@@ -417,15 +417,8 @@ def load_query_file(path) -> HarvestQuery:
     suffix = path.suffix.lower()
     try:
         if suffix == ".toml":
-            try:
-                import tomllib
-            except ModuleNotFoundError:  # Python 3.10
-                try:
-                    import tomli as tomllib
-                except ModuleNotFoundError:
-                    raise InputError(
-                        path, "reading TOML needs Python 3.11+ or `pip install tomli`; or use YAML"
-                    ) from None
+            import tomllib
+
             data = tomllib.loads(text)
         elif suffix in (".yaml", ".yml"):
             import yaml
@@ -503,7 +496,7 @@ def _retry_after(response) -> float | None:
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError):
         return None
-    return max(0.0, (when - _dt.datetime.now(_dt.timezone.utc)).total_seconds())
+    return max(0.0, (when - _dt.datetime.now(_dt.UTC)).total_seconds())
 
 
 _BUDGET_WORDS = re.compile(r"daily|per day|budget|credit|quota|usage limit|allowance", re.I)
@@ -657,7 +650,7 @@ def _make_client(base_url, retry, session) -> _Client:
 
 
 def _now() -> str:
-    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+    return _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
