@@ -118,10 +118,12 @@ def _to_igraph(G: nx.Graph, weight: str | None):
     index = {n: i for i, n in enumerate(nodes)}
     edges = []
     weights = [] if weight is not None else None
-    for u, v, d in G.edges(data=True):
-        edges.append((index[u], index[v]))
-        if weights is not None:
-            weights.append(float(d.get(weight, 1)))
+    if weights is None:
+        edges = [(index[u], index[v]) for u, v in G.edges()]
+    else:
+        for u, v, x in G.edges(data=weight, default=1):
+            edges.append((index[u], index[v]))
+            weights.append(float(x))
     g = ig.Graph(n=len(nodes), edges=edges)
     return g, nodes, weights
 
@@ -943,6 +945,8 @@ def _work_records(ids: Iterable, works: pd.DataFrame | None) -> list[dict]:
                 value = None
             if isinstance(value, np.generic):
                 value = value.item()
+            if f == "publication_year" and isinstance(value, float):
+                value = int(value)  # a column with gaps is float; years are whole
             rec[f] = value
         out.append(rec)
     return out
