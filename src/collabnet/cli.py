@@ -267,12 +267,65 @@ def _cmd_classify(args: argparse.Namespace) -> int:
 
 
 def _add_paths(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("paths", help="shortest evidence paths between nodes, with the works")
+    p = sub.add_parser(
+        "paths",
+        help="shortest evidence paths between nodes, with the works",
+        description="Print the k shortest paths from one node to another (or to the nearest "
+        "nodes of a category), with the works (id, DOI, year, title) behind every hop. "
+        "Nodes may be given as OpenAlex id, ROR or name. Paths are shortest on the "
+        "distance 1/joint works: strong ties are short.",
+    )
+    p.add_argument("--tables", required=True, metavar="DIR", help="a `collabnet build` folder")
+    p.add_argument("--from", dest="source", required=True, metavar="NODE")
+    to = p.add_mutually_exclusive_group(required=True)
+    to.add_argument("--to", dest="target", metavar="NODE")
+    to.add_argument("--to-category", dest="target_category", metavar="CAT")
+    p.add_argument("--level", choices=("institution", "author"), default="institution")
+    p.add_argument("--k", type=int, default=3, help="number of paths (default 3)")
+    p.add_argument("--json", action="store_true", help="print the paths as JSON")
     p.set_defaults(func=_cmd_paths)
 
 
 def _cmd_paths(args: argparse.Namespace) -> int:
-    raise UserError("paths is not available yet")
+    import json
+
+    from .metrics import evidence_paths
+
+    try:
+        from .pipeline import load_graph, load_tables
+    except ImportError as exc:  # pragma: no cover - the pipeline ships with build
+        raise UserError(f"cannot read build folders: {exc}") from exc
+    if args.k < 1:
+        raise UserError(f"--k must be at least 1, got {args.k}")
+    G = load_graph(args.tables, args.level)
+    works = load_tables(args.tables).get("works")
+    paths = evidence_paths(
+        G, args.source, args.target, target_category=args.target_category, k=args.k, works=works
+    )
+    if args.json:
+        print(json.dumps(paths, indent=2, ensure_ascii=False, default=str))
+        return 0 if paths else 1
+    goal = args.target if args.target is not None else f"category {args.target_category}"
+    if not paths:
+        print(f"no path from {args.source} to {goal}")
+        return 1
+    for i, path in enumerate(paths, 1):
+        tie = f", tied with {path['tied'] - 1} other(s)" if path["tied"] > 1 else ""
+        print(
+            f"Path {i}: {' -> '.join(path['labels'])}  "
+            f"({path['length']} hops, distance {path['distance']:.3g}{tie})"
+        )
+        labels = dict(zip(path["nodes"], path["labels"], strict=True))
+        for hop in path["hops"]:
+            print(
+                f"  {labels[hop['source']]} -- {labels[hop['target']]}: "
+                f"{len(hop['works'])} joint work(s)"
+            )
+            for w in hop["works"]:
+                year = w["publication_year"] if w["publication_year"] is not None else "----"
+                print(f"    {w['work_id']}  {year}  {w['doi'] or '(no DOI)'}  {w['title'] or ''}")
+        print()
+    return 0
 
 
 # --- entry point --------------------------------------------------------------------------

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 import networkx as nx
 import numpy as np
 import pandas as pd
@@ -167,6 +169,10 @@ def coauthorship_graph(
     m = memberships[["work_id", node_column]].dropna().drop_duplicates()
     work_codes, work_ids = pd.factorize(m["work_id"], sort=True)
     node_codes, node_ids = pd.factorize(m[node_column], sort=True)
+    # Plain object arrays: slicing and tolist() on them is far faster than on
+    # (Arrow-backed) pandas string indexes.
+    work_ids = np.asarray(work_ids, dtype=object)
+    node_ids = np.asarray(node_ids, dtype=object)
     n_nodes = len(node_ids)
     work_codes = work_codes.astype(np.int64)
     node_codes = node_codes.astype(np.int64)
@@ -215,13 +221,12 @@ def coauthorship_graph(
     node_list = node_ids.tolist()
     attrs: dict = {n: {} for n in node_list}
     if nodes is not None and len(nodes):
-        known = nodes[nodes.index.isin(node_ids)]
+        known = nodes[~nodes.index.duplicated()].reindex(pd.Index(node_ids, dtype=object))
         for col in known.columns:
-            for n, value in known[col].items():
-                if value is not None and not (isinstance(value, float) and np.isnan(value)):
-                    if value is pd.NA or value is pd.NaT:
-                        continue
-                    attrs[n][col] = value.item() if isinstance(value, np.generic) else value
+            values = known[col].tolist()  # Python scalars, None/NaN/NA where unknown
+            mask = known[col].notna().to_numpy()
+            for i in np.flatnonzero(mask).tolist():
+                attrs[node_list[i]][col] = values[i]
     for n, count in zip(node_list, n_works_per_node.tolist(), strict=True):
         a = attrs[n]
         a.setdefault("label", str(n))
@@ -250,23 +255,39 @@ def coauthorship_graph(
     ids = work_ids[pair_work].tolist()
     s_l = edge_starts[sel].tolist()
     e_l = edge_ends[sel].tolist()
-    G.add_edges_from(
-        (
-            node_list[u],
-            node_list[v],
-            {
-                "weight": w,
-                "weight_fractional": f,
-                "works": ids[s:e],
-                "first_year": fy,
-                "last_year": ly,
-            },
-        )
-        for u, v, w, f, s, e, fy, ly in zip(
-            src, dst, w_list, f_list, s_l, e_l, first_l, last_l, strict=True
-        )
-    )
+    # Millions of new dicts and lists would trigger the cyclic garbage collector
+    # over and over; none of them can form a cycle, so pause it while adding edges.
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        _add_edges(G, node_list, src, dst, w_list, f_list, ids, s_l, e_l, first_l, last_l)
+    finally:
+        if gc_was_enabled:
+            gc.enable()
     return G
+
+
+def _add_edges(G, node_list, src, dst, w_list, f_list, ids, s_l, e_l, first_l, last_l):
+    # Writes the adjacency directly, as networkx's own add_edges_from does but without
+    # its per-edge checks (every node exists and every pair is new): ~3x faster on
+    # millions of edges. Both directions share one attribute dict, as in networkx.
+    adj = G._adj
+    for u, v, w, f, s, e, fy, ly in zip(
+        src, dst, w_list, f_list, s_l, e_l, first_l, last_l, strict=True
+    ):
+        a, b = node_list[u], node_list[v]
+        d = {
+            "weight": w,
+            "weight_fractional": f,
+            "works": ids[s:e],
+            "first_year": fy,
+            "last_year": ly,
+        }
+        adj[a][b] = d
+        adj[b][a] = d
+    clear = getattr(nx, "_clear_cache", None)
+    if clear is not None:
+        clear(G)
 
 
 def _mode(series: pd.Series) -> pd.Series:
@@ -378,7 +399,17 @@ def author_graph(
     )
     if "category" in authorships.columns:
         cats = authorships.dropna(subset=[node_column, "category"])
-        joined = cats.groupby(node_column)["category"].agg(lambda s: ";".join(sorted(set(s))))
+        dd = cats[[node_column, "category"]].drop_duplicates().assign(_on=True)
+        present = dd.pivot(index=node_column, columns="category", values="_on").notna()
+        joined = pd.Series("", index=present.index, dtype=object)
+        for cat in sorted(present.columns):  # a handful of categories: vectorised per one
+            has = present[cat].to_numpy()
+            sep = np.where(joined.to_numpy() == "", "", ";")
+            joined = pd.Series(
+                np.where(has, joined.to_numpy() + sep + cat, joined.to_numpy()),
+                index=present.index,
+                dtype=object,
+            )
         derived = derived.join(joined.rename("categories"), how="outer")
     if nodes is not None and "label" not in nodes.columns and "display_name" in nodes.columns:
         nodes = nodes.assign(label=nodes["display_name"])

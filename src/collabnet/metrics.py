@@ -1,0 +1,1255 @@
+"""Centrality, communities, brokers, evidence paths, ego networks and time slices of a graph."""
+
+from __future__ import annotations
+
+import difflib
+import random
+import re
+from collections.abc import Iterable
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+
+from .errors import CollabnetError, InputError
+from .network import author_graph, country_graph, institution_graph
+
+__all__ = [
+    "add_distance",
+    "centrality_table",
+    "communities",
+    "brokers",
+    "bridging_edges",
+    "authors_bridging",
+    "evidence_paths",
+    "resolve_node",
+    "ego_network",
+    "time_slices",
+    "joint_works_per_year",
+    "CENTRALITY_COLUMNS",
+]
+
+#: Columns of :func:`centrality_table`, in order.
+CENTRALITY_COLUMNS = [
+    "node",
+    "label",
+    "category",
+    "degree",
+    "strength",
+    "betweenness",
+    "closeness",
+    "eigenvector",
+    "pagerank",
+]
+
+#: Above this many nodes ``engine="auto"`` computes with python-igraph.
+IGRAPH_ABOVE = 500
+
+#: Pivots used for estimated betweenness and closeness when ``k`` is not given.
+DEFAULT_PIVOTS = 500
+
+
+# --- distances ----------------------------------------------------------------------------
+
+
+def _inverse(weight: str | None):
+    """A networkx weight function giving the distance ``1/weight`` (or 1 per hop)."""
+    if weight is None:
+        return None
+
+    def distance(u, v, d):
+        w = d.get(weight, 1)
+        return 1.0 / w if w > 0 else None  # None hides the edge from Dijkstra
+
+    return distance
+
+
+def add_distance(G: nx.Graph, *, weight: str = "weight", distance: str = "distance") -> nx.Graph:
+    """Set the edge attribute `distance` = 1 / `weight` on every edge, in place.
+
+    Parameters
+    ----------
+    G : networkx.Graph
+        Modified in place and returned (so calls chain). Copy it first to keep it intact.
+    weight : str
+        Tie strength (joint works). An edge without it counts as weight 1.
+    distance : str
+        Name of the attribute to write.
+
+    Returns
+    -------
+    networkx.Graph
+        `G`, with ``G.graph["distance"] = "1/<weight>"`` recorded.
+
+    Notes
+    -----
+    networkx reads an edge attribute as a *length* in shortest paths, betweenness and
+    closeness; a strong tie must be short, so we use the inverse of the tie strength,
+    as Newman (2001) does for co-authorship networks. Edges with weight <= 0 raise.
+
+    References
+    ----------
+    .. [1] M. E. J. Newman, "Scientific collaboration networks. II.", Phys. Rev. E 64,
+       016132 (2001).
+
+    Examples
+    --------
+    >>> G = nx.Graph([("a", "b", {"weight": 4})])
+    >>> add_distance(G).edges["a", "b"]["distance"]
+    0.25
+    """
+    for u, v, d in G.edges(data=True):
+        w = d.get(weight, 1)
+        if not w > 0:
+            raise InputError("graph", f"edge weight must be positive, got {w!r}", record=f"{u}–{v}")
+        d[distance] = 1.0 / w
+    G.graph["distance"] = f"1/{weight}"
+    return G
+
+
+# --- engines ------------------------------------------------------------------------------
+
+
+def _to_igraph(G: nx.Graph, weight: str | None):
+    """``(igraph.Graph, node list, weights or None)`` with vertices in ``list(G)`` order."""
+    import igraph as ig
+
+    nodes = list(G)
+    index = {n: i for i, n in enumerate(nodes)}
+    edges = []
+    weights = [] if weight is not None else None
+    if weights is None:
+        edges = [(index[u], index[v]) for u, v in G.edges()]
+    else:
+        for u, v, x in G.edges(data=weight, default=1):
+            edges.append((index[u], index[v]))
+            weights.append(float(x))
+    g = ig.Graph(n=len(nodes), edges=edges)
+    return g, nodes, weights
+
+
+def _choose_engine(G: nx.Graph, engine: str) -> str:
+    if engine == "auto":
+        return "igraph" if G.number_of_nodes() > IGRAPH_ABOVE else "networkx"
+    if engine not in ("networkx", "igraph"):
+        raise InputError("engine", f"must be 'auto', 'networkx' or 'igraph', got {engine!r}")
+    return engine
+
+
+def _components(G: nx.Graph) -> dict:
+    size = {}
+    for comp in nx.connected_components(G):
+        n = len(comp)
+        for v in comp:
+            size[v] = n
+    return size
+
+
+def _closeness_from_sums(sums: np.ndarray, reach: np.ndarray, n: int) -> np.ndarray:
+    """Wasserman–Faust closeness from distance sums and component sizes (self included)."""
+    out = np.zeros(len(sums))
+    ok = (sums > 0) & (reach > 1)
+    if n > 1:
+        out[ok] = (reach[ok] - 1) / sums[ok] * (reach[ok] - 1) / (n - 1)
+    return out
+
+
+def _pivots(G: nx.Graph, k: int, seed) -> list:
+    # The same draw networkx makes in betweenness_centrality(k=k, seed=seed).
+    return random.Random(seed).sample(list(G.nodes()), k)
+
+
+def _sampled_closeness(G, nodes, pivots, dist_from, n) -> np.ndarray:
+    """Closeness estimated from distances to pivot nodes (Eppstein & Wang 2004).
+
+    The mean distance from a node to the other nodes of its component is estimated by
+    its mean distance to the pivots in that component (itself excluded); components
+    holding no pivot other than the node are computed exactly.
+    """
+    comp = _components(G)
+    index = {v: i for i, v in enumerate(nodes)}
+    total = np.zeros(len(nodes))
+    count = np.zeros(len(nodes))
+    for p, lengths in zip(pivots, dist_from(pivots), strict=True):
+        for v, d in lengths.items():
+            if v != p:
+                total[index[v]] += d
+                count[index[v]] += 1
+    reach = np.array([comp[v] for v in nodes], dtype=float)
+    sums = np.zeros(len(nodes))
+    has = count > 0
+    sums[has] = total[has] / count[has] * (reach[has] - 1)
+    missing = [v for v, h in zip(nodes, has, strict=True) if not h and comp[v] > 1]
+    for v, lengths in zip(missing, dist_from(missing), strict=True):
+        sums[index[v]] = sum(lengths.values())
+    return _closeness_from_sums(sums, reach, n)
+
+
+def _eigenvector_lcc_nx(G: nx.Graph, weight):
+    out = dict.fromkeys(G, 0.0)
+    if G.number_of_edges() == 0:
+        return out
+    lcc = max(nx.connected_components(G), key=len)
+    H = G.subgraph(lcc)
+    if len(H) == 2:
+        out.update(dict.fromkeys(H, 2**-0.5))
+        return out
+    out.update(nx.eigenvector_centrality_numpy(H, weight=weight))
+    return out
+
+
+def _table_networkx(G, weight, estimate, k, seed):
+    dist = _inverse(weight)
+    n = len(G)
+    nodes = list(G)
+    if estimate:
+        btw = nx.betweenness_centrality(G, k=k, weight=dist, seed=seed)
+
+        def dist_from(sources):
+            for s in sources:
+                if dist is None:
+                    yield nx.single_source_shortest_path_length(G, s)
+                else:
+                    yield nx.single_source_dijkstra_path_length(G, s, weight=dist)
+
+        clo_arr = _sampled_closeness(G, nodes, _pivots(G, k, seed), dist_from, n)
+        clo = dict(zip(nodes, clo_arr.tolist(), strict=True))
+    else:
+        btw = nx.betweenness_centrality(G, weight=dist)
+        clo = nx.closeness_centrality(G, distance=dist, wf_improved=True)
+    eig = _eigenvector_lcc_nx(G, weight)
+    # A tighter tolerance than the default (1e-6) so both engines agree to 1e-8.
+    pr = nx.pagerank(G, weight=weight, tol=1e-10, max_iter=1000)
+    return {
+        "betweenness": [btw[v] for v in nodes],
+        "closeness": [clo[v] for v in nodes],
+        "eigenvector": [eig[v] for v in nodes],
+        "pagerank": [pr[v] for v in nodes],
+    }
+
+
+def _table_igraph(G, weight, estimate, k, seed):
+    g, nodes, w = _to_igraph(G, weight)
+    n = len(nodes)
+    dist = None if w is None else [1.0 / x for x in w]
+    if estimate:
+        pivots = _pivots(G, k, seed)
+        index = {v: i for i, v in enumerate(nodes)}
+        piv = [index[p] for p in pivots]
+        # igraph counts each unordered pair once; networkx sums single-source
+        # dependencies over ordered pairs, hence the factor 2.
+        raw = 2 * np.asarray(g.betweenness(sources=piv, targets=None, weights=dist))
+        btw = np.zeros(n)
+        if n > 2:
+            is_piv = np.zeros(n, dtype=bool)
+            is_piv[piv] = True
+            scale = np.where(is_piv, 1 / max(k - 1, 1) / (n - 2), 1 / k / (n - 2))
+            btw = raw * scale
+
+        def dist_from(sources):
+            if not sources:
+                return []
+            rows = g.distances(source=[index[s] for s in sources], weights=dist)
+            return [{nodes[j]: d for j, d in enumerate(row) if d != float("inf")} for row in rows]
+
+        clo = _sampled_closeness(G, nodes, pivots, dist_from, n)
+    else:
+        raw = np.asarray(g.betweenness(weights=dist))
+        btw = raw * 2 / ((n - 1) * (n - 2)) if n > 2 else np.zeros(n)
+        # igraph's normalised closeness uses only the reachable nodes: (r-1)/sum;
+        # networkx (wf_improved) multiplies by (r-1)/(n-1). Align to networkx.
+        part = np.nan_to_num(np.asarray(g.closeness(weights=dist, normalized=True), float))
+        reach = np.asarray(g.connected_components().sizes(), float)[
+            g.connected_components().membership
+        ]
+        clo = part * (reach - 1) / (n - 1) if n > 1 else np.zeros(n)
+    eig = np.zeros(n)
+    if g.ecount():
+        cc = g.connected_components()
+        big = max(range(len(cc)), key=lambda i: (cc.size(i), -i))
+        members = cc[big]
+        if w is not None:
+            g.es["weight"] = w
+        sub = g.subgraph(members)
+        sub_w = sub.es["weight"] if w is not None else None
+        vec = np.asarray(sub.eigenvector_centrality(weights=sub_w), float)
+        vec = vec / np.linalg.norm(vec)
+        eig[members] = vec
+    pr = np.asarray(g.pagerank(weights=w, damping=0.85), float)
+    return {
+        "betweenness": list(np.asarray(btw, float)),
+        "closeness": list(np.asarray(clo, float)),
+        "eigenvector": list(eig),
+        "pagerank": list(pr),
+    }
+
+
+def centrality_table(
+    G: nx.Graph,
+    *,
+    engine: str = "auto",
+    weight: str | None = "weight",
+    exact_threshold: int = 5000,
+    k: int | None = None,
+    seed: int = 0,
+    sort_by: str = "pagerank",
+) -> pd.DataFrame:
+    """Return one row per node with its degree, strength and centralities.
+
+    Parameters
+    ----------
+    G : networkx.Graph
+        Undirected co-authorship graph; ``weight`` is the tie strength (joint works).
+    engine : {"auto", "networkx", "igraph"}
+        ``"auto"`` uses python-igraph above 500 nodes, networkx below. Both give the
+        same numbers (to floating-point tolerance).
+    weight : str or None
+        Tie strength attribute. Betweenness and closeness use the distance
+        ``1/weight``; eigenvector and PageRank use `weight` itself. ``None``: unweighted
+        (every edge has length 1 and weight 1).
+    exact_threshold : int
+        Above this many nodes betweenness and closeness are *estimated* from `k` pivots.
+    k : int, optional
+        Number of pivots for the estimates (default 500, at most the number of nodes).
+    seed : int
+        Seeds the choice of pivots (the same nodes networkx would sample).
+    sort_by : str
+        Column to sort by, descending (ties: node id order of `G`).
+
+    Returns
+    -------
+    DataFrame
+        Columns ``node, label, category, degree, strength, betweenness, closeness,
+        eigenvector, pagerank``. ``df.attrs`` holds ``engine``, ``distance``
+        (``"1/weight"`` or ``"hops"``), ``estimate`` (bool), ``sample_size``, ``seed``,
+        ``sort_by``, ``weight``.
+
+    Notes
+    -----
+    - *degree*: number of distinct co-authoring neighbours; *strength*: sum of `weight`.
+    - *betweenness*: Freeman's shortest-path betweenness (Brandes 2001) on the distance
+      ``1/weight``, normalised by ``(n-1)(n-2)/2`` pairs as in networkx.
+    - *closeness*: ``(r-1)/sum of distances`` to the ``r-1`` reachable nodes, multiplied
+      by ``(r-1)/(n-1)`` (Wasserman & Faust's correction, networkx ``wf_improved=True``)
+      so nodes in small components are not ranked as central. igraph's own normalised
+      closeness omits that factor; we apply it so both engines agree.
+    - *eigenvector*: leading eigenvector of the weighted adjacency matrix, unit
+      Euclidean norm. It is undefined on a disconnected graph (networkx refuses), so it
+      is computed on the largest connected component and is 0 elsewhere.
+    - *pagerank*: damping 0.85, weighted by `weight`.
+    - *estimate*: above `exact_threshold` nodes, betweenness is Brandes & Pich's (2007)
+      pivot estimate (networkx ``k=``: dependencies from `k` random sources, rescaled),
+      and closeness is Eppstein & Wang's (2004) estimate: each node's mean distance to
+      the pivots in its component stands for its mean distance to all nodes. Both are
+      unbiased estimates whose error shrinks as ``1/sqrt(k)``; rankings at the top are
+      reliable, small differences are not.
+
+    Examples
+    --------
+    >>> df = centrality_table(nx.krackhardt_kite_graph(), weight=None, sort_by="betweenness")
+    >>> int(df.loc[0, "node"]), round(float(df.loc[0, "betweenness"]), 3), df.attrs["estimate"]
+    (7, 0.389, False)
+    """
+    if sort_by not in CENTRALITY_COLUMNS:
+        raise InputError("sort_by", f"must be one of {', '.join(CENTRALITY_COLUMNS)}")
+    chosen = _choose_engine(G, engine)
+    n = G.number_of_nodes()
+    estimate = n > exact_threshold
+    if estimate:
+        k = min(n, DEFAULT_PIVOTS if k is None else int(k))
+    nodes = list(G)
+    if n == 0:
+        df = pd.DataFrame(columns=CENTRALITY_COLUMNS)
+    else:
+        compute = _table_networkx if chosen == "networkx" else _table_igraph
+        values = compute(G, weight, estimate, k, seed)
+        degree = dict(G.degree())
+        strength = dict(G.degree(weight=weight))
+        df = pd.DataFrame(
+            {
+                "node": nodes,
+                "label": [G.nodes[v].get("label", str(v)) for v in nodes],
+                "category": [G.nodes[v].get("category", "other") for v in nodes],
+                "degree": [degree[v] for v in nodes],
+                "strength": [strength[v] for v in nodes],
+                **values,
+            }
+        )
+        df = df.sort_values(sort_by, ascending=False, kind="stable").reset_index(drop=True)
+    df.attrs.update(
+        engine=chosen,
+        weight=weight,
+        distance="hops" if weight is None else f"1/{weight}",
+        estimate=bool(estimate),
+        sample_size=int(k) if estimate else None,
+        seed=seed,
+        sort_by=sort_by,
+    )
+    return df
+
+
+# --- communities --------------------------------------------------------------------------
+
+
+def communities(
+    G: nx.Graph,
+    *,
+    seed: int = 0,
+    resolution: float = 1.0,
+    method: str = "louvain",
+    weight: str | None = "weight",
+) -> tuple[pd.DataFrame, dict]:
+    """Return the community of every node and a summary with modularity and labels.
+
+    Parameters
+    ----------
+    G : networkx.Graph
+    seed : int
+        Seeds the random node order; the same seed gives the same partition.
+    resolution : float
+        Modularity resolution (above 1: smaller communities).
+    method : {"louvain", "leiden"}
+        ``"louvain"``: networkx's Louvain (Blondel et al. 2008). ``"leiden"``:
+        python-igraph's Leiden (Traag et al. 2019) optimising modularity, faster on
+        large graphs and guaranteeing connected communities.
+    weight : str or None
+        Tie strength.
+
+    Returns
+    -------
+    (DataFrame, dict)
+        Rows ``node, label, category, community`` (communities numbered 0, 1, ... by
+        decreasing size; ties by smallest node id). The summary holds ``method``,
+        ``seed``, ``resolution``, ``modularity`` (Newman's weighted modularity at that
+        resolution), ``n_communities`` and ``communities``: per community its ``size``,
+        ``categories`` (node counts), ``top_nodes`` (labels of the three strongest nodes)
+        and ``label`` (dominant category and top nodes, e.g. ``"nl: TU Delft, UvA"``).
+
+    Examples
+    --------
+    >>> G = nx.barbell_graph(4, 0)
+    >>> df, summary = communities(G, seed=1)
+    >>> summary["n_communities"], round(summary["modularity"], 3)
+    (2, 0.423)
+    """
+    if G.number_of_nodes() == 0:
+        parts: list = []
+    elif method == "louvain":
+        parts = nx.community.louvain_communities(G, weight=weight, resolution=resolution, seed=seed)
+    elif method == "leiden":
+        import igraph as ig
+
+        g, nodes, w = _to_igraph(G, weight)
+        # igraph draws from Python's random module: seed a private generator, then
+        # restore the default so the caller's random state is left alone.
+        ig.set_random_number_generator(random.Random(seed))
+        try:
+            cl = g.community_leiden(
+                objective_function="modularity",
+                weights=w,
+                resolution=resolution,
+                n_iterations=-1,
+            )
+        finally:
+            ig.set_random_number_generator(random)
+        parts = [{nodes[i] for i in c} for c in cl]
+    else:
+        raise InputError("method", f"must be 'louvain' or 'leiden', got {method!r}")
+    order = {v: i for i, v in enumerate(G)}
+    parts = sorted(parts, key=lambda c: (-len(c), min(order[v] for v in c)))
+    membership = {v: i for i, c in enumerate(parts) for v in c}
+    nodes = list(G)
+    df = pd.DataFrame(
+        {
+            "node": nodes,
+            "label": [G.nodes[v].get("label", str(v)) for v in nodes],
+            "category": [G.nodes[v].get("category", "other") for v in nodes],
+            "community": [membership[v] for v in nodes],
+        }
+    )
+    strength = dict(G.degree(weight=weight))
+    summary_rows = []
+    for i, c in enumerate(parts):
+        cats = pd.Series([G.nodes[v].get("category", "other") for v in c]).value_counts()
+        cats = cats.sort_index().sort_values(ascending=False, kind="stable")
+        top = sorted(c, key=lambda v: (-strength[v], order[v]))[:3]
+        top_labels = [G.nodes[v].get("label", str(v)) for v in top]
+        summary_rows.append(
+            {
+                "community": i,
+                "size": len(c),
+                "categories": {str(k): int(n) for k, n in cats.items()},
+                "top_nodes": top_labels,
+                "label": f"{cats.index[0]}: {', '.join(top_labels)}",
+            }
+        )
+    modularity = (
+        nx.community.modularity(G, parts, weight=weight, resolution=resolution)
+        if G.number_of_edges()
+        else 0.0
+    )
+    summary = {
+        "method": method,
+        "seed": seed,
+        "resolution": resolution,
+        "modularity": float(modularity),
+        "n_communities": len(parts),
+        "communities": summary_rows,
+    }
+    return df, summary
+
+
+# --- brokers ------------------------------------------------------------------------------
+
+
+def _category_nodes(G: nx.Graph, category: str) -> list:
+    return [v for v, c in G.nodes(data="category") if c == category]
+
+
+def _cut_node_pairs(G: nx.Graph, sources: set, targets: set) -> dict:
+    """Source–target pairs each articulation point separates (block-cut tree sums).
+
+    Removing an articulation point ``v`` splits its component into pieces, one per
+    block around ``v`` in the block-cut tree; the pairs separated are
+    ``S*T - sum(s_i * t_i)`` over the pieces' source and target counts.
+    """
+    result: dict = {}
+    for comp in nx.connected_components(G):
+        if len(comp) < 3:
+            continue
+        H = G.subgraph(comp)
+        blocks = [frozenset(b) for b in nx.biconnected_components(H)]
+        cuts = set(nx.articulation_points(H))
+        if not cuts:
+            continue
+        T = nx.Graph()
+        own = {}
+        for i, b in enumerate(blocks):
+            key = ("B", i)
+            rest = [v for v in b if v not in cuts]
+            own[key] = (
+                sum(v in sources for v in rest),
+                sum(v in targets for v in rest),
+            )
+            T.add_node(key)
+            for v in b:
+                if v in cuts:
+                    T.add_edge(key, ("C", v))
+        for v in cuts:
+            own[("C", v)] = (int(v in sources), int(v in targets))
+        root = ("B", 0)
+        sub = {}
+        parent = {root: None}
+        order = list(nx.dfs_preorder_nodes(T, root))
+        for x in order:
+            for y in T[x]:
+                if y not in parent:
+                    parent[y] = x
+        for x in reversed(order):
+            s, t = own[x]
+            for y in T[x]:
+                if parent.get(y) == x:
+                    s += sub[y][0]
+                    t += sub[y][1]
+            sub[x] = (s, t)
+        S_all, T_all = sub[root]
+        for x in order:
+            if x[0] != "C":
+                continue
+            v = x[1]
+            pieces = [sub[y] for y in T[x] if parent.get(y) == x]
+            s_in, t_in = sub[x]
+            pieces.append((S_all - s_in, T_all - t_in))
+            s_tot = sum(p[0] for p in pieces)
+            t_tot = sum(p[1] for p in pieces)
+            pairs = s_tot * t_tot - sum(p[0] * p[1] for p in pieces)
+            if pairs:
+                result[v] = pairs
+    return result
+
+
+def _connected_pairs(G: nx.Graph, sources: set, targets: set) -> int:
+    total = 0
+    for comp in nx.connected_components(G):
+        total += len(comp & sources) * len(comp & targets)
+    return total
+
+
+def brokers(
+    G: nx.Graph,
+    *,
+    source_category: str = "nl",
+    target_category: str = "cn_police",
+    weight: str | None = "weight",
+    engine: str = "auto",
+) -> pd.DataFrame:
+    """Return the nodes that lie between two categories, strongest brokers first.
+
+    Parameters
+    ----------
+    G : networkx.Graph
+        Nodes carry ``category``.
+    source_category, target_category : str
+        The two sets, e.g. Dutch institutions and PRC police-linked ones.
+    weight : str or None
+        Tie strength; paths are shortest on the distance ``1/weight`` (``None``: hops).
+    engine : {"auto", "networkx", "igraph"}
+
+    Returns
+    -------
+    DataFrame
+        One row per node with a positive score, columns ``node, label, category,
+        subset_betweenness, share_of_pairs, is_cut_node, pairs_separated``, sorted by
+        ``subset_betweenness`` then ``pairs_separated``. ``df.attrs`` records the
+        categories, ``n_sources``, ``n_targets``, ``n_connected_pairs`` and ``distance``.
+
+    Notes
+    -----
+    - *subset_betweenness* (Brandes 2008, networkx ``betweenness_centrality_subset``,
+      not normalised): the sum over source–target pairs ``(s, t)`` of the share of
+      shortest ``s``–``t`` paths passing through the node — the expected number of
+      pairs whose shortest connection it carries. Endpoints score nothing for their own
+      pairs; a Dutch node can still broker for other Dutch nodes.
+    - *share_of_pairs*: that sum divided by the number of connected source–target
+      pairs.
+    - *is_cut_node* / *pairs_separated*: the node is an articulation point whose
+      removal disconnects ``pairs_separated`` source–target pairs (every path between
+      them runs through it, not only the shortest). Computed exactly from the
+      block-cut tree.
+
+    Examples
+    --------
+    >>> G = nx.path_graph(["n1", "x", "p1"])
+    >>> nx.set_node_attributes(G, {"n1": "nl", "x": "other", "p1": "cn_police"}, "category")
+    >>> brokers(G)[["node", "subset_betweenness", "pairs_separated"]].values.tolist()
+    [['x', 1.0, 1]]
+    """
+    sources = set(_category_nodes(G, source_category))
+    targets = set(_category_nodes(G, target_category))
+    chosen = _choose_engine(G, engine)
+    nodes = list(G)
+    if not sources or not targets:
+        scores = dict.fromkeys(nodes, 0.0)
+    elif chosen == "networkx":
+        scores = nx.betweenness_centrality_subset(
+            G, list(sources), list(targets), normalized=False, weight=_inverse(weight)
+        )
+    else:
+        g, nodes, w = _to_igraph(G, weight)
+        index = {v: i for i, v in enumerate(nodes)}
+        dist = None if w is None else [1.0 / x for x in w]
+        vals = g.betweenness(
+            sources=[index[v] for v in sources],
+            targets=[index[v] for v in targets],
+            weights=dist,
+        )
+        scores = dict(zip(nodes, vals, strict=True))
+    if source_category != target_category:
+        # Both libraries halve undirected subset betweenness, which is right only when
+        # every pair is seen from both ends (sources == targets); with disjoint sets each
+        # pair is seen once, so undo the halving.
+        scores = {v: 2 * s for v, s in scores.items()}
+    cut = _cut_node_pairs(G, sources, targets)
+    n_pairs = _connected_pairs(G, sources, targets)
+    rows = [v for v in nodes if scores[v] > 1e-12 or v in cut]
+    df = pd.DataFrame(
+        {
+            "node": rows,
+            "label": [G.nodes[v].get("label", str(v)) for v in rows],
+            "category": [G.nodes[v].get("category", "other") for v in rows],
+            "subset_betweenness": [float(scores[v]) for v in rows],
+            "share_of_pairs": [float(scores[v]) / n_pairs if n_pairs else 0.0 for v in rows],
+            "is_cut_node": [v in cut for v in rows],
+            "pairs_separated": [int(cut.get(v, 0)) for v in rows],
+        }
+    )
+    df = df.sort_values(
+        ["subset_betweenness", "pairs_separated"], ascending=False, kind="stable"
+    ).reset_index(drop=True)
+    df.attrs.update(
+        source_category=source_category,
+        target_category=target_category,
+        n_sources=len(sources),
+        n_targets=len(targets),
+        n_connected_pairs=n_pairs,
+        distance="hops" if weight is None else f"1/{weight}",
+        engine=chosen,
+    )
+    return df
+
+
+def bridging_edges(
+    G: nx.Graph,
+    *,
+    source_category: str = "nl",
+    target_category: str = "cn_police",
+    weight: str | None = "weight",
+) -> pd.DataFrame:
+    """Return the edges that carry shortest paths between two categories.
+
+    Returns
+    -------
+    DataFrame
+        ``source, target, weight, subset_betweenness, is_bridge, pairs_separated,
+        works``: edge subset betweenness (share of shortest source–target paths through
+        the edge, summed over pairs), whether the edge is a bridge, how many
+        source–target pairs its removal disconnects, and the works behind it.
+
+    Examples
+    --------
+    >>> G = nx.path_graph(["n1", "x", "p1"])
+    >>> nx.set_node_attributes(G, {"n1": "nl", "x": "other", "p1": "cn_police"}, "category")
+    >>> bridging_edges(G)[["source", "target", "pairs_separated"]].values.tolist()
+    [['n1', 'x', 1], ['x', 'p1', 1]]
+    """
+    sources = set(_category_nodes(G, source_category))
+    targets = set(_category_nodes(G, target_category))
+    cols = ["source", "target", "weight", "subset_betweenness", "is_bridge"]
+    cols += ["pairs_separated", "works"]
+    if not sources or not targets:
+        return pd.DataFrame(columns=cols)
+    eb = nx.edge_betweenness_centrality_subset(
+        G, list(sources), list(targets), normalized=False, weight=_inverse(weight)
+    )
+    if source_category != target_category:
+        eb = {e: 2 * s for e, s in eb.items()}  # see brokers()
+    # A bridge's removal cuts off exactly its child's subtree in any spanning tree.
+    separated = {}
+    bridges = set()
+    for comp in nx.connected_components(G):
+        H = G.subgraph(comp)
+        comp_bridges = list(nx.bridges(H))
+        if not comp_bridges:
+            continue
+        root = next(iter(comp))
+        tree_parent = dict(nx.bfs_predecessors(H, root))
+        order = [root] + list(tree_parent)
+        sub = {v: [int(v in sources), int(v in targets)] for v in comp}
+        for v in reversed(order[1:]):
+            p = tree_parent[v]
+            sub[p][0] += sub[v][0]
+            sub[p][1] += sub[v][1]
+        s_all, t_all = sub[root]
+        for u, v in comp_bridges:
+            child = v if tree_parent.get(v) == u else u
+            s, t = sub[child]
+            key = frozenset((u, v))
+            bridges.add(key)
+            separated[key] = s * (t_all - t) + (s_all - s) * t
+    rows = []
+    for (u, v), score in eb.items():
+        key = frozenset((u, v))
+        if score > 1e-12 or separated.get(key, 0) > 0:
+            d = G.edges[u, v]
+            rows.append(
+                (u, v, d.get("weight", 1), float(score), key in bridges)
+                + (int(separated.get(key, 0)), list(d.get("works", [])))
+            )
+    df = pd.DataFrame(rows, columns=cols)
+    return df.sort_values(
+        ["subset_betweenness", "pairs_separated"], ascending=False, kind="stable"
+    ).reset_index(drop=True)
+
+
+def authors_bridging(
+    authorships: pd.DataFrame,
+    categories: tuple[str, str] = ("nl", "cn_police"),
+    *,
+    works: pd.DataFrame | None = None,
+    category_column: str = "category",
+) -> pd.DataFrame:
+    """Return the authors affiliated with both categories, with the works showing it.
+
+    Parameters
+    ----------
+    authorships : DataFrame
+        ``work_id, author_id, author_name`` and `category_column`.
+    categories : (str, str)
+    works : DataFrame, optional
+        Adds ``first_year`` and ``last_year`` (from ``publication_year``).
+
+    Returns
+    -------
+    DataFrame
+        One row per author with ``author_id, author_name, n_works_<a>, n_works_<b>,
+        works_<a>, works_<b>, dual_affiliation_works`` (works where the author lists
+        both at once) and, with `works`, ``first_year, last_year``; sorted by the number
+        of dual-affiliation works, then total works, then author id.
+
+    Examples
+    --------
+    >>> a = pd.DataFrame({"work_id": ["W1", "W2", "W2"], "author_id": ["A1", "A1", "A1"],
+    ...                   "author_name": ["Li"] * 3, "category": ["nl", "nl", "cn_police"]})
+    >>> authors_bridging(a).loc[0, ["author_id", "works_nl", "dual_affiliation_works"]].tolist()
+    ['A1', ['W1', 'W2'], ['W2']]
+    """
+    a, b = categories
+    rows = authorships.dropna(subset=["author_id", category_column])
+    rows = rows[rows[category_column].isin([a, b])]
+    per = rows.groupby(["author_id", category_column])["work_id"].agg(lambda s: sorted(set(s)))
+    per = per.unstack(category_column)
+    cols = ["author_id", "author_name", f"n_works_{a}", f"n_works_{b}", f"works_{a}"]
+    cols += [f"works_{b}", "dual_affiliation_works"]
+    if a not in per.columns or b not in per.columns:
+        return pd.DataFrame(columns=cols)
+    per = per.dropna(subset=[a, b])
+    out = pd.DataFrame({"author_id": per.index})
+    names = rows.drop_duplicates("author_id").set_index("author_id")
+    out["author_name"] = (
+        out["author_id"].map(names["author_name"]) if "author_name" in names else None
+    )
+    out[f"works_{a}"] = per[a].tolist()
+    out[f"works_{b}"] = per[b].tolist()
+    out[f"n_works_{a}"] = out[f"works_{a}"].map(len)
+    out[f"n_works_{b}"] = out[f"works_{b}"].map(len)
+    out["dual_affiliation_works"] = [
+        sorted(set(x) & set(y)) for x, y in zip(out[f"works_{a}"], out[f"works_{b}"], strict=True)
+    ]
+    if works is not None and "publication_year" in works:
+        years = works.drop_duplicates("work_id").set_index("work_id")["publication_year"]
+        all_w = [set(x) | set(y) for x, y in zip(out[f"works_{a}"], out[f"works_{b}"], strict=True)]
+        ys = [pd.to_numeric(years.reindex(sorted(s)), errors="coerce") for s in all_w]
+        out["first_year"] = pd.array([y.min() for y in ys], dtype="Int64")
+        out["last_year"] = pd.array([y.max() for y in ys], dtype="Int64")
+        cols += ["first_year", "last_year"]
+    out["_dual"] = out["dual_affiliation_works"].map(len)
+    out["_tot"] = out[f"n_works_{a}"] + out[f"n_works_{b}"]
+    out = out.sort_values(["_dual", "_tot", "author_id"], ascending=[False, False, True])
+    return out[cols].reset_index(drop=True)
+
+
+# --- nodes and paths ----------------------------------------------------------------------
+
+_OPENALEX_ID = re.compile(r"^(?:(?:https?://)?(?:www\.)?openalex\.org/)?([WAISCFPTwaiscfpt]\d+)$")
+_ROR_ID = re.compile(
+    r"^(?:(?:https?://)?(?:www\.)?ror\.org/)?(0[a-z0-9]{6}[0-9]{2})$", re.IGNORECASE
+)
+
+
+def _bare_ror(value) -> str | None:
+    if not isinstance(value, str):
+        return None
+    m = _ROR_ID.match(value.strip())
+    return m.group(1).lower() if m else None
+
+
+def _norm(text) -> str:
+    return " ".join(str(text).split()).casefold()
+
+
+def _describe(G, v) -> str:
+    return f"{v} ({G.nodes[v].get('label', v)})"
+
+
+def resolve_node(G: nx.Graph, query: str, *, registry=None) -> str:
+    """Return the node of `G` that `query` names.
+
+    Tried in order: the node id itself; an OpenAlex id, bare (``I27837315``) or as
+    URL; a ROR id, bare or as URL, matched against the node attribute ``ror``; the
+    node ``label`` (case- and space-insensitive, exact); the entries
+    ``registry.find(query)`` returns (their ``.openalex`` and ``.ror`` lists).
+
+    Raises
+    ------
+    CollabnetError
+        When nothing matches (the message lists close labels) or several nodes match
+        (the message lists them).
+
+    Examples
+    --------
+    >>> G = nx.Graph()
+    >>> G.add_node("I98358874", label="Delft University of Technology", ror="02e2c7k09")
+    >>> resolve_node(G, "https://ror.org/02e2c7k09")
+    'I98358874'
+    >>> resolve_node(G, "delft university of technology")
+    'I98358874'
+    """
+    if query in G:
+        return query
+    q = str(query).strip()
+    if q in G:
+        return q
+    m = _OPENALEX_ID.match(q)
+    if m:
+        bare = m.group(1).upper()
+        for cand in (bare, f"https://openalex.org/{bare}"):
+            if cand in G:
+                return cand
+    by_ror: dict = {}
+    for v, r in G.nodes(data="ror"):
+        r = _bare_ror(r)
+        if r:
+            by_ror.setdefault(r, []).append(v)
+
+    def unique(found: list, how: str):
+        found = list(dict.fromkeys(found))
+        if len(found) == 1:
+            return found[0]
+        if len(found) > 1:
+            listed = "; ".join(_describe(G, v) for v in found[:10])
+            raise CollabnetError(
+                f"{query!r} is ambiguous: {len(found)} nodes match by {how}: {listed}. "
+                "Give an OpenAlex id or ROR instead."
+            )
+        return None
+
+    ror = _bare_ror(q)
+    if ror:
+        hit = unique(by_ror.get(ror, []), "ROR")
+        if hit is not None:
+            return hit
+    labels: dict = {}
+    for v, label in G.nodes(data="label"):
+        labels.setdefault(_norm(label if label is not None else v), []).append(v)
+    hit = unique(labels.get(_norm(q), []), "name")
+    if hit is not None:
+        return hit
+    if registry is not None:
+        found = []
+        for entry in registry.find(q) or []:
+            for oid in getattr(entry, "openalex", None) or []:
+                bare = str(oid).strip().rstrip("/").rsplit("/", 1)[-1]
+                for cand in (bare, bare.upper(), f"https://openalex.org/{bare.upper()}"):
+                    if cand in G:
+                        found.append(cand)
+            for r in getattr(entry, "ror", None) or []:
+                found.extend(by_ror.get(_bare_ror(r) or "", []))
+        hit = unique(found, "watchlist entry")
+        if hit is not None:
+            return hit
+    names = list(labels)
+    close = difflib.get_close_matches(_norm(q), names, n=5, cutoff=0.6)
+    close += [n for n in names if _norm(q) in n and n not in close][: 5 - len(close)]
+    hint = ""
+    if close:
+        hint = " Close matches: " + "; ".join(_describe(G, labels[n][0]) for n in close) + "."
+    raise CollabnetError(
+        f"no node of the graph matches {query!r} (tried node id, OpenAlex id, ROR, name"
+        f"{', watchlist' if registry is not None else ''}).{hint}"
+    )
+
+
+def _work_records(ids: Iterable, works: pd.DataFrame | None) -> list[dict]:
+    fields = ("doi", "publication_year", "title")
+    ids = list(ids)
+    if works is None or len(works) == 0:
+        return [{"work_id": w, **dict.fromkeys(fields)} for w in ids]
+    table = works.drop_duplicates("work_id").set_index("work_id")
+    out = []
+    for w in ids:
+        rec = {"work_id": w}
+        row = table.loc[w] if w in table.index else None
+        for f in fields:
+            value = None if row is None or f not in table.columns else row[f]
+            if value is not None and pd.isna(value):
+                value = None
+            if isinstance(value, np.generic):
+                value = value.item()
+            if f == "publication_year" and isinstance(value, float):
+                value = int(value)  # a column with gaps is float; years are whole
+            rec[f] = value
+        out.append(rec)
+    return out
+
+
+_SINK = ("__collabnet_any_target__",)
+
+
+def evidence_paths(
+    G: nx.Graph,
+    source,
+    target=None,
+    *,
+    target_category: str | None = None,
+    k: int = 3,
+    works: pd.DataFrame | None = None,
+    weight: str | None = "distance",
+    registry=None,
+    max_ties: int = 50,
+) -> list[dict]:
+    """Return the `k` shortest simple paths from `source`, with the works on every hop.
+
+    Parameters
+    ----------
+    G : networkx.Graph
+        Edges carry ``weight`` and ``works`` (see :mod:`collabnet.network`).
+    source, target
+        Nodes, or anything :func:`resolve_node` understands (OpenAlex id, ROR, name).
+    target_category : str, optional
+        Instead of `target`: paths to the nearest nodes of this category. A path ends
+        at the first node of the category it reaches (no path runs *through* one).
+    k : int
+        Number of paths. Paths tied with the k-th on length are ordered by their node
+        ids and cut at `k`; ``tied`` in each path counts how many share its length.
+    works : DataFrame, optional
+        The works table, to give each work its DOI, year and title.
+    weight : "distance", str or None
+        ``"distance"``: shortest on ``1/weight`` (uses the edge attribute ``distance``
+        when present, else computes it); another name: that attribute is the length;
+        ``None``: fewest hops.
+    registry : optional
+        Passed to :func:`resolve_node`.
+    max_ties : int
+        At most this many extra tied paths are examined to order ties.
+
+    Returns
+    -------
+    list of dict
+        ``{"nodes", "labels", "length" (hops), "distance", "tied", "hops": [{"source",
+        "target", "weight", "works": [{"work_id", "doi", "publication_year",
+        "title"}]}]}``, shortest first; ``[]`` when no path exists.
+
+    Notes
+    -----
+    Paths come from Yen's algorithm (networkx ``shortest_simple_paths``). With the
+    distance ``1/weight``, a path through strong ties (many joint works) is shorter
+    than one through single papers, even with more hops.
+
+    Examples
+    --------
+    >>> G = nx.Graph()
+    >>> G.add_edge("a", "b", weight=2, works=["W1", "W2"])
+    >>> G.add_edge("b", "c", weight=1, works=["W3"])
+    >>> [p["nodes"] for p in evidence_paths(G, "a", "c")]
+    [['a', 'b', 'c']]
+    >>> evidence_paths(G, "a", "c")[0]["hops"][1]["works"][0]["work_id"]
+    'W3'
+    """
+    if (target is None) == (target_category is None):
+        raise InputError("evidence_paths", "give exactly one of target or target_category")
+    source = resolve_node(G, source, registry=registry)
+    if weight == "distance":
+        w = "distance" if all("distance" in d for _, _, d in G.edges(data=True)) else None
+        length = w if w else _inverse("weight")
+    else:
+        length = weight if weight is None else (weight if isinstance(weight, str) else weight)
+
+    def edge_length(u, v):
+        if length is None:
+            return 1
+        if callable(length):
+            return length(u, v, G.edges[u, v])
+        return G.edges[u, v].get(length, 1)
+
+    if target is not None:
+        target = resolve_node(G, target, registry=registry)
+        if target == source:
+            return []
+        H, goal = G, target
+    else:
+        goals = {v for v, c in G.nodes(data="category") if c == target_category}
+        goals.discard(source)
+        if not goals:
+            return []
+        # A directed copy in which category nodes have no way out except to a sink:
+        # one search finds paths to the nearest of them, never through one.
+        H = nx.DiGraph()
+        H.add_nodes_from(G)
+        for u, v in G.edges():
+            if u not in goals:
+                H.add_edge(u, v)
+            if v not in goals:
+                H.add_edge(v, u)
+        for v in goals:
+            H.add_edge(v, _SINK)
+        goal = _SINK
+
+    def h_weight(u, v, d):
+        if v == _SINK:
+            return 0
+        return edge_length(u, v)
+
+    try:
+        gen = nx.shortest_simple_paths(H, source, goal, weight=None if length is None else h_weight)
+        found: list = []
+        for path in gen:
+            if goal == _SINK:
+                path = path[:-1]
+            dist = float(sum(edge_length(a, b) for a, b in zip(path, path[1:], strict=False)))
+            found.append((round(dist, 9), path))
+            if len(found) >= k and (found[-1][0] > found[k - 1][0] or len(found) >= k + max_ties):
+                break
+    except nx.NetworkXNoPath:
+        found = []
+    except nx.NodeNotFound:
+        found = []
+    found = sorted(found, key=lambda x: (x[0], [str(v) for v in x[1]]))
+    lengths = [f[0] for f in found]
+    out = []
+    for dist, path in found[:k]:
+        hops = []
+        for a, b in zip(path, path[1:], strict=False):
+            d = G.edges[a, b]
+            hops.append(
+                {
+                    "source": a,
+                    "target": b,
+                    "weight": d.get("weight", 1),
+                    "works": _work_records(d.get("works", []), works),
+                }
+            )
+        out.append(
+            {
+                "nodes": list(path),
+                "labels": [G.nodes[v].get("label", str(v)) for v in path],
+                "length": len(path) - 1,
+                "distance": dist,
+                "tied": lengths.count(dist),
+                "hops": hops,
+            }
+        )
+    return out
+
+
+def ego_network(G: nx.Graph, node, *, radius: int = 1, registry=None) -> nx.Graph:
+    """Return the subgraph of the nodes within `radius` hops of `node` (a copy).
+
+    Examples
+    --------
+    >>> sorted(ego_network(nx.path_graph(5), 2))
+    [1, 2, 3]
+    """
+    node = resolve_node(G, node, registry=registry)
+    E = nx.ego_graph(G, node, radius=radius).copy()
+    E.graph["ego"] = node
+    E.graph["radius"] = radius
+    return E
+
+
+# --- time -------------------------------------------------------------------------------
+
+_LEVELS = {"institution": institution_graph, "author": author_graph, "country": country_graph}
+
+
+def joint_works_per_year(
+    authorships: pd.DataFrame,
+    works: pd.DataFrame,
+    *,
+    categories: tuple[str, str] = ("nl", "cn_police"),
+    category_column: str = "category",
+) -> pd.DataFrame:
+    """Return, per publication year, the works with authorships in both categories.
+
+    Examples
+    --------
+    >>> a = pd.DataFrame({"work_id": ["W1", "W1", "W2"], "category": ["nl", "cn_police", "nl"]})
+    >>> w = pd.DataFrame({"work_id": ["W1", "W2"], "publication_year": [2020, 2021]})
+    >>> joint_works_per_year(a, w).to_dict("records")
+    [{'year': 2020, 'n_works': 1, 'works': ['W1']}]
+    """
+    a, b = categories
+    rows = authorships.dropna(subset=[category_column])
+    has_a = set(rows.loc[rows[category_column] == a, "work_id"])
+    has_b = set(rows.loc[rows[category_column] == b, "work_id"])
+    joint = sorted(has_a & has_b)
+    years = works.drop_duplicates("work_id").set_index("work_id")["publication_year"]
+    df = pd.DataFrame({"work_id": joint})
+    df["year"] = pd.to_numeric(df["work_id"].map(years), errors="coerce").astype("Int64")
+    out = (
+        df.groupby("year", dropna=False)["work_id"]
+        .agg(n_works="size", works=lambda s: sorted(s))
+        .reset_index()
+    )
+    out["n_works"] = out["n_works"].astype("int64")
+    return out[["year", "n_works", "works"]]
+
+
+def time_slices(
+    authorships: pd.DataFrame,
+    works: pd.DataFrame,
+    *,
+    level: str = "institution",
+    window: int = 1,
+    source_category: str = "nl",
+    target_category: str = "cn_police",
+    max_team_size: int | None = None,
+) -> pd.DataFrame:
+    """Return one row per time window with the size and shape of that window's graph.
+
+    Windows are ``window`` consecutive publication years, sliding one year at a time
+    from the first to the last year (``window=1``: one row per year). Each window's
+    graph is built from its works only (:func:`collabnet.network.institution_graph`,
+    ``author_graph`` or ``country_graph`` per `level`).
+
+    Returns
+    -------
+    DataFrame
+        ``start_year, end_year, n_works, nodes, edges, density, mean_degree,
+        n_components, largest_component_share`` (share of nodes in the largest
+        component), ``cross_edges`` (edges joining `source_category` and
+        `target_category` nodes) and ``joint_works`` (works with authorships in both
+        categories).
+
+    Examples
+    --------
+    >>> a = pd.DataFrame({"work_id": ["W1", "W1", "W2", "W2"], "author_id": list("abcd"),
+    ...                   "institution_id": ["I1", "I2", "I1", "I3"],
+    ...                   "category": ["nl", "cn_police", "nl", "other"]})
+    >>> w = pd.DataFrame({"work_id": ["W1", "W2"], "publication_year": [2020, 2021]})
+    >>> time_slices(a, w)[["start_year", "nodes", "edges", "joint_works"]].values.tolist()
+    [[2020, 2, 1, 1], [2021, 2, 1, 0]]
+    """
+    if level not in _LEVELS:
+        raise InputError("level", f"must be one of {', '.join(_LEVELS)}, got {level!r}")
+    if window < 1:
+        raise InputError("window", f"must be at least 1, got {window}")
+    build = _LEVELS[level]
+    years = pd.to_numeric(
+        works.drop_duplicates("work_id").set_index("work_id")["publication_year"],
+        errors="coerce",
+    ).dropna()
+    rows = []
+    if years.empty:
+        return pd.DataFrame(
+            columns=[
+                "start_year",
+                "end_year",
+                "n_works",
+                "nodes",
+                "edges",
+                "density",
+                "mean_degree",
+                "n_components",
+                "largest_component_share",
+                "cross_edges",
+                "joint_works",
+            ]
+        )
+    first, last = int(years.min()), int(years.max())
+    a_year = authorships["work_id"].map(years)
+    joint = joint_works_per_year(
+        authorships, works, categories=(source_category, target_category)
+    ).dropna(subset=["year"])
+    joint_by_year = dict(zip(joint["year"].astype(int), joint["works"], strict=True))
+    for start in range(first, max(first, last - window + 1) + 1):
+        end = start + window - 1
+        in_window = years[(years >= start) & (years <= end)].index
+        sub = authorships[(a_year >= start) & (a_year <= end)]
+        G = build(sub, works[works["work_id"].isin(in_window)], max_team_size=max_team_size)
+        n, m = G.number_of_nodes(), G.number_of_edges()
+        comps = [len(c) for c in nx.connected_components(G)] if n else []
+        cat = dict(G.nodes(data="category"))
+        cross = sum(
+            1
+            for u, v in G.edges()
+            if {cat.get(u), cat.get(v)} == {source_category, target_category}
+        )
+        jw = set()
+        for y in range(start, end + 1):
+            jw.update(joint_by_year.get(y, []))
+        rows.append(
+            {
+                "start_year": start,
+                "end_year": end,
+                "n_works": len(in_window),
+                "nodes": n,
+                "edges": m,
+                "density": nx.density(G) if n > 1 else 0.0,
+                "mean_degree": 2 * m / n if n else 0.0,
+                "n_components": len(comps),
+                "largest_component_share": max(comps) / n if n else 0.0,
+                "cross_edges": cross,
+                "joint_works": len(jw),
+            }
+        )
+    return pd.DataFrame(rows)
