@@ -11,24 +11,13 @@ import time
 
 import networkx as nx
 import pytest
+from html_checks import resource_references
 
 from collabnet.config import CATEGORIES, CATEGORY_LABELS
 from collabnet.errors import InputError
 from collabnet.interactive import TOOLTIP_WORKS, script_json, write_network_html
 
 BANNER = "Synthetic demo data — evidence of nothing"
-
-# Anything that makes a browser fetch from the internet: an http(s) URL in a tag
-# attribute, a CSS import or url(), a protocol-relative URL.
-RESOURCE_PATTERNS = [
-    re.compile(
-        r"<[^>]*\b(?:src|href|srcset|action|poster|data)\s*=\s*[\"']?\s*(?:https?:)?//", re.I
-    ),
-    re.compile(r"@import", re.I),
-    re.compile(r"url\(\s*[\"']?\s*(?:https?:)?//", re.I),
-    re.compile(r"<link\b", re.I),
-    re.compile(r"<iframe\b|<object\b|<embed\b|<base\b", re.I),
-]
 
 
 def _snapshot(G):
@@ -67,8 +56,7 @@ def test_returns_path_and_writes_one_file(tmp_path, render_graph):
 
 def test_no_resource_is_loaded_from_the_internet(page):
     _, text = page
-    for pattern in RESOURCE_PATTERNS:
-        assert not pattern.search(text), pattern.pattern
+    assert resource_references(text) == []
     # "http" survives only in the vis-network licence header and as inert strings
     # inside the library (SVG namespace, error-message links), never as a resource.
     assert "cdn" not in text.lower().replace("cdn_", "")

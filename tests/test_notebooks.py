@@ -61,6 +61,10 @@ def test_notebooks_02_to_04_write_graphs_rankings_and_views(demo_out):
     assert (table["pagerank"].diff().dropna() <= 1e-12).all()  # sorted by the stated measure
     html = (out / "network_authors.html").read_text()
     assert "Synthetic demo data" in html and "300" in html
+    institutions_html = (out / "network_institutions.html").read_text()
+    # the demo title carrying <img src=x onerror=alert(1)> is embedded as escaped JSON data
+    assert "<img src=x" not in institutions_html
+    assert "\\u003cimg src=x onerror=alert(1)\\u003e" in institutions_html
 
 
 def test_notebook_05_answers_how_close_with_works_on_every_hop(demo_out):
