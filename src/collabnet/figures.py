@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 from pathlib import Path
 
 import matplotlib
@@ -19,6 +20,18 @@ from .config import CATEGORIES, CATEGORY_COLORS, CATEGORY_LABELS  # noqa: E402
 from .errors import InputError  # noqa: E402
 
 __all__ = ["network_figure", "centrality_bars", "collaborations_per_year", "save_figure"]
+
+# Chinese institution names need a CJK font; matplotlib falls back along this list per glyph.
+# Without one installed (e.g. Debian's fonts-noto-cjk), such characters show as boxes.
+CJK_FALLBACK_FONTS = (
+    "Noto Sans CJK SC",
+    "Noto Sans CJK JP",
+    "WenQuanYi Zen Hei",
+    "Droid Sans Fallback",
+)
+for _font in CJK_FALLBACK_FONTS:
+    if _font not in matplotlib.rcParams["font.sans-serif"]:
+        matplotlib.rcParams["font.sans-serif"].append(_font)
 
 
 def _caption(fig: Figure, caption: str | None) -> None:
@@ -262,10 +275,13 @@ def save_figure(fig: Figure, path_without_suffix) -> list[Path]:
     base.parent.mkdir(parents=True, exist_ok=True)
     paths = [base.with_name(base.name + ".png"), base.with_name(base.name + ".svg")]
     try:
-        fig.savefig(paths[0], dpi=200)
-        # Fixed hash salt and no date: the same figure gives the same SVG bytes.
-        with matplotlib.rc_context({"svg.hashsalt": "collabnet"}):
-            fig.savefig(paths[1], metadata={"Date": None})
+        with warnings.catch_warnings():
+            # a missing CJK glyph is drawn as a box; the README says which font to install
+            warnings.filterwarnings("ignore", message=r"Glyph \d+ .* missing from font")
+            fig.savefig(paths[0], dpi=200)
+            # Fixed hash salt and no date: the same figure gives the same SVG bytes.
+            with matplotlib.rc_context({"svg.hashsalt": "collabnet"}):
+                fig.savefig(paths[1], metadata={"Date": None})
     finally:
         plt.close(fig)
     return paths

@@ -133,14 +133,31 @@ def detect_data_source(inputs: Sequence[str | Path], corpus: Corpus | None = Non
 _WATCHED = ("cn_police", "cn_military", "cn_state_security")
 
 
-def _institution_keys(authorships: pd.DataFrame) -> pd.Series:
+def _entry_institutions(institutions: pd.DataFrame) -> dict[str, str]:
+    """Registry entry -> the OpenAlex institution in this corpus that *is* that entry.
+
+    An institution classified by its own identifier or name stands for its entry; one
+    classified through its ``lineage`` is a sub-unit and does not. A unit with an entry of its
+    own (the MPS Institute of Forensic Science) stays apart from its parent (the Ministry).
+    """
+    own = institutions[
+        institutions["category_entry"].notna()
+        & (institutions["category_rule"].astype("string") != "lineage")
+    ]
+    return dict(zip(own["category_entry"], own["institution_id"], strict=True))
+
+
+def _institution_keys(
+    authorships: pd.DataFrame, entry_institutions: dict[str, str] | None = None
+) -> pd.Series:
     """The institution-graph node of each authorship row.
 
-    The OpenAlex institution when OpenAlex matched one; otherwise the watchlist entry that the
-    raw affiliation string matched (``entry:<id>``), so that a police lab OpenAlex did not
-    recognise still appears; otherwise, for a watched category found by a pattern (e.g. a
-    provincial public security bureau), the normalised raw string itself (``text:<string>``);
-    otherwise none (the row stays in the tables, not in the graph).
+    The OpenAlex institution when OpenAlex matched one; otherwise the institution that the
+    watchlist entry matched by the raw affiliation string stands for, or when the corpus has
+    none, the entry itself (``entry:<id>``), so that a police lab OpenAlex did not recognise
+    still appears; otherwise, for a watched category found by a pattern (e.g. a provincial
+    public security bureau), the normalised raw string itself (``text:<string>``); otherwise
+    none (the row stays in the tables, not in the graph).
     """
     keys = authorships["institution_id"].astype("string")
     entry = authorships.get("category_entry")
@@ -148,7 +165,8 @@ def _institution_keys(authorships: pd.DataFrame) -> pd.Series:
         return keys
     entry = entry.astype("string")
     from_entry = keys.isna() & entry.notna()
-    keys = keys.mask(from_entry, "entry:" + entry)
+    mapped = entry.map(entry_institutions or {}).astype("string")
+    keys = keys.mask(from_entry, mapped.fillna("entry:" + entry))
     rule = authorships["category_rule"].astype("string").fillna("")
     from_pattern = (
         keys.isna()
@@ -214,7 +232,9 @@ def build_tables(
         corpus.institutions, corpus.authorships, reg, fixes
     )
     authorships["category_source"] = _authorship_sources(authorships, reg)
-    authorships["institution_key"] = _institution_keys(authorships)
+    authorships["institution_key"] = _institution_keys(
+        authorships, _entry_institutions(institutions)
+    )
     tables = {
         "works": corpus.works,
         "authorships": authorships,
