@@ -25,6 +25,11 @@ EXPECTED_FILES = [
     "network_institutions.html",
     "network_authors.html",
     "collaborations_per_year.csv",
+    "graph_institutions.gexf",
+    "vosviewer_institutions_map.txt",
+    "vosviewer_institutions_network.txt",
+    "edges_institutions.csv",
+    "edges_institutions.xlsx",
     "manifest.json",
     "figures/network_institutions.png",
     "figures/network_institutions.svg",
@@ -99,6 +104,22 @@ def test_html_outputs_are_offline_and_bannered(built):
         html = (out / name).read_text()
         assert resource_references(html) == []
         assert "Synthetic demo data" in html
+
+
+def test_edges_csv_lists_the_dois_behind_each_tie_and_marks_synthetic_data(built):
+    _, out = built
+    edges = pd.read_csv(out / "edges_institutions.csv").set_index(["source", "target"])
+    assert edges.loc[("I1", "I2"), "dois"] == "10.5555/test.w2"
+    assert set(edges["data_source"]) == {"synthetic-demo"}
+
+
+def test_centrality_csv_names_the_rule_behind_each_category(built):
+    _, out = built
+    table = pd.read_csv(out / "centrality_institutions.csv").set_index("node")
+    assert table.loc["I1", "category_rule"] == "ror"
+    police = table[table["category"] == "cn_police"].iloc[0]
+    assert police["matched_by"] == "raw affiliation text"
+    assert "Entity List" in police["category_source"] or "85 FR" in police["category_source"]
 
 
 def test_graphml_joins_evidence_lists(built):

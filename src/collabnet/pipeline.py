@@ -451,8 +451,21 @@ def write_graphs(graphs: dict[str, nx.Graph], out_dir: str | Path, *, options: d
 
     out_dir = Path(out_dir)
     info = {"options": options}
+    manifest = read_manifest(out_dir)
+    works = None
+    if (out_dir / "works.parquet").is_file():
+        works = pd.read_parquet(out_dir / "works.parquet")
     for level, G in graphs.items():
+        if manifest.get("data_source"):
+            G.graph["data_source"] = manifest["data_source"]
         export.write_graphml(G, out_dir / f"graph_{level}.graphml")
+        export.write_gexf(G, out_dir / f"graph_{level}.gexf")
+        export.write_vosviewer(
+            G, out_dir / f"vosviewer_{level}_map.txt", out_dir / f"vosviewer_{level}_network.txt"
+        )
+        export.write_edges_csv(G, out_dir / f"edges_{level}.csv", works)
+        if G.number_of_edges() <= 20_000:  # a spreadsheet stays usable (and quick to write)
+            export.write_edges_xlsx(G, out_dir / f"edges_{level}.xlsx", works)
         info[level] = {
             "nodes": G.number_of_nodes(),
             "edges": G.number_of_edges(),
@@ -489,6 +502,10 @@ def rank_graphs(
                     G, dict(zip(table["node"], table[column], strict=True)), column
                 )
         out = table.copy()
+        for column in ("category_rule", "category_source", "matched_by", "ror", "country_code"):
+            values = nx.get_node_attributes(G, column)
+            if values:
+                out[column] = out["node"].map(values)
         if data_source:
             out["data_source"] = data_source
         out.to_csv(out_dir / f"centrality_{level}.csv", index=False)
