@@ -155,3 +155,34 @@ def test_real_data_gets_no_synthetic_banner(tmp_path):
     m = json.loads((out / "manifest.json").read_text())
     assert m["data_source"] == "openalex-snapshot"
     assert "Synthetic demo data" not in (out / "network_institutions.html").read_text()
+
+
+def test_paths_command_on_a_build_folder_names_the_works_on_every_hop(built, capsys):
+    _, out = built
+    # Leiden University -> Erasmus MC (W2) -> the MPS Institute of Forensic Science (W1, text match)
+    code = main(
+        [
+            "paths",
+            "--tables",
+            str(out),
+            "--from",
+            "027bh9e22",
+            "--to-category",
+            "cn_police",
+            "--json",
+        ]
+    )
+    assert code == 0
+    paths = json.loads(capsys.readouterr().out)
+    assert paths[0]["nodes"] == ["I2", "I1", "entry:mps-institute-of-forensic-science"]
+    assert [[w["doi"] for w in hop["works"]] for hop in paths[0]["hops"]] == [
+        ["10.5555/test.w2"],
+        ["10.5555/test.w1"],
+    ]
+
+
+def test_paths_command_says_clearly_when_a_node_is_unknown(built, capsys):
+    _, out = built
+    code = main(["paths", "--tables", str(out), "--from", "Nowhere University", "--to", "I1"])
+    err = capsys.readouterr().err
+    assert code == 2 and "Nowhere University" in err and "Traceback" not in err

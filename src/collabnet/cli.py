@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -354,6 +355,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CollabnetError as exc:
         print(f"collabnet {args.command}: error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # e.g. `collabnet paths ... | head`: the reader has gone, not an error
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - keeps Python's exit flush quiet
+        return 0
     except KeyboardInterrupt:
         print(f"collabnet {args.command}: interrupted", file=sys.stderr)
         return 130
