@@ -66,6 +66,8 @@ def run_notebooks(
                 kernel_name=kernel_name,
                 cwd=str(config.PROJECT_ROOT),
                 progress_bar=False,
+                # the kernel is local and short-lived: keep its start-up chatter off the console
+                extra_arguments=["--IPKernelApp.log_level=ERROR"],
             )
         except papermill.PapermillExecutionError as exc:
             raise CollabnetError(
