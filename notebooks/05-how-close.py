@@ -20,7 +20,7 @@ import json
 
 import pandas as pd
 
-from collabnet import config, figures, network, pipeline
+from collabnet import config, figures, metrics, network, pipeline
 
 # %% [markdown]
 # ## Inputs and outputs
@@ -69,3 +69,34 @@ synthetic = pipeline.read_manifest(out).get("data_source") == "synthetic-demo"
 fig = figures.collaborations_per_year(direct, caption=pipeline.SYNTHETIC_NOTE if synthetic else None)
 figures.save_figure(fig, out / "figures" / "joint_works_per_year")
 direct.pivot_table(index="year", values="n_works", aggfunc="sum").T
+
+# %% [markdown]
+# ## How the network changed: three-year windows
+# Size and shape of the institution network in each window, the ties that join a Dutch and a
+# police-linked institution directly (`cross_edges`) and the works that do (`joint_works`).
+
+# %%
+slices = metrics.time_slices(
+    tables["authorships"].assign(institution_id=tables["authorships"]["institution_key"]),
+    tables["works"],
+    window=3,
+    source_category=source_category,
+    target_category=target_category,
+)
+slices.to_csv(out / "time_slices_institutions.csv", index=False)
+slices
+
+# %% [markdown]
+# ## Around the closest Dutch institution
+# Its direct collaborators (ego network, radius 1) that are police-linked, with the works.
+
+# %%
+if paths:
+    ego = metrics.ego_network(G, shortest["nodes"][0], radius=1)
+    neighbours = [
+        {"institution": ego.nodes[n]["label"], "joint_works": d["weight"],
+         "years": f"{d['first_year']}–{d['last_year']}", "works": "; ".join(d["works"][:10])}
+        for n, d in ego[shortest["nodes"][0]].items()
+        if ego.nodes[n].get("category") == target_category
+    ]
+    pd.DataFrame(neighbours).sort_values("joint_works", ascending=False) if neighbours else None

@@ -79,3 +79,5 @@ def test_notebook_05_answers_how_close_with_works_on_every_hop(demo_out):
     per_year = pd.read_csv(out / "joint_works_per_year.csv")
     assert per_year["n_works"].sum() > 0
     assert (out / "figures" / "joint_works_per_year.png").is_file()
+    slices = pd.read_csv(out / "time_slices_institutions.csv")
+    assert slices["joint_works"].sum() > 0 and slices["end_year"].max() == 2024
