@@ -186,3 +186,38 @@ def test_paths_command_says_clearly_when_a_node_is_unknown(built, capsys):
     code = main(["paths", "--tables", str(out), "--from", "Nowhere University", "--to", "I1"])
     err = capsys.readouterr().err
     assert code == 2 and "Nowhere University" in err and "Traceback" not in err
+
+
+def _harvest(folder, unique_works, status="complete"):
+    write_jsonl(folder / "works" / "q001" / "page-000001.jsonl", small_corpus())
+    manifest = {
+        "data_source": "openalex-api",
+        "status": status,
+        "unique_works": unique_works,
+        "count_mismatches": [],
+        "queries": [{"n": 1, "meta_count": unique_works}],
+    }
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    return folder
+
+
+def test_a_harvest_folder_is_read_and_reconciled_with_its_own_log(tmp_path):
+    harvest = _harvest(tmp_path / "raw", unique_works=3)
+    out = tmp_path / "out"
+    assert main(["build", str(harvest), "--out", str(out), "--no-views"]) == 0
+    m = json.loads((out / "manifest.json").read_text())
+    assert m["data_source"] == "openalex-api"
+    assert m["tables"]["harvests"]["reconciled"] is True
+    assert m["tables"]["harvests"]["folders"][str(harvest)]["queries"][0]["meta_count"] == 3
+
+
+def test_an_unfinished_or_unreconciled_harvest_is_reported_not_hidden(tmp_path, caplog):
+    harvest = _harvest(tmp_path / "raw", unique_works=5, status="stopped")
+    out = tmp_path / "out"
+    assert main(["build", str(harvest), "--out", str(out), "--no-views"]) == 0
+    m = json.loads((out / "manifest.json").read_text())
+    assert m["tables"]["harvests"]["reconciled"] is False
+    assert m["tables"]["harvests"]["works_in_tables"] == 3
+    messages = " ".join(r.getMessage() for r in caplog.records)
+    assert "is stopped: run the same `collabnet fetch` again" in messages
+    assert "logged 5 unique works but the tables hold 3" in messages

@@ -8,6 +8,7 @@ updating ``manifest.json``; so a notebook or a command can start at any stage, a
 from __future__ import annotations
 
 import json
+import logging
 import platform
 import time
 from collections.abc import Iterable, Sequence
@@ -40,6 +41,8 @@ __all__ = [
     "how_close_table",
     "run_build",
 ]
+
+_log = logging.getLogger(__name__)
 
 LEVELS = ("institutions", "authors", "countries")
 TABLES = ("works", "authorships", "institutions", "authors")
@@ -202,6 +205,58 @@ def _authorship_sources(authorships: pd.DataFrame, registry) -> pd.Series:
     return out
 
 
+def _harvest_reconciliation(inputs, n_works: int) -> dict | None:
+    """What each harvest folder's own log says, checked against the works in the tables.
+
+    A harvest that did not finish, works whose full author list could not be fetched, or
+    OpenAlex counts (``meta.count``) that differ from what arrived are reported here and logged
+    as warnings: the tables are built, but nobody should mistake them for complete.
+    """
+    logs = {}
+    for raw in inputs:
+        if Path(raw).is_dir() and (Path(raw) / MANIFEST).is_file():
+            logs[str(raw)] = read_manifest(raw)
+    if not logs:
+        return None
+    only_harvests = len(logs) == len(inputs)
+    expected = sum(m.get("unique_works") or 0 for m in logs.values())
+    out = {
+        "folders": {
+            folder: {
+                key: m.get(key)
+                for key in (
+                    "status",
+                    "unique_works",
+                    "count_mismatches",
+                    "truncated_refetched",
+                    "truncated_not_found",
+                    "queries",
+                )
+            }
+            for folder, m in logs.items()
+        },
+        "harvest_unique_works": expected,
+        "works_in_tables": n_works,
+        "reconciled": (expected == n_works) if only_harvests and len(logs) == 1 else None,
+    }
+    for folder, m in logs.items():
+        if m.get("status") not in (None, "complete"):
+            _log.warning(
+                "harvest %s is %s: run the same `collabnet fetch` again to finish it",
+                folder,
+                m.get("status"),
+            )
+        if m.get("count_mismatches"):
+            _log.warning(
+                "harvest %s: OpenAlex's meta.count differs from the works received "
+                "(see its manifest.json)",
+                folder,
+            )
+    if out["reconciled"] is False:
+        _log.warning("the harvest logged %d unique works but the tables hold %d", expected, n_works)
+    return out
+
+
 def build_tables(
     inputs: Sequence[str | Path] | str | Path,
     out_dir: str | Path,
@@ -247,10 +302,7 @@ def build_tables(
         review = review.assign(data_source=source)
     review.to_csv(out_dir / "classification_review.csv", index=False)
 
-    harvest_logs = {}
-    for raw in inputs:
-        if Path(raw).is_dir() and (Path(raw) / MANIFEST).is_file():
-            harvest_logs[str(raw)] = read_manifest(raw).get("queries")
+    harvests = _harvest_reconciliation(inputs, len(corpus.works))
     counts = dict(corpus.counts)
     counts["authorships_classified_from_text"] = int(
         authorships["category_rule"]
@@ -270,7 +322,7 @@ def build_tables(
                 {"path": str(p), "sha256": file_sha256(p), "bytes": p.stat().st_size}
                 for p in corpus.files
             ],
-            "harvest_query_logs": harvest_logs or None,
+            "harvests": harvests,
             "counts": counts,
             "bad_records": [b.__dict__ for b in corpus.bad_records],
             "duplicates": corpus.duplicates,
