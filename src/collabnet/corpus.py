@@ -83,9 +83,13 @@ def short_id(value: str | None) -> str | None:
     >>> short_id(None) is None
     True
     """
+    return _strip_prefix(value, _PREFIXES)
+
+
+def _strip_prefix(value: str | None, prefixes: tuple[str, ...]) -> str | None:
     if not value:
         return None
-    for prefix in _PREFIXES:
+    for prefix in prefixes:
         if value.startswith(prefix):
             return value[len(prefix) :]
     return value
@@ -359,12 +363,7 @@ def _parse_work(rec: dict, path: Path, lineno: int):
 
 def short_id_orcid(value: str | None) -> str | None:
     """ORCID without its URL prefix (``0000-0003-1613-5981``)."""
-    if not value:
-        return None
-    for prefix in _ORCID_PREFIXES:
-        if value.startswith(prefix):
-            return value[len(prefix) :]
-    return value
+    return _strip_prefix(value, _ORCID_PREFIXES)
 
 
 def _better(new, old) -> bool:
