@@ -34,6 +34,8 @@ graphs = {level: pipeline.load_graph(out, level) for level in pipeline.LEVELS}
 
 # %%
 centrality = pipeline.rank_graphs(graphs, out, seed=seed)
+# rewrite the graph files so that Gephi and friends see the measures too
+pipeline.write_graphs(graphs, out, options=pipeline.read_manifest(out)["graphs"]["options"])
 print(centrality["institutions"].attrs)
 centrality["institutions"].head(15)
 
@@ -45,7 +47,7 @@ centrality["authors"].head(15)
 
 # %%
 membership, summary = metrics.communities(graphs["institutions"], seed=seed)
-membership.to_csv(out / "communities_institutions.csv", index=False)
+pipeline.write_table(membership, out, "communities_institutions.csv")
 print("modularity:", round(summary["modularity"], 3))
 pd.DataFrame(summary.get("communities", [])).head(10)
 
@@ -58,7 +60,7 @@ pd.DataFrame(summary.get("communities", [])).head(10)
 broker_table = metrics.brokers(
     graphs["institutions"], source_category=source_category, target_category=target_category
 )
-broker_table.to_csv(out / "brokers_institutions.csv", index=False)
+pipeline.write_table(broker_table, out, "brokers_institutions.csv")
 broker_table.head(10)
 
 # %% [markdown]
@@ -66,5 +68,5 @@ broker_table.head(10)
 
 # %%
 bridging = metrics.authors_bridging(tables["authorships"], (source_category, target_category))
-bridging.to_csv(out / "authors_bridging.csv", index=False)
+pipeline.write_table(bridging, out, "authors_bridging.csv")
 bridging.head(10)

@@ -16,8 +16,6 @@ target_category = "cn_police"
 k = 1  # shortest paths per pair
 
 # %%
-import json
-
 import pandas as pd
 
 from collabnet import config, figures, metrics, network, pipeline
@@ -38,8 +36,8 @@ paths = pipeline.how_close(
     G, tables["works"], source_category=source_category, target_category=target_category, k=k
 )
 summary = pipeline.how_close_table(paths)
-summary.to_csv(out / "how_close.csv", index=False)
-(out / "how_close.json").write_text(json.dumps(paths, indent=2, ensure_ascii=False) + "\n")
+pipeline.write_table(summary, out, "how_close.csv")
+pipeline.write_json(paths, out, "how_close.json")
 summary.sort_values(["hops", "source_label"]).head(20)
 
 # %% [markdown]
@@ -50,7 +48,8 @@ if paths:
     shortest = min(paths, key=lambda p: (p["length"], p["labels"]))
     print(" → ".join(shortest["labels"]))
     for hop in shortest["hops"]:
-        print(f"\n{hop['source']} – {hop['target']}: {len(hop['works'])} work(s)")
+        a, b = G.nodes[hop["source"]]["label"], G.nodes[hop["target"]]["label"]
+        print(f"\n{a} – {b}: {len(hop['works'])} work(s)")
         for w in hop["works"][:5]:
             print(f"  {w['publication_year']}  {w['doi']}  {w['title']}")
 
@@ -63,10 +62,12 @@ if paths:
 counts = network.category_pair_counts(tables["authorships"], tables["works"])
 pair = "–".join(sorted([source_category, target_category]))
 direct = counts[counts["category_pair"] == pair]
-direct.to_csv(out / "joint_works_per_year.csv", index=False)
+pipeline.write_table(direct, out, "joint_works_per_year.csv")
 synthetic = pipeline.read_manifest(out).get("data_source") == "synthetic-demo"
 (out / "figures").mkdir(exist_ok=True)
-fig = figures.collaborations_per_year(direct, caption=pipeline.SYNTHETIC_NOTE if synthetic else None)
+fig = figures.collaborations_per_year(
+    direct, caption=pipeline.SYNTHETIC_NOTE if synthetic else None
+)
 figures.save_figure(fig, out / "figures" / "joint_works_per_year")
 direct.pivot_table(index="year", values="n_works", aggfunc="sum").T
 
@@ -83,7 +84,7 @@ slices = metrics.time_slices(
     source_category=source_category,
     target_category=target_category,
 )
-slices.to_csv(out / "time_slices_institutions.csv", index=False)
+pipeline.write_table(slices, out, "time_slices_institutions.csv")
 slices
 
 # %% [markdown]
@@ -94,8 +95,12 @@ slices
 if paths:
     ego = metrics.ego_network(G, shortest["nodes"][0], radius=1)
     neighbours = [
-        {"institution": ego.nodes[n]["label"], "joint_works": d["weight"],
-         "years": f"{d['first_year']}–{d['last_year']}", "works": "; ".join(d["works"][:10])}
+        {
+            "institution": ego.nodes[n]["label"],
+            "joint_works": d["weight"],
+            "years": f"{d['first_year']}–{d['last_year']}",
+            "works": "; ".join(d["works"][:10]),
+        }
         for n, d in ego[shortest["nodes"][0]].items()
         if ego.nodes[n].get("category") == target_category
     ]

@@ -70,12 +70,15 @@ def test_notebooks_02_to_04_write_graphs_rankings_and_views(demo_out):
 def test_notebook_05_answers_how_close_with_works_on_every_hop(demo_out):
     out, _ = demo_out
     summary = pd.read_csv(out / "how_close.csv")
-    paths = json.loads((out / "how_close.json").read_text())
+    how_close = json.loads((out / "how_close.json").read_text())
+    assert how_close["data_source"] == "synthetic-demo"
+    paths = how_close["results"]
     assert len(summary) == len(paths) > 0
     assert set(summary["source"]).issuperset({"I9900000001", "I9900000004"})  # Erasmus MC, LUMC
     for path in paths:
         assert len(path["hops"]) == path["length"] == len(path["nodes"]) - 1
         assert all(hop["works"] and all(w["doi"] for w in hop["works"]) for hop in path["hops"])
+    assert set(summary["data_source"]) == {"synthetic-demo"}
     per_year = pd.read_csv(out / "joint_works_per_year.csv")
     assert per_year["n_works"].sum() > 0
     assert (out / "figures" / "joint_works_per_year.png").is_file()

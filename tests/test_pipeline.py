@@ -6,7 +6,7 @@ import networkx as nx
 import pandas as pd
 import pytest
 from html_checks import resource_references
-from openalex_fixtures import small_corpus, write_jsonl
+from openalex_fixtures import authorship, small_corpus, write_jsonl
 
 from collabnet import pipeline
 from collabnet.cli import main
@@ -221,3 +221,73 @@ def test_an_unfinished_or_unreconciled_harvest_is_reported_not_hidden(tmp_path, 
     messages = " ".join(r.getMessage() for r in caplog.records)
     assert "is stopped: run the same `collabnet fetch` again" in messages
     assert "logged 5 unique works but the tables hold 3" in messages
+
+
+@pytest.mark.parametrize("content", ["", "\n\n"])
+def test_an_empty_works_file_is_a_clear_error(tmp_path, capsys, content):
+    works = tmp_path / "empty.jsonl"
+    works.write_text(content)
+    assert main(["build", str(works), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert f"{works}: no works (the file is empty)" in err and "Traceback" not in err
+
+
+def test_works_without_authorships_still_build(tmp_path):
+    works = write_jsonl(tmp_path / "w.jsonl", ['{"id": "https://openalex.org/W1", "title": "x"}'])
+    out = tmp_path / "out"
+    assert main(["build", str(works), "--out", str(out), "--no-views"]) == 0
+    m = json.loads((out / "manifest.json").read_text())
+    assert m["tables"]["counts"]["works"] == 1 and m["graphs"]["authors"]["nodes"] == 0
+
+
+def test_out_must_be_a_folder(tmp_path, capsys):
+    works = write_jsonl(tmp_path / "w.jsonl", small_corpus())
+    (tmp_path / "taken.json").write_text("{}")
+    assert main(["build", str(works), "--out", str(tmp_path / "taken.json")]) == 2
+    assert "is a file, not a folder" in capsys.readouterr().err
+
+
+def test_paths_rejects_an_unknown_category_instead_of_finding_no_path(built, capsys):
+    _, out = built
+    with pytest.raises(SystemExit) as exit_:
+        main(["paths", "--tables", str(out), "--from", "I1", "--to-category", "cn_polce"])
+    assert exit_.value.code == 2
+    assert "invalid choice: 'cn_polce'" in capsys.readouterr().err
+
+
+def test_an_override_keeps_the_institution_one_node_and_unused_ones_are_reported(tmp_path, caplog):
+    records = small_corpus()
+    # an author whom OpenAlex did not match, at the institution the override is about
+    records[2]["authorships"].append(
+        authorship("A5", "Eva Wu", [], raw=["Sun Yat-sen University, Guangzhou 510080, China"])
+    )
+    works = write_jsonl(tmp_path / "w.jsonl", records)
+    overrides = tmp_path / "overrides.csv"
+    overrides.write_text(
+        "key,category,note\nI3,cn_police,checked by hand\nI0000000000,cn_police,a typo\n"
+    )
+    out = tmp_path / "out"
+    assert (
+        main(["build", str(works), "--out", str(out), "--overrides", str(overrides), "--no-views"])
+        == 0
+    )
+    G = pipeline.load_graph(out, "institutions")
+    assert G.nodes["I3"]["category"] == "cn_police"
+    assert G.nodes["I3"]["category_rule"] == "override"
+    assert not [n for n in G if n.startswith("entry:sun-yat-sen")]
+    assert G.nodes["I3"]["n_works"] == 2 and "A5" in set(
+        pipeline.load_tables(out)["authorships"].query("institution_key == 'I3'")["author_id"]
+    )
+    m = json.loads((out / "manifest.json").read_text())
+    assert m["tables"]["overrides"]["unused"] == ["I0000000000"]
+    assert "override 'I0000000000'" in " ".join(r.getMessage() for r in caplog.records)
+
+
+def test_text_from_the_data_cannot_become_a_spreadsheet_formula(tmp_path):
+    records = small_corpus()
+    records[1]["authorships"][1]["author"]["display_name"] = '=HYPERLINK("x")'
+    works = write_jsonl(tmp_path / "w.jsonl", records)
+    out = tmp_path / "out"
+    assert main(["build", str(works), "--out", str(out), "--no-views"]) == 0
+    text = (out / "centrality_authors.csv").read_text()
+    assert "'=HYPERLINK" in text and ",=HYPERLINK" not in text

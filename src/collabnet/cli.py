@@ -9,7 +9,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import __version__
+from . import __version__, config
 from .errors import CollabnetError
 
 __all__ = ["main", "build_parser"]
@@ -157,6 +157,9 @@ def _add_build(sub: argparse._SubParsersAction) -> None:
 def _cmd_build(args: argparse.Namespace) -> int:
     from . import pipeline
 
+    if Path(args.out).exists() and not Path(args.out).is_dir():
+        raise UserError(f"--out {args.out} is a file, not a folder: name a folder for the outputs")
+
     manifest = pipeline.run_build(
         args.works,
         args.out,
@@ -201,8 +204,11 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     suite.run_notebooks(out, only=args.only)
     print(f"done in {time.perf_counter() - started:.0f} s; outputs in {out}/")
-    print(f"open first: {out}/network_institutions.html (the interactive institution map)")
-    print(f"then: {out}/how_close.csv and {out}/notebooks/05-how-close.ipynb")
+    first = out / "network_institutions.html"
+    if first.is_file():
+        print(f"open first: {first} (the interactive institution map)")
+    if (out / "how_close.csv").is_file():
+        print(f"then: {out}/how_close.csv and {out}/notebooks/05-how-close.ipynb")
     return 0
 
 
@@ -280,7 +286,13 @@ def _add_paths(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--from", dest="source", required=True, metavar="NODE")
     to = p.add_mutually_exclusive_group(required=True)
     to.add_argument("--to", dest="target", metavar="NODE")
-    to.add_argument("--to-category", dest="target_category", metavar="CAT")
+    to.add_argument(
+        "--to-category",
+        dest="target_category",
+        choices=config.CATEGORIES,
+        metavar="CAT",
+        help=f"a watchlist category: {', '.join(config.CATEGORIES)}",
+    )
     p.add_argument("--level", choices=("institution", "author"), default="institution")
     p.add_argument("--k", type=int, default=3, help="number of paths (default 3)")
     p.add_argument("--json", action="store_true", help="print the paths as JSON")

@@ -435,6 +435,10 @@ def read_corpus(
                     }
                 )
     bad.extend(BadRecord(e.path, e.line or 0, e.message) for e in line_errors or [])
+    if not parsed:
+        where = ", ".join(str(f) for f in files)
+        reason = f"all {len(bad)} records are malformed" if bad else "no works (the file is empty)"
+        raise InputError(where, reason)
     bad.sort(key=lambda b: (b.file, b.line))
     n_dupe_id = len(duplicates)
     # Same DOI under two OpenAlex ids: keep the first seen.

@@ -21,6 +21,8 @@ __all__ = [
     "edges_table",
     "write_edges_csv",
     "write_edges_xlsx",
+    "write_table_csv",
+    "spreadsheet_safe",
     "LIST_SEPARATOR",
 ]
 
@@ -309,7 +311,7 @@ def edges_table(G: nx.Graph, works: pd.DataFrame | None = None) -> pd.DataFrame:
     return table
 
 
-def _no_formulas(table: pd.DataFrame) -> pd.DataFrame:
+def spreadsheet_safe(table: pd.DataFrame) -> pd.DataFrame:
     """Prefix text cells starting with ``= + - @`` with ``'`` (spreadsheet formula injection)."""
     table = table.copy()
     for col in table.columns:
@@ -318,6 +320,20 @@ def _no_formulas(table: pd.DataFrame) -> pd.DataFrame:
                 lambda x: "'" + x if isinstance(x, str) and x[:1] in ("=", "+", "-", "@") else x
             )
     return table
+
+
+def write_table_csv(table: pd.DataFrame, path) -> Path:
+    """Write any table as UTF-8 CSV: lists joined with ``;``, text made :func:`spreadsheet_safe`."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    table = table.copy()
+    for col in table.columns:
+        if table[col].dtype == object:
+            table[col] = table[col].map(
+                lambda x: LIST_SEPARATOR.join(map(str, x)) if isinstance(x, (list, tuple)) else x
+            )
+    spreadsheet_safe(table).to_csv(path, index=False, encoding="utf-8")
+    return path
 
 
 def write_edges_csv(G: nx.Graph, path, works: pd.DataFrame | None = None) -> Path:
@@ -330,7 +346,7 @@ def write_edges_csv(G: nx.Graph, path, works: pd.DataFrame | None = None) -> Pat
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    table = _no_formulas(edges_table(G, works))
+    table = spreadsheet_safe(edges_table(G, works))
     table.to_csv(path, index=False, encoding="utf-8", quoting=csv.QUOTE_MINIMAL)
     return path
 
@@ -349,6 +365,6 @@ def write_edges_xlsx(G: nx.Graph, path, works: pd.DataFrame | None = None) -> Pa
         ) from exc
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    table = _no_formulas(edges_table(G, works))
+    table = spreadsheet_safe(edges_table(G, works))
     table.to_excel(path, index=False, sheet_name="edges")
     return path

@@ -37,6 +37,8 @@ __all__ = [
     "render_views",
     "read_manifest",
     "update_manifest",
+    "write_table",
+    "write_json",
     "how_close",
     "how_close_table",
     "run_build",
@@ -74,8 +76,10 @@ def update_manifest(out_dir: str | Path, section: str, data: dict, **top) -> dic
     manifest["updated"] = _now()
     manifest[section] = data
     outputs = manifest.setdefault("outputs", {})
-    for name in sorted(p.name for p in out_dir.iterdir() if p.is_file() and p.name != MANIFEST):
-        outputs[name] = {"bytes": (out_dir / name).stat().st_size}
+    for path in sorted(p for p in out_dir.rglob("*") if p.is_file() and p.name != MANIFEST):
+        name = path.relative_to(out_dir).as_posix()
+        if not name.startswith("notebooks/") and not name.endswith(".tmp"):
+            outputs[name] = {"bytes": path.stat().st_size}
     tmp = out_dir / (MANIFEST + ".tmp")
     tmp.write_text(json.dumps(manifest, indent=2, ensure_ascii=False, default=str) + "\n", "utf-8")
     tmp.replace(out_dir / MANIFEST)
@@ -130,24 +134,58 @@ def detect_data_source(inputs: Sequence[str | Path], corpus: Corpus | None = Non
     return "openalex-snapshot"
 
 
+def write_table(table: pd.DataFrame, out_dir: str | Path, name: str) -> Path:
+    """Write a result table as ``out_dir/name`` (CSV), marked and safe for spreadsheets.
+
+    Made from the synthetic demo corpus, every row carries ``data_source = synthetic-demo``;
+    text cells that a spreadsheet would run as a formula (``= + - @``) are prefixed with ``'``.
+    """
+    from . import export
+
+    out_dir = Path(out_dir)
+    source = read_manifest(out_dir).get("data_source")
+    if source == "synthetic-demo":
+        table = table.assign(data_source=source)
+    return export.write_table_csv(table, out_dir / name)
+
+
+def write_json(data, out_dir: str | Path, name: str) -> Path:
+    """Write a result as ``out_dir/name`` (JSON), wrapped with its ``data_source``."""
+    out_dir = Path(out_dir)
+    source = read_manifest(out_dir).get("data_source")
+    path = out_dir / name
+    payload = {"data_source": source, "results": data}
+    path.write_text(json.dumps(payload, indent=2, ensure_ascii=False, default=str) + "\n", "utf-8")
+    return path
+
+
 # --- stage 1: tables ----------------------------------------------------------------------
 
 
 _WATCHED = ("cn_police", "cn_military", "cn_state_security")
 
 
-def _entry_institutions(institutions: pd.DataFrame) -> dict[str, str]:
+def _entry_institutions(institutions: pd.DataFrame, registry=None) -> dict[str, str]:
     """Registry entry -> the OpenAlex institution in this corpus that *is* that entry.
 
-    An institution classified by its own identifier or name stands for its entry; one
+    An institution with one of the entry's ROR ids, or classified by its own identifier or name,
+    stands for its entry (even when a reporter's override changed its category); one
     classified through its ``lineage`` is a sub-unit and does not. A unit with an entry of its
     own (the MPS Institute of Forensic Science) stays apart from its parent (the Ministry).
     """
+    found: dict[str, str] = {}
+    by_ror = dict(zip(institutions["ror"], institutions["institution_id"], strict=True))
+    for eid, entry in (registry.entries if registry is not None else {}).items():
+        for ror in (*entry.ror, *entry.ror_withdrawn):
+            if ror in by_ror:
+                found.setdefault(eid, by_ror[ror])
     own = institutions[
         institutions["category_entry"].notna()
-        & (institutions["category_rule"].astype("string") != "lineage")
+        & ~institutions["category_rule"].astype("string").isin(["lineage", "override"])
     ]
-    return dict(zip(own["category_entry"], own["institution_id"], strict=True))
+    for eid, iid in zip(own["category_entry"], own["institution_id"], strict=True):
+        found.setdefault(eid, iid)
+    return found
 
 
 def _institution_keys(
@@ -286,9 +324,20 @@ def build_tables(
     institutions, authorships, review = watchlist.classify_tables(
         corpus.institutions, corpus.authorships, reg, fixes
     )
+    unused = (
+        fixes.unused(
+            corpus.institutions["institution_id"],
+            corpus.institutions["ror"],
+            corpus.authorships["raw_affiliation"].dropna().unique(),
+        )
+        if fixes
+        else []
+    )
+    for key in unused:
+        _log.warning("override %r (%s) matches no institution or affiliation", key, overrides)
     authorships["category_source"] = _authorship_sources(authorships, reg)
     authorships["institution_key"] = _institution_keys(
-        authorships, _entry_institutions(institutions)
+        authorships, _entry_institutions(institutions, reg)
     )
     tables = {
         "works": corpus.works,
@@ -298,9 +347,6 @@ def build_tables(
     }
     for name, df in tables.items():
         df.to_parquet(out_dir / f"{name}.parquet", index=False)
-    if source == "synthetic-demo":
-        review = review.assign(data_source=source)
-    review.to_csv(out_dir / "classification_review.csv", index=False)
 
     harvests = _harvest_reconciliation(inputs, len(corpus.works))
     counts = dict(corpus.counts)
@@ -330,12 +376,15 @@ def build_tables(
                 "entries_per_category": reg.counts(),
                 "last_reviewed": str(reg.last_reviewed),
             },
-            "overrides": str(overrides) if overrides else None,
+            "overrides": {"file": str(overrides), "entries": len(fixes), "unused": unused}
+            if fixes
+            else None,
             "seconds": round(time.perf_counter() - started, 3),
         },
         data_source=source,
         versions=_versions(),
     )
+    write_table(review, out_dir, "classification_review.csv")
     return tables
 
 
@@ -408,6 +457,10 @@ def node_attributes(tables: dict[str, pd.DataFrame], level: str) -> pd.DataFrame
         return nodes
     if level == "authors":
         authors = tables["authors"].set_index("author_id")
+        if a.empty:
+            return pd.DataFrame(
+                {"label": authors["display_name"], "category": "other", "orcid": authors["orcid"]}
+            )
         per = a.groupby(["author_id", "category"], observed=True)["work_id"].nunique().reset_index()
         per["order"] = per["category"].map(_CATEGORY_ORDER)
         per = per.sort_values(["author_id", "work_id", "order"], ascending=[True, False, True])
@@ -537,13 +590,11 @@ def rank_graphs(
     *,
     levels: Iterable[str] = ("institutions", "authors"),
     seed: int = 0,
-    data_source: str | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Centrality tables for each level: written as ``centrality_<level>.csv`` and set on nodes."""
     from . import metrics
 
     out_dir = Path(out_dir)
-    data_source = data_source or read_manifest(out_dir).get("data_source")
     tables, info = {}, {}
     for level in levels:
         G = graphs[level]
@@ -558,9 +609,7 @@ def rank_graphs(
             values = nx.get_node_attributes(G, column)
             if values:
                 out[column] = out["node"].map(values)
-        if data_source:
-            out["data_source"] = data_source
-        out.to_csv(out_dir / f"centrality_{level}.csv", index=False)
+        write_table(out, out_dir, f"centrality_{level}.csv")
         tables[level] = table
         info[level] = {
             k: v for k, v in table.attrs.items() if isinstance(v, (str, int, float, bool))
@@ -624,7 +673,7 @@ def render_views(
             fig_dir / f"centrality_{level}",
         )
     counts = network.category_pair_counts(tables["authorships"], tables["works"])
-    counts.to_csv(out_dir / "collaborations_per_year.csv", index=False)
+    write_table(counts, out_dir, "collaborations_per_year.csv")
     written += figures.save_figure(
         figures.collaborations_per_year(counts, caption=caption),
         fig_dir / "collaborations_per_year",
@@ -725,8 +774,8 @@ def run_build(
     )
     options = {"max_team_size": max_team_size, "min_weight": min_weight}
     graphs = build_graphs(tables, **options)
+    centrality = rank_graphs(graphs, out_dir, seed=seed)  # first, so the files carry the measures
     write_graphs(graphs, out_dir, options=options)
-    centrality = rank_graphs(graphs, out_dir, seed=seed)
     if views:
         render_views(graphs, tables, out_dir, centrality=centrality, seed=seed)
     return read_manifest(out_dir)

@@ -982,6 +982,24 @@ class Overrides:
             return self._result(self.by_ror[r], r)
         return None
 
+    def unused(self, institution_ids=(), rors=(), texts=()) -> list[str]:
+        """The keys that match none of the given institution ids, RORs or raw strings.
+
+        An override that matches nothing is most likely a typo: the build reports it.
+        """
+        ids = {_bare_openalex(i) for i in institution_ids if isinstance(i, str)}
+        found_rors = {_bare_ror(r) for r in rors if isinstance(r, str)}
+        keys = set()
+        for t in texts:
+            if isinstance(t, str):
+                keys.add(normalize_text(t) or _cjk_only(t))
+                keys.add(_cjk_only(t))
+        return sorted(
+            [k for k in self.by_openalex if k not in ids]
+            + [k for k in self.by_ror if k not in found_rors]
+            + [k for k in self.by_text if k not in keys]
+        )
+
     def for_text(self, text) -> Classification | None:
         """The override for a raw string (compared after :func:`normalize_text`), if any."""
         if not isinstance(text, str):
