@@ -66,7 +66,9 @@ pipeline.write_table(direct, out, "joint_works_per_year.csv")
 synthetic = pipeline.read_manifest(out).get("data_source") == "synthetic-demo"
 (out / "figures").mkdir(exist_ok=True)
 fig = figures.collaborations_per_year(
-    direct, caption=pipeline.SYNTHETIC_NOTE if synthetic else None
+    direct,
+    caption=pipeline.SYNTHETIC_NOTE if synthetic else None,
+    title=f"Works joining a {source_category} and a {target_category} institution, per year",
 )
 figures.save_figure(fig, out / "figures" / "joint_works_per_year")
 direct.pivot_table(index="year", values="n_works", aggfunc="sum").T

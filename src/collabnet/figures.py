@@ -35,9 +35,16 @@ for _font in CJK_FALLBACK_FONTS:
 
 
 def _caption(fig: Figure, caption: str | None) -> None:
-    """Draw the caption (e.g. "Synthetic demo data") at the bottom left of the figure."""
+    """Draw the caption (e.g. "Synthetic demo data") below the axes, clear of their labels."""
     if caption:
         fig.text(0.01, 0.01, caption, ha="left", va="bottom", fontsize=9, color="#444444")
+        height = fig.get_figheight()
+        fig.get_layout_engine().set(rect=(0, 0.3 / height, 1, 1 - 0.3 / height))
+
+
+def _short(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters, with an ellipsis when it was longer."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _category(value) -> str:
@@ -101,10 +108,12 @@ def network_figure(
     fig = Figure(figsize=(9, 7.5), layout="constrained")
     ax = fig.add_subplot()
     ax.set_axis_off()
-    title = f"{H.number_of_nodes():,} nodes, {H.number_of_edges():,} ties"
+    noun = str(G.graph.get("level") or "nodes")
+    noun = noun if noun.endswith("s") else noun + "s"
+    title = f"{H.number_of_nodes():,} {noun}, {H.number_of_edges():,} co-authorship ties"
     if H.number_of_nodes() < G.number_of_nodes():
         title = (
-            f"The {H.number_of_nodes():,} nodes with the highest {size_by} "
+            f"The {H.number_of_nodes():,} {noun} with the highest {size_by} "
             f"of {G.number_of_nodes():,} ({H.number_of_edges():,} ties shown)"
         )
     ax.set_title(title, fontsize=11)
@@ -121,7 +130,7 @@ def network_figure(
             H, pos, ax=ax, node_size=sizes, node_color=colors, edgecolors="#333333", linewidths=0.5
         )
         if H.number_of_nodes() <= 40:
-            labels = {n: str(H.nodes[n].get("label") or n)[:30] for n in H.nodes}
+            labels = {n: _short(str(H.nodes[n].get("label") or n), 34) for n in H.nodes}
             nx.draw_networkx_labels(H, pos, labels=labels, ax=ax, font_size=7)
     present = {_category(H.nodes[n].get("category")) for n in H.nodes}
     handles = [
@@ -150,6 +159,7 @@ def centrality_bars(
     measure: str = "pagerank",
     top: int = 20,
     caption: str | None = None,
+    title: str | None = None,
 ) -> Figure:
     """Horizontal bars of the ``top`` nodes by ``measure``, coloured by category.
 
@@ -163,6 +173,8 @@ def centrality_bars(
         Number of bars.
     caption : str, optional
         Text drawn on the figure.
+    title : str, optional
+        Title; by default "Top N by <measure>".
 
     Returns
     -------
@@ -192,14 +204,14 @@ def centrality_bars(
     fig = Figure(figsize=(8, 0.3 * max(len(rows), 4) + 1.4), layout="constrained")
     ax = fig.add_subplot()
     labels = [
-        (str(lab) if isinstance(lab, str) and lab else str(node))[:45]
+        _short(str(lab) if isinstance(lab, str) and lab else str(node), 50)
         for lab, node in zip(rows["label"], rows["node"], strict=True)
     ]
     cats = [_category(c) for c in rows["category"]]
     ax.barh(range(len(rows)), rows[measure], color=[CATEGORY_COLORS[c] for c in cats])
     ax.set_yticks(range(len(rows)), labels, fontsize=8)
     ax.set_xlabel(measure)
-    ax.set_title(f"Top {len(rows)} by {measure}", fontsize=11)
+    ax.set_title(title or f"Top {len(rows)} by {measure}", fontsize=11)
     ax.spines[["top", "right"]].set_visible(False)
     present = set(cats)
     handles = [
@@ -213,7 +225,9 @@ def centrality_bars(
     return fig
 
 
-def collaborations_per_year(counts: pd.DataFrame, *, caption: str | None = None) -> Figure:
+def collaborations_per_year(
+    counts: pd.DataFrame, *, caption: str | None = None, title: str | None = None
+) -> Figure:
     """One line per category pair: joint works per publication year.
 
     Parameters
@@ -223,6 +237,8 @@ def collaborations_per_year(counts: pd.DataFrame, *, caption: str | None = None)
         Years missing for a pair are drawn as zero.
     caption : str, optional
         Text drawn on the figure.
+    title : str, optional
+        Title; by default "Joint works per year, by category pair".
 
     Returns
     -------
@@ -249,13 +265,21 @@ def collaborations_per_year(counts: pd.DataFrame, *, caption: str | None = None)
         )
         years = range(int(wide.index.min()), int(wide.index.max()) + 1)
         wide = wide.reindex(years, fill_value=0)
-        for pair in wide.columns:
-            ax.plot(wide.index, wide[pair], marker="o", markersize=3, label=str(pair))
-        ax.legend(fontsize=8, title="Category pair")
+        styles = ("-", "--", ":", "-.")
+        for i, pair in enumerate(wide.columns):
+            ax.plot(
+                wide.index,
+                wide[pair],
+                marker="o",
+                markersize=3,
+                label=str(pair),
+                linestyle=styles[(i // 10) % len(styles)],
+            )  # 10 colours, then a new dash
+        ax.legend(fontsize=7, title="Category pair", loc="upper left", bbox_to_anchor=(1.01, 1))
         ax.xaxis.get_major_locator().set_params(integer=True)
     ax.set_xlabel("publication year")
     ax.set_ylabel("joint works")
-    ax.set_title("Joint works per year", fontsize=11)
+    ax.set_title(title or "Joint works per year, by category pair", fontsize=11)
     ax.spines[["top", "right"]].set_visible(False)
     _caption(fig, caption)
     return fig

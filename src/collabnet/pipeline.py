@@ -669,7 +669,13 @@ def render_views(
 
             table = metrics.centrality_table(graphs[level], seed=seed)
         written += figures.save_figure(
-            figures.centrality_bars(table, measure="pagerank", top=20, caption=caption),
+            figures.centrality_bars(
+                table,
+                measure="pagerank",
+                top=20,
+                caption=caption,
+                title=f"{level.capitalize()}: the 20 highest PageRank",
+            ),
             fig_dir / f"centrality_{level}",
         )
     counts = network.category_pair_counts(tables["authorships"], tables["works"])
