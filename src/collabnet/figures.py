@@ -160,6 +160,7 @@ def centrality_bars(
     top: int = 20,
     caption: str | None = None,
     title: str | None = None,
+    legend_title: str | None = None,
 ) -> Figure:
     """Horizontal bars of the ``top`` nodes by ``measure``, coloured by category.
 
@@ -175,6 +176,8 @@ def centrality_bars(
         Text drawn on the figure.
     title : str, optional
         Title; by default "Top N by <measure>".
+    legend_title : str, optional
+        Title of the colour key (for authors: what their colour means).
 
     Returns
     -------
@@ -220,7 +223,7 @@ def centrality_bars(
         if c in present
     ]
     if handles:
-        ax.legend(handles=handles, loc="lower right", fontsize=8)
+        ax.legend(handles=handles, loc="lower right", fontsize=8, title=legend_title)
     _caption(fig, caption)
     return fig
 

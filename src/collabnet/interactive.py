@@ -137,7 +137,7 @@ def _noun(nodes) -> str:
         return "nodes"
     if all(re.fullmatch(r"A\d+", i) for i in ids):
         return "authors"
-    if all(re.fullmatch(r"I\d+", i) or i.startswith("entry:") for i in ids):
+    if all(re.fullmatch(r"I\d+", i) or i.startswith(("entry:", "text:")) for i in ids):
         return "institutions"
     if all(re.fullmatch(r"[A-Z]{2}", i) for i in ids):
         return "countries"
@@ -409,9 +409,11 @@ def write_network_html(
                 "cn": {
                     "label": label,
                     "id": str(n),
-                    "category": CATEGORY_LABELS.get(category, category),
+                    "category": ("most often signs with: " if noun == "authors" else "")
+                    + CATEGORY_LABELS.get(category, category),
                     "country": _text(data.get("country_code")),
                     "institutions": _text(data.get("institutions")),
+                    "categories": _text(data.get("categories")),
                     "rule": _text(data.get("category_rule")),
                     "matched_by": _text(data.get("matched_by")),
                     "source": _short(_text(data.get("category_source")), 240),
@@ -496,11 +498,16 @@ def write_network_html(
         }
         for c in CATEGORIES
     ]
+    colour = (
+        "colour shows the category of the institutions they most often sign with (a person is "
+        "not their affiliation: read the works)"
+        if noun == "authors"
+        else "colour shows its category (see the key)"
+    )
     how_to = (
-        f"Each dot is one of the {noun}: colour shows its category (see the key), size "
-        f"its {measure}. A line joins two that published together; a thicker line means more "
-        "joint works. Hover over a dot or a line to list the works behind it; scroll to "
-        "zoom, drag to move."
+        f"Each dot is one of the {noun}: {colour}, size its {measure}. A line joins two that "
+        "published together; a thicker line means more joint works. Hover over a dot or a "
+        "line to list the works behind it; scroll to zoom, drag to move."
     )
     vis_js = _vis_network_js()
     app_js = (_TEMPLATES / "network.js").read_text(encoding="utf-8")

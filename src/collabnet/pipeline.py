@@ -675,6 +675,7 @@ def render_views(
                 top=20,
                 caption=caption,
                 title=f"{level.capitalize()}: the 20 highest PageRank",
+                legend_title="Most frequent affiliation" if level == "authors" else None,
             ),
             fig_dir / f"centrality_{level}",
         )

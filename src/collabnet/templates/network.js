@@ -37,6 +37,7 @@
     box.appendChild(el("h2", c.label));
     box.appendChild(el("p", c.category + (c.country ? " · " + c.country : "") + " · id " + c.id));
     if (c.institutions) { box.appendChild(el("p", c.institutions, "cn-muted")); }
+    if (c.categories) { box.appendChild(el("p", "affiliation categories (works): " + c.categories, "cn-muted")); }
     if (c.rule) { box.appendChild(el("p", "label rule: " + c.rule + (c.matched_by ? " · matched by " + c.matched_by : ""), "cn-muted")); }
     if (c.source) { box.appendChild(el("p", "source: " + c.source, "cn-muted")); }
     box.appendChild(el("p", "works: " + num(c.n_works) + " · collaborators: " + c.degree + " · " + c.measure + ": " + num(c.value)));
