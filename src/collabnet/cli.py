@@ -324,9 +324,10 @@ def _cmd_paths(args: argparse.Namespace) -> int:
         return 1
     for i, path in enumerate(paths, 1):
         tie = f", tied with {path['tied'] - 1} other(s)" if path["tied"] > 1 else ""
+        hops = f"{path['length']} hop" + ("s" if path["length"] != 1 else "")
         print(
             f"Path {i}: {' -> '.join(path['labels'])}  "
-            f"({path['length']} hops, distance {path['distance']:.3g}{tie})"
+            f"({hops}, distance {path['distance']:.3g}{tie})"
         )
         labels = dict(zip(path["nodes"], path["labels"], strict=True))
         for hop in path["hops"]:
