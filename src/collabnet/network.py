@@ -297,9 +297,12 @@ def coauthorship_graph(
     number of multi-node works at every level. The team-size cap is applied before
     ``n`` is counted; excluded works contribute neither weight.
 
-    The implementation codes works and nodes as integers, groups works by their number
-    of nodes ``k`` and takes the upper triangle of each ``(works, k)`` block, so it runs
-    in vectorised numpy with one Python step per distinct team size.
+    The build has two stages. :func:`edge_table` codes works and nodes as integers,
+    groups works by their number of nodes ``k``, takes the upper triangle of each
+    ``(works, k)`` block and packs each (pair, work) row into one int64, so a single
+    ``np.sort`` yields the edges, their weights and their evidence in work order
+    (vectorised numpy, one Python step per distinct team size).
+    :func:`graph_from_edge_table` then writes the networkx adjacency in bulk.
 
     References
     ----------
