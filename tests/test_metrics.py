@@ -398,3 +398,19 @@ def test_time_slices_and_joint_works(corpus):
     assert joint.to_dict("records") == [{"year": 2023, "n_works": 1, "works": ["W9"]}]
     with pytest.raises(InputError, match="level"):
         time_slices(authorships, works, level="planet")
+
+
+def test_igraph_estimate_on_components_without_pivots_matches_networkx():
+    # A large component, a pivot alone in a small one, and components with no pivot:
+    # igraph's closeness estimate takes exact values there, as the networkx engine does.
+    G = _weighted(nx.florentine_families_graph())
+    G.add_weighted_edges_from([("x1", "x2", 2), ("x2", "x3", 1), ("y1", "y2", 3)])
+    G.add_node("z")
+    nodes = list(G)
+    for seed in range(6):
+        a = centrality_table(G, engine="networkx", exact_threshold=5, k=4, seed=seed)
+        b = centrality_table(G, engine="igraph", exact_threshold=5, k=4, seed=seed)
+        a, b = a.set_index("node"), b.set_index("node")
+        for measure in ("betweenness", "closeness"):
+            for v in nodes:
+                assert a.loc[v, measure] == pytest.approx(b.loc[v, measure], abs=1e-9)

@@ -252,3 +252,64 @@ def test_category_pair_counts_empty():
     a = pd.DataFrame({"work_id": ["W1"], "institution_id": ["I1"], "category": ["nl"]})
     got = category_pair_counts(a, AWORKS)
     assert got.empty and list(got.columns) == ["year", "category_pair", "n_works"]
+
+
+def _random_memberships(seed: int, n_works: int = 400, n_nodes: int = 60):
+    rng = np.random.default_rng(seed)
+    rows = []
+    for w in range(n_works):
+        k = int(rng.integers(1, 9))
+        for n in rng.choice(n_nodes, size=k, replace=True):
+            rows.append((f"W{w:04d}", f"n{n:02d}", f"A{rng.integers(0, 500)}"))
+    m = pd.DataFrame(rows, columns=["work_id", "node", "author_id"])
+    years = pd.Series(rng.integers(2000, 2025, n_works).astype(float))
+    years[rng.random(n_works) < 0.1] = np.nan
+    works = pd.DataFrame(
+        {"work_id": [f"W{w:04d}" for w in range(n_works)], "publication_year": years}
+    )
+    return m, works
+
+
+@pytest.mark.parametrize("options", [{}, {"max_team_size": 5, "min_weight": 2}])
+def test_int64_overflow_fallback_gives_the_same_graph(monkeypatch, options):
+    import collabnet.network as network
+
+    m, works = _random_memberships(4)
+    fast = coauthorship_graph(m, works, **options)
+    monkeypatch.setattr(network, "_KEY_LIMIT", 1)  # every key "overflows": lexsort path
+    slow = coauthorship_graph(m, works, **options)
+    assert list(fast.nodes(data=True)) == list(slow.nodes(data=True))
+    assert list(fast.edges(data=True)) == list(slow.edges(data=True))
+
+
+def test_edge_table_matches_graph_and_neighbours_are_in_id_order():
+    from collabnet.network import edge_table
+
+    m, works = _random_memberships(5)
+    t = edge_table(m, works)
+    G = coauthorship_graph(m, works)
+    assert t.weight.size == G.number_of_edges()
+    assert t.evidence_ptr[-1] == t.evidence.size == t.weight.sum()
+    for i in range(t.weight.size):
+        u, v = t.node_ids[t.source[i]], t.node_ids[t.target[i]]
+        ev = t.work_ids[t.evidence[t.evidence_ptr[i] : t.evidence_ptr[i + 1]]].tolist()
+        assert u < v and G[u][v]["works"] == ev and G[u][v]["weight"] == t.weight[i]
+    for v in G:  # as add_edges_from on pairs sorted by id would leave them
+        assert list(G[v]) == sorted(G[v])
+    assert list(G.edges()) == sorted(G.edges())
+
+
+def test_node_attributes_take_the_most_frequent_value_ties_sorted():
+    a = pd.DataFrame(
+        {
+            "work_id": ["W1", "W2", "W3", "W1", "W2", "W3", "W4"],
+            "author_id": ["A1", "A1", "A1", "A2", "A2", "A3", "A3"],
+            "author_name": ["Ann", "Anne", "Anne", "Bo", "Bob", "Cy", None],
+            "category": ["nl", "nl", "cn_police", None, None, "other", "other"],
+        }
+    )
+    G = author_graph(a, pd.DataFrame(columns=["work_id", "publication_year"]))
+    assert G.nodes["A1"]["label"] == "Anne"  # 2 of 3
+    assert G.nodes["A2"]["label"] == "Bo"  # tie: first in sorted order
+    assert G.nodes["A2"]["category"] == "other"  # no category: the default
+    assert G.nodes["A3"]["label"] == "Cy"

@@ -48,6 +48,9 @@ IGRAPH_ABOVE = 500
 #: Pivots used for estimated betweenness and closeness when ``k`` is not given.
 DEFAULT_PIVOTS = 500
 
+# Pivot distance rows fetched from igraph at once (each row is n Python floats).
+_DISTANCE_ROWS = 16
+
 
 # --- distances ----------------------------------------------------------------------------
 
@@ -228,6 +231,47 @@ def _table_networkx(G, weight, estimate, k, seed):
     }
 
 
+def _sampled_closeness_igraph(g, piv: list, dist, n: int) -> np.ndarray:
+    """:func:`_sampled_closeness` on an igraph graph, with numpy sums instead of dicts.
+
+    Distances from the pivots come a few rows at a time (a full pivots x nodes matrix
+    of Python floats would take gigabytes on a large graph). Nodes whose component
+    holds no pivot are computed exactly: closeness of the subgraph of those components,
+    and distance rows for pivots alone in their component.
+    """
+    total = np.zeros(n)
+    count = np.zeros(n)
+    for lo in range(0, len(piv), _DISTANCE_ROWS):
+        chunk = piv[lo : lo + _DISTANCE_ROWS]
+        d = np.asarray(g.distances(source=chunk, weights=dist), dtype=float)
+        finite = np.isfinite(d)
+        d[~finite] = 0.0
+        total += d.sum(axis=0)
+        count += finite.sum(axis=0)
+        count[chunk] -= 1  # the pivot itself, at distance 0
+    cc = g.connected_components()
+    reach = np.asarray(cc.sizes(), dtype=float)[cc.membership]
+    sums = np.zeros(n)
+    has = count > 0
+    sums[has] = total[has] / count[has] * (reach[has] - 1)
+    missing = ~has & (reach > 1)
+    is_piv = np.zeros(n, dtype=bool)
+    is_piv[piv] = True
+    lonely = np.flatnonzero(missing & is_piv).tolist()  # the only pivot of their component
+    if lonely:
+        d = np.asarray(g.distances(source=lonely, weights=dist), dtype=float)
+        sums[lonely] = np.where(np.isfinite(d), d, 0.0).sum(axis=1)
+    rest = np.flatnonzero(missing & ~is_piv)  # whole components without a pivot
+    if rest.size:
+        if dist is not None:
+            g.es["_dist"] = dist
+        sub = g.induced_subgraph(rest.tolist(), implementation="create_from_scratch")
+        sub_dist = None if dist is None else sub.es["_dist"]
+        c = np.asarray(sub.closeness(weights=sub_dist, normalized=False), dtype=float)
+        sums[rest] = 1.0 / c
+    return _closeness_from_sums(sums, reach, n)
+
+
 def _table_igraph(G, weight, estimate, k, seed):
     g, nodes, w = _to_igraph(G, weight)
     n = len(nodes)
@@ -246,13 +290,7 @@ def _table_igraph(G, weight, estimate, k, seed):
             scale = np.where(is_piv, 1 / max(k - 1, 1) / (n - 2), 1 / k / (n - 2))
             btw = raw * scale
 
-        def dist_from(sources):
-            if not sources:
-                return []
-            rows = g.distances(source=[index[s] for s in sources], weights=dist)
-            return [{nodes[j]: d for j, d in enumerate(row) if d != float("inf")} for row in rows]
-
-        clo = _sampled_closeness(G, nodes, pivots, dist_from, n)
+        clo = _sampled_closeness_igraph(g, piv, dist, n)
     else:
         raw = np.asarray(g.betweenness(weights=dist))
         btw = raw * 2 / ((n - 1) * (n - 2)) if n > 2 else np.zeros(n)
