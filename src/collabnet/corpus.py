@@ -83,6 +83,9 @@ def short_id(value: str | None) -> str | None:
     >>> short_id(None) is None
     True
     """
+    # fast path: nearly every id in a harvest is an OpenAlex URL
+    if value and value.startswith("https://openalex.org/"):
+        return value[21:]
     return _strip_prefix(value, _PREFIXES)
 
 

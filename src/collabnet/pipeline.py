@@ -50,6 +50,9 @@ LEVELS = ("institutions", "authors", "countries")
 TABLES = ("works", "authorships", "institutions", "authors")
 SYNTHETIC_NOTE = "Synthetic demo data: invented works and people, evidence of nothing"
 MANIFEST = "manifest.json"
+#: Above these sizes the slow, redundant exports are skipped (and the manifest says so).
+GEXF_MAX_EDGES = 50_000
+XLSX_MAX_EDGES = 20_000
 
 
 # --- manifest -----------------------------------------------------------------------------
@@ -215,15 +218,18 @@ def _institution_keys(
         & rule.str.startswith("pattern")
         & authorships["raw_affiliation"].notna()
     )
+    # normalise only the few rows that need it: a regex over every row costs seconds at scale
     normalised = (
-        authorships["raw_affiliation"]
+        authorships.loc[from_pattern, "raw_affiliation"]
         .astype("string")
         .str.lower()
         .str.replace(r"[\d]+", " ", regex=True)
         .str.replace(r"[\s,.;]+", " ", regex=True)
         .str.strip()
     )
-    return keys.mask(from_pattern, "text:" + normalised)
+    keys = keys.copy()
+    keys[from_pattern] = "text:" + normalised
+    return keys
 
 
 def _authorship_sources(authorships: pd.DataFrame, registry) -> pd.Series:
@@ -563,20 +569,29 @@ def write_graphs(graphs: dict[str, nx.Graph], out_dir: str | Path, *, options: d
     for level, G in graphs.items():
         if manifest.get("data_source"):
             G.graph["data_source"] = manifest["data_source"]
+        skipped = []
         export.write_graphml(G, out_dir / f"graph_{level}.graphml")
-        export.write_gexf(G, out_dir / f"graph_{level}.gexf")
         export.write_vosviewer(
             G, out_dir / f"vosviewer_{level}_map.txt", out_dir / f"vosviewer_{level}_network.txt"
         )
         export.write_edges_csv(G, out_dir / f"edges_{level}.csv", works)
-        if G.number_of_edges() <= 20_000:  # a spreadsheet stays usable (and quick to write)
+        # GEXF repeats GraphML (Gephi reads both) and takes as long again; XLSX is slow and
+        # a spreadsheet of this many rows is no use: large graphs get GraphML and CSV only.
+        if G.number_of_edges() <= GEXF_MAX_EDGES:
+            export.write_gexf(G, out_dir / f"graph_{level}.gexf")
+        else:
+            skipped.append(f"graph_{level}.gexf (more than {GEXF_MAX_EDGES:,} ties)")
+        if G.number_of_edges() <= XLSX_MAX_EDGES:
             export.write_edges_xlsx(G, out_dir / f"edges_{level}.xlsx", works)
+        else:
+            skipped.append(f"edges_{level}.xlsx (more than {XLSX_MAX_EDGES:,} ties)")
         info[level] = {
             "nodes": G.number_of_nodes(),
             "edges": G.number_of_edges(),
             "isolates": nx.number_of_isolates(G),
             "components": nx.number_connected_components(G) if len(G) else 0,
             "excluded_hyperauthored_works": len(G.graph.get("excluded_hyperauthored_works", [])),
+            "exports_skipped": skipped,
         }
     update_manifest(out_dir, "graphs", info)
 
