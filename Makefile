@@ -33,6 +33,7 @@ lint: $(STAMP) ## ruff lint and format check
 
 bench: $(STAMP) ## speed and memory benchmarks against baselines measured in the same run
 	$(PY) benchmarks/run.py
+	$(PY) benchmarks/bench_harvest.py
 
 demo-data: $(STAMP) ## regenerate data/demo/works.jsonl.gz from the seeded generator
 	$(VENV)/bin/collabnet demo-data --out data/demo/works.jsonl.gz
