@@ -21,8 +21,6 @@ harvest_dir = "data/raw/live"  # live mode: where raw API pages are kept (never 
 out_dir = "outputs/demo"  # every output of the suite goes here
 
 # %%
-from pathlib import Path
-
 import pandas as pd
 
 from collabnet import config, pipeline

@@ -16,8 +16,6 @@ target_category = "cn_police"
 k = 1  # shortest paths per pair
 
 # %%
-import pandas as pd
-
 from collabnet import config, figures, metrics, network, pipeline
 
 # %% [markdown]
@@ -94,16 +92,9 @@ slices
 # Its direct collaborators (ego network, radius 1) that are police-linked, with the works.
 
 # %%
-if paths:
-    ego = metrics.ego_network(G, shortest["nodes"][0], radius=1)
-    neighbours = [
-        {
-            "institution": ego.nodes[n]["label"],
-            "joint_works": d["weight"],
-            "years": f"{d['first_year']}–{d['last_year']}",
-            "works": "; ".join(d["works"][:10]),
-        }
-        for n, d in ego[shortest["nodes"][0]].items()
-        if ego.nodes[n].get("category") == target_category
-    ]
-    pd.DataFrame(neighbours).sort_values("joint_works", ascending=False) if neighbours else None
+closest = shortest["nodes"][0] if paths else None
+if closest is not None:
+    neighbours = pipeline.neighbours_table(G, closest, category=target_category)
+    pipeline.write_table(neighbours, out, "closest_dutch_police_neighbours.csv")
+    print(G.nodes[closest]["label"])
+neighbours if closest is not None else None

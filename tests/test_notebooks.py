@@ -82,5 +82,8 @@ def test_notebook_05_answers_how_close_with_works_on_every_hop(demo_out):
     per_year = pd.read_csv(out / "joint_works_per_year.csv")
     assert per_year["n_works"].sum() > 0
     assert (out / "figures" / "joint_works_per_year.png").is_file()
+    neighbours = pd.read_csv(out / "closest_dutch_police_neighbours.csv")
+    assert len(neighbours) > 0 and set(neighbours["category"]) == {"cn_police"}
+    assert neighbours["works"].str.match(r"^W\d+(;W\d+)*$").all()
     slices = pd.read_csv(out / "time_slices_institutions.csv")
     assert slices["joint_works"].sum() > 0 and slices["end_year"].max() == 2024

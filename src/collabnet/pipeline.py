@@ -41,6 +41,7 @@ __all__ = [
     "write_json",
     "how_close",
     "how_close_table",
+    "neighbours_table",
     "run_build",
 ]
 
@@ -735,6 +736,29 @@ def how_close(
             for path in metrics.evidence_paths(G, s, t, k=k, works=works):
                 found.append({"source": s, "target": t, **path})
     return found
+
+
+def neighbours_table(G: nx.Graph, node, *, category: str | None = None) -> pd.DataFrame:
+    """The direct collaborators of ``node`` (optionally of one category), with the works.
+
+    One row per neighbour: ``node``, ``label``, ``category``, ``joint_works``, ``years`` and
+    ``works`` (the work ids, ``;``-joined), strongest tie first.
+    """
+    rows = [
+        {
+            "node": n,
+            "label": G.nodes[n].get("label", n),
+            "category": G.nodes[n].get("category"),
+            "joint_works": d.get("weight"),
+            "years": f"{d.get('first_year')}–{d.get('last_year')}",
+            "works": ";".join(d.get("works", [])),
+        }
+        for n, d in G[node].items()
+        if category is None or G.nodes[n].get("category") == category
+    ]
+    columns = ["node", "label", "category", "joint_works", "years", "works"]
+    table = pd.DataFrame(rows, columns=columns)
+    return table.sort_values(["joint_works", "node"], ascending=[False, True], ignore_index=True)
 
 
 def how_close_table(paths: list[dict]) -> pd.DataFrame:
