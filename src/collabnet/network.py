@@ -455,41 +455,69 @@ def _add_edges(G: nx.Graph, t: EdgeTable) -> None:
         clear(G)
 
 
-def _mode(series: pd.Series) -> pd.Series:
-    """Most frequent non-null value per group index (ties: first in sorted order).
+def _derived_nodes(
+    authorships: pd.DataFrame,
+    node_column: str,
+    columns: dict,
+    all_of: tuple[str, str] | None = None,
+) -> pd.DataFrame:
+    """Node attributes read from the authorships rows (most frequent value per node).
 
-    Counted on integer codes: (key, value) codes are combined into one int64, counted
-    with ``np.unique`` (a sort), and the first value of highest count is taken per key.
+    With ``all_of=(attr, col)``, `attr` also lists every distinct value of `col` per
+    node, sorted and joined with ``";"``. Nodes and values are coded as integers once
+    (one ``pd.factorize`` each); per column, the (node, value) codes are packed into one
+    int64 and counted with ``np.unique``, so ties go to the first value in sorted order.
+    Nodes with no value in any column are left out.
     """
-    s = series.dropna()
-    if s.empty:
-        return s
-    key_codes, keys = pd.factorize(s.index, sort=True)
-    value_codes, values = pd.factorize(s.to_numpy(), sort=True)
-    combo, count = np.unique(
-        key_codes.astype(np.int64) * len(values) + value_codes, return_counts=True
-    )
-    key_of, value_of = np.divmod(combo, len(values))
-    # combo is sorted by (key, value): the first row with the key's highest count wins.
-    starts = np.flatnonzero(np.r_[True, key_of[1:] != key_of[:-1]])
-    best = np.maximum.reduceat(count, starts)
-    at_best = np.flatnonzero(count == np.repeat(best, np.diff(np.append(starts, count.size))))
-    first = at_best[np.r_[True, key_of[at_best[1:]] != key_of[at_best[:-1]]]]
-    return pd.Series(
-        np.asarray(values, dtype=object)[value_of[first]],
-        index=pd.Index(np.asarray(keys, dtype=object)[key_of[first]], name="key"),
-        name="value",
-    )
+    rows = authorships.dropna(subset=[node_column])
+    present = {attr: col for attr, col in columns.items() if col in rows.columns}
+    if all_of is not None and all_of[1] not in rows.columns:
+        all_of = None
+    if rows.empty or (not present and all_of is None):
+        return pd.DataFrame()
+    key_codes, keys = pd.factorize(rows[node_column], sort=True)
+    key_codes = key_codes.astype(np.int64)
+    n_keys = len(keys)
+    data = {}
+    for attr, col in present.items():
+        combo, count, values = _key_value_counts(key_codes, rows[col])
+        out = np.full(n_keys, np.nan, dtype=object)
+        if combo.size:
+            key_of, value_of = np.divmod(combo, len(values))
+            # combo is sorted by (key, value): the first row with the key's highest
+            # count wins.
+            starts = np.flatnonzero(np.r_[True, key_of[1:] != key_of[:-1]])
+            best = np.maximum.reduceat(count, starts)
+            at_best = np.flatnonzero(
+                count == np.repeat(best, np.diff(np.append(starts, count.size)))
+            )
+            first = at_best[np.r_[True, key_of[at_best[1:]] != key_of[at_best[:-1]]]]
+            out[key_of[first]] = values[value_of[first]]
+        data[attr] = out
+    if all_of is not None:
+        combo, _, values = _key_value_counts(key_codes, rows[all_of[1]])
+        out = np.full(n_keys, np.nan, dtype=object)
+        if combo.size:
+            key_of, value_of = np.divmod(combo, len(values))
+            names = values[value_of].tolist()
+            starts = np.flatnonzero(np.r_[True, key_of[1:] != key_of[:-1]])
+            ends = np.append(starts[1:], combo.size).tolist()
+            out[key_of[starts]] = [
+                ";".join(names[s:e]) for s, e in zip(starts.tolist(), ends, strict=True)
+            ]
+        data[all_of[0]] = out
+    frame = pd.DataFrame(data, index=pd.Index(np.asarray(keys, dtype=object)))
+    return frame[frame.notna().any(axis=1).to_numpy()]
 
 
-def _derived_nodes(authorships: pd.DataFrame, node_column: str, columns: dict) -> pd.DataFrame:
-    """Node attributes read from the authorships rows (most frequent value per node)."""
-    rows = authorships.dropna(subset=[node_column]).set_index(node_column)
-    out = {}
-    for attr, col in columns.items():
-        if col in rows.columns:
-            out[attr] = _mode(rows[col])
-    return pd.DataFrame(out)
+def _key_value_counts(key_codes: np.ndarray, column: pd.Series):
+    """Distinct (key, value) codes packed as ``key * n_values + value``, their counts,
+    and the values (an object array, sorted) the codes index; null values are skipped."""
+    codes, values = pd.factorize(column, sort=True)
+    values = np.asarray(values, dtype=object)
+    ok = codes >= 0
+    combo, count = np.unique(key_codes[ok] * max(len(values), 1) + codes[ok], return_counts=True)
+    return combo, count, values
 
 
 def _merge_nodes(given: pd.DataFrame | None, derived: pd.DataFrame) -> pd.DataFrame:
@@ -577,21 +605,8 @@ def author_graph(
             "country_code": "country_code",
             "institution_id": "institution_id",
         },
+        all_of=("categories", "category"),
     )
-    if "category" in authorships.columns:
-        cats = authorships.dropna(subset=[node_column, "category"])
-        dd = cats[[node_column, "category"]].drop_duplicates().assign(_on=True)
-        present = dd.pivot(index=node_column, columns="category", values="_on").notna()
-        joined = pd.Series("", index=present.index, dtype=object)
-        for cat in sorted(present.columns):  # a handful of categories: vectorised per one
-            has = present[cat].to_numpy()
-            sep = np.where(joined.to_numpy() == "", "", ";")
-            joined = pd.Series(
-                np.where(has, joined.to_numpy() + sep + cat, joined.to_numpy()),
-                index=present.index,
-                dtype=object,
-            )
-        derived = derived.join(joined.rename("categories"), how="outer")
     if nodes is not None and "label" not in nodes.columns and "display_name" in nodes.columns:
         nodes = nodes.assign(label=nodes["display_name"])
     return coauthorship_graph(
