@@ -373,26 +373,54 @@ def graph_from_edge_table(
     finally:
         if gc_was_enabled:
             gc.enable()
+    clear = getattr(nx, "_clear_cache", None)
+    if clear is not None:
+        clear(G)
     return G
 
 
 def _add_nodes(G: nx.Graph, t: EdgeTable, nodes: pd.DataFrame | None) -> None:
-    node_ids = t.node_ids
-    node_list = node_ids.tolist()
-    attrs: dict = {n: {} for n in node_list}
+    """Write the node attribute dicts and empty adjacency dicts of `G` in bulk.
+
+    Attributes are the non-null `nodes` columns in column order, then ``label`` (= id)
+    and ``category`` (``"other"``) where not set, then ``n_works``. Nodes with every
+    column set (nearly all) get one ``dict(zip(keys, row, strict=True))``; the others are filled
+    one column at a time.
+    """
+    node_list = t.node_ids.tolist()
+    counts = t.n_works_per_node.tolist()
+    cols: list = []
     if nodes is not None and len(nodes):
-        known = nodes[~nodes.index.duplicated()].reindex(pd.Index(node_ids, dtype=object))
-        for col in known.columns:
-            values = known[col].tolist()  # Python scalars, None/NaN/NA where unknown
-            mask = known[col].notna().to_numpy()
-            for i in np.flatnonzero(mask).tolist():
-                attrs[node_list[i]][col] = values[i]
-    for n, count in zip(node_list, t.n_works_per_node.tolist(), strict=True):
-        a = attrs[n]
-        a.setdefault("label", str(n))
-        a.setdefault("category", "other")
-        a["n_works"] = count
-    G.add_nodes_from(attrs.items())
+        known = nodes[~nodes.index.duplicated()].reindex(pd.Index(t.node_ids, dtype=object))
+        cols = list(known.columns)
+    columns = [known[col].tolist() for col in cols]  # Python scalars, None/NaN/NA where unknown
+    defaults = {"label": None, "category": "other"}
+    extra = [
+        list(map(str, node_list)) if key == "label" else [defaults[key]] * len(node_list)
+        for key in defaults
+        if key not in cols
+    ]
+    keys = [*cols, *(key for key in defaults if key not in cols), "n_works"]
+    attrs = [
+        dict(zip(keys, row, strict=True)) for row in zip(*columns, *extra, counts, strict=True)
+    ]
+    if cols:
+        notna = np.column_stack([known[col].notna().to_numpy() for col in cols])
+        for i in np.flatnonzero(~notna.all(axis=1)).tolist():
+            n = node_list[i]
+            a = {
+                col: values[i]
+                for col, values, ok in zip(cols, columns, notna[i], strict=True)
+                if ok
+            }
+            a.setdefault("label", str(n))
+            a.setdefault("category", "other")
+            a["n_works"] = counts[i]
+            attrs[i] = a
+    # What add_nodes_from writes, without its per-node copies and checks: every node
+    # is new and every attribute dict is ours.
+    G._node.update(zip(node_list, attrs, strict=True))
+    G._adj.update(zip(node_list, [{} for _ in node_list], strict=True))
 
 
 def _years(values: np.ndarray) -> list:
@@ -450,9 +478,6 @@ def _add_edges(G: nx.Graph, t: EdgeTable) -> None:
     adj = G._adj
     for x, s, e in zip(owners, starts.tolist(), ends, strict=True):
         adj[x] = dict(zip(nbr[s:e], attr[s:e], strict=True))
-    clear = getattr(nx, "_clear_cache", None)
-    if clear is not None:
-        clear(G)
 
 
 def _derived_nodes(
