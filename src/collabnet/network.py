@@ -114,6 +114,21 @@ def _emit_pair_rows(starts: np.ndarray, sizes: np.ndarray, node_codes: np.ndarra
     return keys[order], works[order]
 
 
+def _compact(codes: np.ndarray, uniques) -> tuple[np.ndarray, np.ndarray]:
+    """Drop the `uniques` no code refers to and renumber `codes` (order is kept).
+
+    Returns int64 codes and the ids as a plain object array: slicing and ``tolist()``
+    on it are far faster than on (Arrow-backed) pandas string indexes.
+    """
+    used = np.zeros(len(uniques), dtype=bool)
+    used[codes] = True
+    uniques = np.asarray(uniques, dtype=object)
+    if used.all():
+        return codes.astype(np.int64), uniques
+    new_code = np.cumsum(used, dtype=np.int64) - 1
+    return new_code[codes], uniques[used]
+
+
 class EdgeTable(NamedTuple):
     """The edges of a co-authorship graph as arrays (see :func:`edge_table`)."""
 
@@ -158,18 +173,19 @@ def edge_table(
     if max_team_size is not None and max_team_size < 1:
         raise InputError("max_team_size", f"must be at least 1 or None, got {max_team_size}")
 
-    m = memberships[["work_id", node_column]].dropna().drop_duplicates()
-    work_codes, work_ids = pd.factorize(m["work_id"], sort=True)
-    node_codes, node_ids = pd.factorize(m[node_column], sort=True)
-    # Plain object arrays: slicing and tolist() on them is far faster than on
-    # (Arrow-backed) pandas string indexes.
-    work_ids = np.asarray(work_ids, dtype=object)
-    node_ids = np.asarray(node_ids, dtype=object)
+    # Code both columns once (nulls become -1), drop rows with a null, keep only the
+    # ids that remain, and deduplicate (work, node) on the integer codes.
+    work_codes, work_ids = pd.factorize(memberships["work_id"], sort=True)
+    node_codes, node_ids = pd.factorize(memberships[node_column], sort=True)
+    ok = (work_codes >= 0) & (node_codes >= 0)
+    work_codes, work_ids = _compact(work_codes[ok], work_ids)
+    node_codes, node_ids = _compact(node_codes[ok], node_ids)
     n_nodes = len(node_ids)
     n_works = len(work_ids)
 
     # Rows sorted by (work, node): each work is a contiguous run of increasing node codes.
-    rows = np.sort(work_codes.astype(np.int64) * max(n_nodes, 1) + node_codes)
+    rows = np.sort(work_codes * max(n_nodes, 1) + node_codes)
+    rows = rows[np.flatnonzero(np.diff(rows, prepend=-1))]  # drop repeated rows
     work_codes, node_codes = np.divmod(rows, max(n_nodes, 1))
     del rows
     sizes = np.bincount(work_codes, minlength=n_works)
@@ -444,7 +460,7 @@ def _add_edges(G: nx.Graph, t: EdgeTable) -> None:
     # Evidence lists: one conversion of all work ids to Python objects, then slices.
     ids = t.work_ids[t.evidence].tolist()
     ptr = t.evidence_ptr.tolist()
-    works = list(map(ids.__getitem__, map(slice, ptr[:-1], ptr[1:])))
+    works = [ids[s:e] for s, e in zip(ptr[:-1], ptr[1:], strict=True)]
     del ids
     dicts = np.empty(t.weight.size, dtype=object)
     dicts[:] = [
