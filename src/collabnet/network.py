@@ -88,7 +88,7 @@ def _emit_pairs(starts: np.ndarray, sizes: np.ndarray, node_codes: np.ndarray, n
 
 def _size_blocks(sizes: np.ndarray):
     """``(k, iu, ju, chunk of the works of size k)``, chunked to bound memory."""
-    for k in np.unique(sizes):
+    for k in np.flatnonzero(np.bincount(sizes)):  # distinct sizes, ascending
         k = int(k)
         if k < 2:
             continue
