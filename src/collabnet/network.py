@@ -520,8 +520,9 @@ def _derived_nodes(
     key_codes = key_codes.astype(np.int64)
     n_keys = len(keys)
     data = {}
+    counted = {}  # column -> its counts, reused by all_of
     for attr, col in present.items():
-        combo, count, values = _key_value_counts(key_codes, rows[col])
+        counted[col] = combo, count, values = _key_value_counts(key_codes, rows[col])
         out = np.full(n_keys, np.nan, dtype=object)
         if combo.size:
             key_of, value_of = np.divmod(combo, len(values))
@@ -536,7 +537,8 @@ def _derived_nodes(
             out[key_of[first]] = values[value_of[first]]
         data[attr] = out
     if all_of is not None:
-        combo, _, values = _key_value_counts(key_codes, rows[all_of[1]])
+        col = all_of[1]
+        combo, _, values = counted.get(col) or _key_value_counts(key_codes, rows[col])
         out = np.full(n_keys, np.nan, dtype=object)
         if combo.size:
             key_of, value_of = np.divmod(combo, len(values))
