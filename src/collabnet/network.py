@@ -88,7 +88,7 @@ def _emit_pairs(starts: np.ndarray, sizes: np.ndarray, node_codes: np.ndarray, n
 
 def _size_blocks(sizes: np.ndarray):
     """``(k, iu, ju, chunk of the works of size k)``, chunked to bound memory."""
-    for k in np.unique(sizes):
+    for k in np.flatnonzero(np.bincount(sizes)):  # distinct sizes, ascending
         k = int(k)
         if k < 2:
             continue
@@ -112,6 +112,21 @@ def _emit_pair_rows(starts: np.ndarray, sizes: np.ndarray, node_codes: np.ndarra
     keys, works = np.concatenate(keys), np.concatenate(works)
     order = np.lexsort((works, keys))
     return keys[order], works[order]
+
+
+def _compact(codes: np.ndarray, uniques) -> tuple[np.ndarray, np.ndarray]:
+    """Drop the `uniques` no code refers to and renumber `codes` (order is kept).
+
+    Returns int64 codes and the ids as a plain object array: slicing and ``tolist()``
+    on it are far faster than on (Arrow-backed) pandas string indexes.
+    """
+    used = np.zeros(len(uniques), dtype=bool)
+    used[codes] = True
+    uniques = np.asarray(uniques, dtype=object)
+    if used.all():
+        return codes.astype(np.int64), uniques
+    new_code = np.cumsum(used, dtype=np.int64) - 1
+    return new_code[codes], uniques[used]
 
 
 class EdgeTable(NamedTuple):
@@ -158,18 +173,19 @@ def edge_table(
     if max_team_size is not None and max_team_size < 1:
         raise InputError("max_team_size", f"must be at least 1 or None, got {max_team_size}")
 
-    m = memberships[["work_id", node_column]].dropna().drop_duplicates()
-    work_codes, work_ids = pd.factorize(m["work_id"], sort=True)
-    node_codes, node_ids = pd.factorize(m[node_column], sort=True)
-    # Plain object arrays: slicing and tolist() on them is far faster than on
-    # (Arrow-backed) pandas string indexes.
-    work_ids = np.asarray(work_ids, dtype=object)
-    node_ids = np.asarray(node_ids, dtype=object)
+    # Code both columns once (nulls become -1), drop rows with a null, keep only the
+    # ids that remain, and deduplicate (work, node) on the integer codes.
+    work_codes, work_ids = pd.factorize(memberships["work_id"], sort=True)
+    node_codes, node_ids = pd.factorize(memberships[node_column], sort=True)
+    ok = (work_codes >= 0) & (node_codes >= 0)
+    work_codes, work_ids = _compact(work_codes[ok], work_ids)
+    node_codes, node_ids = _compact(node_codes[ok], node_ids)
     n_nodes = len(node_ids)
     n_works = len(work_ids)
 
     # Rows sorted by (work, node): each work is a contiguous run of increasing node codes.
-    rows = np.sort(work_codes.astype(np.int64) * max(n_nodes, 1) + node_codes)
+    rows = np.sort(work_codes * max(n_nodes, 1) + node_codes)
+    rows = rows[np.flatnonzero(np.diff(rows, prepend=-1))]  # drop repeated rows
     work_codes, node_codes = np.divmod(rows, max(n_nodes, 1))
     del rows
     sizes = np.bincount(work_codes, minlength=n_works)
@@ -373,26 +389,54 @@ def graph_from_edge_table(
     finally:
         if gc_was_enabled:
             gc.enable()
+    clear = getattr(nx, "_clear_cache", None)
+    if clear is not None:
+        clear(G)
     return G
 
 
 def _add_nodes(G: nx.Graph, t: EdgeTable, nodes: pd.DataFrame | None) -> None:
-    node_ids = t.node_ids
-    node_list = node_ids.tolist()
-    attrs: dict = {n: {} for n in node_list}
+    """Write the node attribute dicts and empty adjacency dicts of `G` in bulk.
+
+    Attributes are the non-null `nodes` columns in column order, then ``label`` (= id)
+    and ``category`` (``"other"``) where not set, then ``n_works``. Nodes with every
+    column set (nearly all) get one ``dict(zip(keys, row, strict=True))``; the others are filled
+    one column at a time.
+    """
+    node_list = t.node_ids.tolist()
+    counts = t.n_works_per_node.tolist()
+    cols: list = []
     if nodes is not None and len(nodes):
-        known = nodes[~nodes.index.duplicated()].reindex(pd.Index(node_ids, dtype=object))
-        for col in known.columns:
-            values = known[col].tolist()  # Python scalars, None/NaN/NA where unknown
-            mask = known[col].notna().to_numpy()
-            for i in np.flatnonzero(mask).tolist():
-                attrs[node_list[i]][col] = values[i]
-    for n, count in zip(node_list, t.n_works_per_node.tolist(), strict=True):
-        a = attrs[n]
-        a.setdefault("label", str(n))
-        a.setdefault("category", "other")
-        a["n_works"] = count
-    G.add_nodes_from(attrs.items())
+        known = nodes[~nodes.index.duplicated()].reindex(pd.Index(t.node_ids, dtype=object))
+        cols = list(known.columns)
+    columns = [known[col].tolist() for col in cols]  # Python scalars, None/NaN/NA where unknown
+    defaults = {"label": None, "category": "other"}
+    extra = [
+        list(map(str, node_list)) if key == "label" else [defaults[key]] * len(node_list)
+        for key in defaults
+        if key not in cols
+    ]
+    keys = [*cols, *(key for key in defaults if key not in cols), "n_works"]
+    attrs = [
+        dict(zip(keys, row, strict=True)) for row in zip(*columns, *extra, counts, strict=True)
+    ]
+    if cols:
+        notna = np.column_stack([known[col].notna().to_numpy() for col in cols])
+        for i in np.flatnonzero(~notna.all(axis=1)).tolist():
+            n = node_list[i]
+            a = {
+                col: values[i]
+                for col, values, ok in zip(cols, columns, notna[i], strict=True)
+                if ok
+            }
+            a.setdefault("label", str(n))
+            a.setdefault("category", "other")
+            a["n_works"] = counts[i]
+            attrs[i] = a
+    # What add_nodes_from writes, without its per-node copies and checks: every node
+    # is new and every attribute dict is ours.
+    G._node.update(zip(node_list, attrs, strict=True))
+    G._adj.update(zip(node_list, [{} for _ in node_list], strict=True))
 
 
 def _years(values: np.ndarray) -> list:
@@ -416,7 +460,7 @@ def _add_edges(G: nx.Graph, t: EdgeTable) -> None:
     # Evidence lists: one conversion of all work ids to Python objects, then slices.
     ids = t.work_ids[t.evidence].tolist()
     ptr = t.evidence_ptr.tolist()
-    works = list(map(ids.__getitem__, map(slice, ptr[:-1], ptr[1:])))
+    works = [ids[s:e] for s, e in zip(ptr[:-1], ptr[1:], strict=True)]
     del ids
     dicts = np.empty(t.weight.size, dtype=object)
     dicts[:] = [
@@ -450,46 +494,73 @@ def _add_edges(G: nx.Graph, t: EdgeTable) -> None:
     adj = G._adj
     for x, s, e in zip(owners, starts.tolist(), ends, strict=True):
         adj[x] = dict(zip(nbr[s:e], attr[s:e], strict=True))
-    clear = getattr(nx, "_clear_cache", None)
-    if clear is not None:
-        clear(G)
 
 
-def _mode(series: pd.Series) -> pd.Series:
-    """Most frequent non-null value per group index (ties: first in sorted order).
+def _derived_nodes(
+    authorships: pd.DataFrame,
+    node_column: str,
+    columns: dict,
+    all_of: tuple[str, str] | None = None,
+) -> pd.DataFrame:
+    """Node attributes read from the authorships rows (most frequent value per node).
 
-    Counted on integer codes: (key, value) codes are combined into one int64, counted
-    with ``np.unique`` (a sort), and the first value of highest count is taken per key.
+    With ``all_of=(attr, col)``, `attr` also lists every distinct value of `col` per
+    node, sorted and joined with ``";"``. Nodes and values are coded as integers once
+    (one ``pd.factorize`` each); per column, the (node, value) codes are packed into one
+    int64 and counted with ``np.unique``, so ties go to the first value in sorted order.
+    Nodes with no value in any column are left out.
     """
-    s = series.dropna()
-    if s.empty:
-        return s
-    key_codes, keys = pd.factorize(s.index, sort=True)
-    value_codes, values = pd.factorize(s.to_numpy(), sort=True)
-    combo, count = np.unique(
-        key_codes.astype(np.int64) * len(values) + value_codes, return_counts=True
-    )
-    key_of, value_of = np.divmod(combo, len(values))
-    # combo is sorted by (key, value): the first row with the key's highest count wins.
-    starts = np.flatnonzero(np.r_[True, key_of[1:] != key_of[:-1]])
-    best = np.maximum.reduceat(count, starts)
-    at_best = np.flatnonzero(count == np.repeat(best, np.diff(np.append(starts, count.size))))
-    first = at_best[np.r_[True, key_of[at_best[1:]] != key_of[at_best[:-1]]]]
-    return pd.Series(
-        np.asarray(values, dtype=object)[value_of[first]],
-        index=pd.Index(np.asarray(keys, dtype=object)[key_of[first]], name="key"),
-        name="value",
-    )
+    rows = authorships.dropna(subset=[node_column])
+    present = {attr: col for attr, col in columns.items() if col in rows.columns}
+    if all_of is not None and all_of[1] not in rows.columns:
+        all_of = None
+    if rows.empty or (not present and all_of is None):
+        return pd.DataFrame()
+    key_codes, keys = pd.factorize(rows[node_column], sort=True)
+    key_codes = key_codes.astype(np.int64)
+    n_keys = len(keys)
+    data = {}
+    counted = {}  # column -> its counts, reused by all_of
+    for attr, col in present.items():
+        counted[col] = combo, count, values = _key_value_counts(key_codes, rows[col])
+        out = np.full(n_keys, np.nan, dtype=object)
+        if combo.size:
+            key_of, value_of = np.divmod(combo, len(values))
+            # combo is sorted by (key, value): the first row with the key's highest
+            # count wins.
+            starts = np.flatnonzero(np.r_[True, key_of[1:] != key_of[:-1]])
+            best = np.maximum.reduceat(count, starts)
+            at_best = np.flatnonzero(
+                count == np.repeat(best, np.diff(np.append(starts, count.size)))
+            )
+            first = at_best[np.r_[True, key_of[at_best[1:]] != key_of[at_best[:-1]]]]
+            out[key_of[first]] = values[value_of[first]]
+        data[attr] = out
+    if all_of is not None:
+        col = all_of[1]
+        combo, _, values = counted.get(col) or _key_value_counts(key_codes, rows[col])
+        out = np.full(n_keys, np.nan, dtype=object)
+        if combo.size:
+            key_of, value_of = np.divmod(combo, len(values))
+            names = values[value_of].tolist()
+            starts = np.flatnonzero(np.r_[True, key_of[1:] != key_of[:-1]])
+            ends = np.append(starts[1:], combo.size).tolist()
+            out[key_of[starts]] = [
+                ";".join(names[s:e]) for s, e in zip(starts.tolist(), ends, strict=True)
+            ]
+        data[all_of[0]] = out
+    frame = pd.DataFrame(data, index=pd.Index(np.asarray(keys, dtype=object)))
+    return frame[frame.notna().any(axis=1).to_numpy()]
 
 
-def _derived_nodes(authorships: pd.DataFrame, node_column: str, columns: dict) -> pd.DataFrame:
-    """Node attributes read from the authorships rows (most frequent value per node)."""
-    rows = authorships.dropna(subset=[node_column]).set_index(node_column)
-    out = {}
-    for attr, col in columns.items():
-        if col in rows.columns:
-            out[attr] = _mode(rows[col])
-    return pd.DataFrame(out)
+def _key_value_counts(key_codes: np.ndarray, column: pd.Series):
+    """Distinct (key, value) codes packed as ``key * n_values + value``, their counts,
+    and the values (an object array, sorted) the codes index; null values are skipped."""
+    codes, values = pd.factorize(column, sort=True)
+    values = np.asarray(values, dtype=object)
+    ok = codes >= 0
+    combo, count = np.unique(key_codes[ok] * max(len(values), 1) + codes[ok], return_counts=True)
+    return combo, count, values
 
 
 def _merge_nodes(given: pd.DataFrame | None, derived: pd.DataFrame) -> pd.DataFrame:
@@ -577,21 +648,8 @@ def author_graph(
             "country_code": "country_code",
             "institution_id": "institution_id",
         },
+        all_of=("categories", "category"),
     )
-    if "category" in authorships.columns:
-        cats = authorships.dropna(subset=[node_column, "category"])
-        dd = cats[[node_column, "category"]].drop_duplicates().assign(_on=True)
-        present = dd.pivot(index=node_column, columns="category", values="_on").notna()
-        joined = pd.Series("", index=present.index, dtype=object)
-        for cat in sorted(present.columns):  # a handful of categories: vectorised per one
-            has = present[cat].to_numpy()
-            sep = np.where(joined.to_numpy() == "", "", ";")
-            joined = pd.Series(
-                np.where(has, joined.to_numpy() + sep + cat, joined.to_numpy()),
-                index=present.index,
-                dtype=object,
-            )
-        derived = derived.join(joined.rename("categories"), how="outer")
     if nodes is not None and "label" not in nodes.columns and "display_name" in nodes.columns:
         nodes = nodes.assign(label=nodes["display_name"])
     return coauthorship_graph(
