@@ -1,4 +1,11 @@
-"""Harvest works from the OpenAlex API: filters, cursor paging, retries, resume, query log."""
+"""Harvest works from the OpenAlex API: filters, cursor paging, retries, resume, query log.
+
+The requests are made here with ``requests``, following pyalex's conventions (key in a header,
+cursor paging, ``per-page`` 200), rather than through pyalex's query objects: a resumable,
+lossless harvest needs the raw pages, the cursor of every page, a count of retries and
+``Retry-After`` handling, and a base URL that tests can point at a local fake API, none of which
+pyalex 0.21 exposes (its host is fixed and its default is zero retries).
+"""
 
 from __future__ import annotations
 
