@@ -304,8 +304,10 @@ def _table_igraph(G, weight, estimate, k, seed):
     eig = np.zeros(n)
     if g.ecount():
         cc = g.connected_components()
-        big = max(range(len(cc)), key=lambda i: (cc.size(i), -i))
-        members = cc[big]
+        # sizes() once: VertexClustering.size(i) scans every vertex, per call
+        sizes = cc.sizes()
+        big = max(range(len(sizes)), key=lambda i: (sizes[i], -i))
+        members = np.flatnonzero(np.asarray(cc.membership) == big).tolist()
         if w is not None:
             g.es["weight"] = w
         sub = g.subgraph(members)
