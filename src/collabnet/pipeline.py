@@ -233,23 +233,6 @@ def _institution_keys(
     return keys
 
 
-def _authorship_sources(authorships: pd.DataFrame, registry) -> pd.Series:
-    """The source behind each authorship's category: its registry entry's, or its rule's."""
-    sources = {eid: "; ".join(e.sources) for eid, e in registry.entries.items()}
-    out = authorships["category_entry"].astype("string").map(sources).astype("string")
-    patterned = out.isna() & authorships["category_rule"].astype("string").str.startswith(
-        "pattern", na=False
-    )
-    pairs = authorships.loc[patterned, ["raw_affiliation", "country_code"]].astype(object)
-    pairs = pairs.where(pairs.notna(), None)
-    found = {
-        (raw, cc): registry.classify_affiliation(raw, country_code=cc).source
-        for raw, cc in pairs.drop_duplicates().itertuples(index=False)
-    }
-    out[patterned] = [found[key] for key in pairs.itertuples(index=False, name=None)]
-    return out
-
-
 def _harvest_reconciliation(inputs, n_works: int) -> dict | None:
     """What each harvest folder's own log says, checked against the works in the tables.
 
@@ -342,7 +325,6 @@ def build_tables(
     )
     for key in unused:
         _log.warning("override %r (%s) matches no institution or affiliation", key, overrides)
-    authorships["category_source"] = _authorship_sources(authorships, reg)
     authorships["institution_key"] = _institution_keys(
         authorships, _entry_institutions(institutions, reg)
     )

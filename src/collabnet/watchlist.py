@@ -1098,6 +1098,7 @@ def classify_tables(
     and merged back. An authorship takes its institution's category; the category of its raw
     string is kept as ``raw_category`` and ``category_flag`` says when the two disagree. An
     authorship without institution takes the raw string's category; with neither, ``other``.
+    Every authorship row carries the rule, entry, confidence and source of its label.
 
     Returns
     -------
@@ -1202,6 +1203,7 @@ def classify_tables(
         cols[f"{prefix}entry"] = [c.entry_id for c in vals]
         cols[f"{prefix}entry_name"] = [c.entry_name for c in vals]
         cols[f"{prefix}confidence"] = [c.confidence for c in vals]
+        cols[f"{prefix}source"] = [c.source for c in vals]
         return pd.DataFrame(cols)
 
     key_i = auth["institution_id"] if "institution_id" in auth.columns else pd.Series([None] * n)
@@ -1215,14 +1217,14 @@ def classify_tables(
         fr["_cc"] = fr["_cc"].astype(object)
     m = left.merge(fi, on="_iid", how="left") if len(fi) else left.assign(i_category=None)
     m = m.merge(fr, on=["_raw", "_cc"], how="left") if len(fr) else m.assign(r_category=None)
-    for c in ("i_rule", "i_entry", "i_entry_name", "i_confidence",
-              "r_rule", "r_entry", "r_entry_name", "r_confidence"):  # fmt: skip
+    for c in ("i_rule", "i_entry", "i_entry_name", "i_confidence", "i_source",
+              "r_rule", "r_entry", "r_entry_name", "r_confidence", "r_source"):  # fmt: skip
         if c not in m.columns:
             m[c] = None
     has_i = m["i_category"].notna()
     has_r = m["r_category"].notna()
     out = {}
-    for col in ("category", "rule", "entry", "entry_name", "confidence"):
+    for col in ("category", "rule", "entry", "entry_name", "confidence", "source"):
         out[col] = m[f"i_{col}"].where(has_i, m[f"r_{col}"])
     out["category"] = out["category"].fillna("other")
     out["rule"] = out["rule"].fillna("none")
@@ -1240,6 +1242,7 @@ def classify_tables(
     auth["category_entry"] = out["entry"].values
     auth["category_entry_name"] = out["entry_name"].values
     auth["category_confidence"] = out["confidence"].values
+    auth["category_source"] = out["source"].values
     auth["raw_category"] = m["r_category"].values
     auth["category_flag"] = flag.values
 
