@@ -16,7 +16,7 @@ target_category = "cn_police"
 k = 1  # shortest paths per pair
 
 # %%
-from collabnet import config, figures, metrics, network, pipeline
+from collabnet import config, figures, network, pipeline
 
 # %% [markdown]
 # ## Inputs and outputs
@@ -77,12 +77,8 @@ direct.pivot_table(index="year", values="n_works", aggfunc="sum").T
 # police-linked institution directly (`cross_edges`) and the works that do (`joint_works`).
 
 # %%
-slices = metrics.time_slices(
-    tables["authorships"].assign(institution_id=tables["authorships"]["institution_key"]),
-    tables["works"],
-    window=3,
-    source_category=source_category,
-    target_category=target_category,
+slices = pipeline.institution_time_slices(
+    tables, window=3, source_category=source_category, target_category=target_category
 )
 pipeline.write_table(slices, out, "time_slices_institutions.csv")
 slices

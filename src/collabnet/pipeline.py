@@ -42,6 +42,7 @@ __all__ = [
     "how_close",
     "how_close_table",
     "neighbours_table",
+    "institution_time_slices",
     "run_build",
 ]
 
@@ -397,13 +398,13 @@ _CATEGORY_ORDER = {c: i for i, c in enumerate(config.CATEGORIES)}
 
 
 def node_attributes(tables: dict[str, pd.DataFrame], level: str) -> pd.DataFrame:
-    """Node attributes (``label``, ``category``, ...) of one graph level, indexed by node id.
+    """Node attributes (``label``, ``category``, ...) of institutions or authors, by node id.
 
     Institutions carry their watchlist category with the rule and source that gave it; text-only
     matches (``entry:<id>``) say ``matched_by = "raw affiliation text"``. An author's category is
-    the most frequent category of their authorships (ties: the more specific category), and
-    ``categories`` lists all of them with counts. A country's category is ``nl`` for NL,
-    ``cn_other`` for CN, otherwise ``other``.
+    the most frequent category of their authorships (ties: in ``config.CATEGORIES`` order), and
+    ``categories`` lists all of them with counts. (Countries: see
+    :func:`collabnet.network.country_graph`.)
     """
     a = tables["authorships"]
     if level == "institutions":
@@ -474,18 +475,6 @@ def node_attributes(tables: dict[str, pd.DataFrame], level: str) -> pd.DataFrame
                 "orcid": authors["orcid"],
             }
         )
-    if level == "countries":
-        codes = a["country_code"].dropna().unique()
-        return pd.DataFrame(
-            {
-                "label": codes,
-                "category": [
-                    "nl" if c == "NL" else "cn_other" if c == "CN" else "other" for c in codes
-                ],
-                "country_code": codes,
-            },
-            index=pd.Index(codes, name="node"),
-        )
     raise CollabnetError(f"unknown level {level!r}: choose one of {', '.join(LEVELS)}")
 
 
@@ -509,16 +498,16 @@ def build_graph(
     if level not in _NODE_COLUMN:
         raise CollabnetError(f"unknown level {level!r}: choose one of {', '.join(LEVELS)}")
     a = tables["authorships"]
-    memberships = pd.DataFrame(
-        {"work_id": a["work_id"], "node": a[_NODE_COLUMN[level]], "author_id": a["author_id"]}
-    )
-    G = network.coauthorship_graph(
-        memberships,
-        tables["works"],
-        node_attributes(tables, level),
-        max_team_size=max_team_size,
-        min_weight=min_weight,
-    )
+    options = {"max_team_size": max_team_size, "min_weight": min_weight}
+    if level == "countries":  # a country's attributes follow from its code alone
+        G = network.country_graph(a, tables["works"], **options)
+    else:
+        memberships = pd.DataFrame(
+            {"work_id": a["work_id"], "node": a[_NODE_COLUMN[level]], "author_id": a["author_id"]}
+        )
+        G = network.coauthorship_graph(
+            memberships, tables["works"], node_attributes(tables, level), **options
+        )
     G.graph["level"] = level
     return G
 
@@ -637,22 +626,15 @@ def render_views(
     caption = SYNTHETIC_NOTE if synthetic else None
     written = [
         interactive.write_network_html(
-            graphs["institutions"],
-            out_dir / "network_institutions.html",
-            title="Institution co-authorship network",
+            graphs[level],
+            out_dir / f"network_{level}.html",
+            title=f"{level[:-1].capitalize()} co-authorship network",
             works=tables["works"],
             banner=banner,
+            max_nodes=max_nodes,
             seed=seed,
-        ),
-        interactive.write_network_html(
-            graphs["authors"],
-            out_dir / "network_authors.html",
-            title="Author co-authorship network",
-            works=tables["works"],
-            banner=banner,
-            max_nodes=max_author_nodes,
-            seed=seed,
-        ),
+        )
+        for level, max_nodes in (("institutions", None), ("authors", max_author_nodes))
     ]
     fig_dir = out_dir / "figures"
     fig_dir.mkdir(exist_ok=True)
@@ -718,6 +700,23 @@ def how_close(
             for path in metrics.evidence_paths(G, s, t, k=k, works=works):
                 found.append({"source": s, "target": t, **path})
     return found
+
+
+def institution_time_slices(tables: dict[str, pd.DataFrame], **options) -> pd.DataFrame:
+    """:func:`collabnet.metrics.time_slices` of the institution graph as the build draws it.
+
+    The nodes are the build's ``institution_key`` (so labs that OpenAlex did not match but the
+    watchlist recognised in the raw text count too); ``options`` go to ``time_slices``.
+    """
+    from . import metrics
+
+    a = tables["authorships"]
+    return metrics.time_slices(
+        a.assign(institution_id=a["institution_key"]),
+        tables["works"],
+        level="institution",
+        **options,
+    )
 
 
 def neighbours_table(G: nx.Graph, node, *, category: str | None = None) -> pd.DataFrame:
