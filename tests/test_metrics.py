@@ -414,3 +414,64 @@ def test_igraph_estimate_on_components_without_pivots_matches_networkx():
         for measure in ("betweenness", "closeness"):
             for v in nodes:
                 assert a.loc[v, measure] == pytest.approx(b.loc[v, measure], abs=1e-9)
+
+
+# --- graphs whose ties are still arrays -----------------------------------------------------
+
+
+def _random_corpus(seed: int, n_works: int = 400, n_nodes: int = 80):
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    rows = []
+    for w in range(n_works):
+        for n in rng.choice(n_nodes, size=int(rng.integers(1, 7)), replace=False):
+            rows.append((f"W{w:04d}", f"n{n:02d}", f"A{w}-{n}"))
+    m = pd.DataFrame(rows, columns=["work_id", "node", "author_id"])
+    works = pd.DataFrame(
+        {"work_id": sorted(set(m["work_id"])), "publication_year": 2020, "doi": None}
+    )
+    return m, works
+
+
+@pytest.mark.parametrize("weight", ["weight", "weight_fractional", None])
+@pytest.mark.parametrize("exact_threshold", [5000, 20])
+def test_centrality_from_arrays_equals_centrality_from_the_written_graph(weight, exact_threshold):
+    from collabnet.network import coauthorship_graph, pristine_edge_table
+
+    m, works = _random_corpus(3)
+    lazy = coauthorship_graph(m, works)
+    written = coauthorship_graph(m, works)
+    written.edges  # noqa: B018  (writes the adjacency)
+    assert pristine_edge_table(written) is None
+    opts = {"engine": "igraph", "weight": weight, "exact_threshold": exact_threshold, "k": 15}
+    a = centrality_table(lazy, **opts)
+    assert pristine_edge_table(lazy) is not None  # read from the arrays only
+    b = centrality_table(written, **opts)
+    pd.testing.assert_frame_equal(a, b, check_exact=False, rtol=1e-9)
+    assert a["degree"].dtype.kind == b["degree"].dtype.kind == "i"
+    if weight == "weight":
+        assert a["strength"].dtype.kind == "i"
+    # and with networkx; weighted, only on weights whose inverse distances add up exactly
+    # (test_centrality_matches_networkx): networkx compares path lengths exactly, igraph
+    # within a tolerance, so 1/3 + 1/6 and 1/2 tie in one and not the other.
+    if weight is None:
+        c = centrality_table(written, **{**opts, "engine": "networkx"})
+        pd.testing.assert_frame_equal(a, c, check_exact=False, rtol=1e-6, atol=1e-9)
+
+
+def test_leiden_from_arrays_equals_leiden_from_the_written_graph():
+    from collabnet.network import coauthorship_graph, pristine_edge_table
+
+    m, works = _random_corpus(4)
+    lazy = coauthorship_graph(m, works)
+    written = coauthorship_graph(m, works)
+    written.adj  # noqa: B018
+    a = communities(lazy, seed=3, method="leiden")
+    assert pristine_edge_table(lazy) is not None
+    b = communities(written, seed=3, method="leiden")
+    assert a[0].equals(b[0])
+    assert a[1]["modularity"] == pytest.approx(b[1]["modularity"])
+    assert a[1]["communities"] == b[1]["communities"]
+    parts = [set(g["node"]) for _, g in a[0].groupby("community")]
+    assert a[1]["modularity"] == pytest.approx(nx.community.modularity(written, parts))

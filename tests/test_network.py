@@ -313,3 +313,79 @@ def test_node_attributes_take_the_most_frequent_value_ties_sorted():
     assert G.nodes["A2"]["label"] == "Bo"  # tie: first in sorted order
     assert G.nodes["A2"]["category"] == "other"  # no category: the default
     assert G.nodes["A3"]["label"] == "Cy"
+
+
+# --- the adjacency written on first use ------------------------------------------------------
+
+
+def _eager_copy(G):
+    """The same graph built edge by edge with networkx's own methods."""
+    H = nx.Graph()
+    H.graph.update(G.graph)
+    H.add_nodes_from(G.nodes(data=True))
+    H.add_edges_from((u, v, dict(d)) for u, v, d in G.edges(data=True))
+    return H
+
+
+def test_graph_is_networkx_and_its_ties_are_written_on_first_read():
+    from collabnet.network import CoauthorshipGraph, pristine_edge_table
+
+    G = coauthorship_graph(MEMBERSHIPS, WORKS)
+    assert isinstance(G, nx.Graph) and type(G) is CoauthorshipGraph
+    # nodes, their attributes and the tie count need no adjacency
+    assert len(G) == 5 and G.nodes["a"]["n_works"] == 4 and G.number_of_edges() == 10
+    G.nodes["a"]["score"] = 1.0  # node attributes may change: the ties are the same
+    t = pristine_edge_table(G)
+    assert t is not None and t.weight.size == 10
+    assert G.degree("a") == 4  # first read of the adjacency
+    assert type(G) is nx.Graph and pristine_edge_table(G) is None
+    assert G.edges["a", "b"]["works"] == ["W1", "W2", "W5"]
+    assert G.nodes["a"]["score"] == 1.0
+
+
+@pytest.mark.parametrize(
+    "first_read",
+    [
+        lambda G: G.add_edge("a", "z"),
+        lambda G: G.remove_node("e"),
+        lambda G: G.add_node("z"),
+        lambda G: list(G.edges(data=True)),
+        lambda G: G["a"],
+        lambda G: G.size(),
+        lambda G: nx.shortest_path(G, "a", "e"),
+        lambda G: G.subgraph(["a", "b"]).edges["a", "b"],
+        lambda G: G.copy(),
+    ],
+)
+def test_any_change_or_read_of_ties_first_writes_them(first_read):
+    from collabnet.network import pristine_edge_table
+
+    G = coauthorship_graph(MEMBERSHIPS, WORKS)
+    expected = _eager_copy(coauthorship_graph(MEMBERSHIPS, WORKS))
+    first_read(G)
+    assert pristine_edge_table(G) is None and type(G) is nx.Graph
+    # what the read did is applied to the full adjacency, as on a plain graph
+    first_read(expected)
+    assert list(G.nodes(data=True)) == list(expected.nodes(data=True))
+    assert sorted(G.edges(data=True)) == sorted(expected.edges(data=True))
+
+
+def test_lazy_graph_copies_pickles_and_equals_an_eagerly_built_one():
+    import copy
+    import pickle
+
+    m, works = _random_memberships(7)
+    expected = _eager_copy(coauthorship_graph(m, works))
+    for make in (
+        lambda G: G,
+        lambda G: pickle.loads(pickle.dumps(G)),
+        copy.deepcopy,
+        lambda G: G.copy(),
+        lambda G: G.__class__(G),
+    ):
+        H = make(coauthorship_graph(m, works))
+        assert list(H.nodes(data=True)) == list(expected.nodes(data=True))
+        assert list(H.edges(data=True)) == list(expected.edges(data=True))
+        assert H.graph == expected.graph
+        assert nx.utils.graphs_equal(H, expected)
+        assert type(H) is nx.Graph

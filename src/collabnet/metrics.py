@@ -114,9 +114,24 @@ def add_distance(G: nx.Graph, *, weight: str = "weight", distance: str = "distan
 
 
 def _to_igraph(G: nx.Graph, weight: str | None):
-    """``(igraph.Graph, node list, weights or None)`` with vertices in ``list(G)`` order."""
+    """``(igraph.Graph, node list, weights or None)`` with vertices in ``list(G)`` order.
+
+    A :class:`~collabnet.network.CoauthorshipGraph` whose ties are still arrays is
+    converted from those arrays (``weight`` or ``weight_fractional``), without writing
+    its networkx adjacency.
+    """
     import igraph as ig
 
+    from .network import pristine_edge_table
+
+    t = pristine_edge_table(G)
+    if t is not None and weight in (None, "weight", "weight_fractional"):
+        nodes = t.node_ids.tolist()
+        edges = list(zip(t.source.tolist(), t.target.tolist(), strict=True))
+        weights = None
+        if weight is not None:
+            weights = (t.weight if weight == "weight" else t.weight_fractional).tolist()
+        return ig.Graph(n=len(nodes), edges=edges), nodes, weights
     nodes = list(G)
     index = {n: i for i, n in enumerate(nodes)}
     edges = []
@@ -126,7 +141,7 @@ def _to_igraph(G: nx.Graph, weight: str | None):
     else:
         for u, v, x in G.edges(data=weight, default=1):
             edges.append((index[u], index[v]))
-            weights.append(float(x))
+            weights.append(x)
     g = ig.Graph(n=len(nodes), edges=edges)
     return g, nodes, weights
 
@@ -272,6 +287,16 @@ def _sampled_closeness_igraph(g, piv: list, dist, n: int) -> np.ndarray:
     return _closeness_from_sums(sums, reach, n)
 
 
+def _strength(g, w) -> list:
+    """Weighted degree; integers when every weight is one (as networkx gives them)."""
+    if w is None:
+        return g.degree()
+    strength = g.strength(weights=w)
+    if np.asarray(w).dtype.kind in "iub":
+        return np.rint(strength).astype(np.int64).tolist()
+    return strength
+
+
 def _table_igraph(G, weight, estimate, k, seed):
     g, nodes, w = _to_igraph(G, weight)
     n = len(nodes)
@@ -317,6 +342,8 @@ def _table_igraph(G, weight, estimate, k, seed):
         eig[members] = vec
     pr = np.asarray(g.pagerank(weights=w, damping=0.85), float)
     return {
+        "degree": g.degree(),
+        "strength": _strength(g, w),
         "betweenness": list(np.asarray(btw, float)),
         "closeness": list(np.asarray(clo, float)),
         "eigenvector": list(eig),
@@ -403,16 +430,18 @@ def centrality_table(
     else:
         compute = _table_networkx if chosen == "networkx" else _table_igraph
         values = compute(G, weight, estimate, k, seed)
-        degree = dict(G.degree())
-        strength = dict(G.degree(weight=weight))
+        if "degree" not in values:
+            degree = dict(G.degree())
+            strength = dict(G.degree(weight=weight))
+            values["degree"] = [degree[v] for v in nodes]
+            values["strength"] = [strength[v] for v in nodes]
         df = pd.DataFrame(
             {
                 "node": nodes,
                 "label": [G.nodes[v].get("label", str(v)) for v in nodes],
                 "category": [G.nodes[v].get("category", "other") for v in nodes],
-                "degree": [degree[v] for v in nodes],
-                "strength": [strength[v] for v in nodes],
-                **values,
+                **{c: values[c] for c in ("degree", "strength")},
+                **{c: values[c] for c in values if c not in ("degree", "strength")},
             }
         )
         df = df.sort_values(sort_by, ascending=False, kind="stable").reset_index(drop=True)
@@ -472,6 +501,7 @@ def communities(
     >>> summary["n_communities"], round(summary["modularity"], 3)
     (2, 0.423)
     """
+    strength = modularity = None
     if G.number_of_nodes() == 0:
         parts: list = []
     elif method == "louvain":
@@ -493,6 +523,11 @@ def communities(
         finally:
             ig.set_random_number_generator(random)
         parts = [{nodes[i] for i in c} for c in cl]
+        # from igraph too: a graph whose ties are still arrays stays so
+        strength = dict(zip(nodes, _strength(g, w), strict=True))
+        modularity = (
+            g.modularity(cl.membership, weights=w, resolution=resolution) if g.ecount() else 0.0
+        )
     else:
         raise InputError("method", f"must be 'louvain' or 'leiden', got {method!r}")
     order = {v: i for i, v in enumerate(G)}
@@ -507,7 +542,8 @@ def communities(
             "community": [membership[v] for v in nodes],
         }
     )
-    strength = dict(G.degree(weight=weight))
+    if strength is None:
+        strength = dict(G.degree(weight=weight))
     summary_rows = []
     for i, c in enumerate(parts):
         cats = pd.Series([G.nodes[v].get("category", "other") for v in c]).value_counts()
@@ -523,11 +559,12 @@ def communities(
                 "label": f"{cats.index[0]}: {', '.join(top_labels)}",
             }
         )
-    modularity = (
-        nx.community.modularity(G, parts, weight=weight, resolution=resolution)
-        if G.number_of_edges()
-        else 0.0
-    )
+    if modularity is None:
+        modularity = (
+            nx.community.modularity(G, parts, weight=weight, resolution=resolution)
+            if G.number_of_edges()
+            else 0.0
+        )
     summary = {
         "method": method,
         "seed": seed,

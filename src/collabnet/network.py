@@ -16,6 +16,8 @@ __all__ = [
     "edge_table",
     "graph_from_edge_table",
     "EdgeTable",
+    "CoauthorshipGraph",
+    "pristine_edge_table",
     "institution_graph",
     "author_graph",
     "country_graph",
@@ -365,9 +367,11 @@ def graph_from_edge_table(
     """Return the networkx graph of an :class:`EdgeTable` (second stage of the build).
 
     Node attributes come from `nodes` as in :func:`coauthorship_graph`; the remaining
-    arguments are recorded in ``G.graph``.
+    arguments are recorded in ``G.graph``. The nodes and their attributes are written
+    at once; the adjacency (one dict per tie, with its list of works) is written from
+    `t` the first time anything reads it (see :class:`CoauthorshipGraph`).
     """
-    G = nx.Graph()
+    G = CoauthorshipGraph._pending(t)
     G.graph.update(
         level=level,
         counting="full",
@@ -377,26 +381,130 @@ def graph_from_edge_table(
         n_works=int(len(t.work_ids)),
         excluded_hyperauthored_works=list(t.excluded),
     )
-
-    # Millions of new dicts and lists would trigger the cyclic garbage collector over
-    # and over (each pass walks every live object); none of them can form a cycle.
-    gc_was_enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with _no_gc():
         _add_nodes(G, t, nodes)
-        if t.weight.size:
-            _add_edges(G, t)
-    finally:
-        if gc_was_enabled:
-            gc.enable()
-    clear = getattr(nx, "_clear_cache", None)
-    if clear is not None:
-        clear(G)
     return G
 
 
+class _no_gc:
+    """Pause the cyclic garbage collector while millions of acyclic dicts are created
+    (each collection pass would walk every live object)."""
+
+    def __enter__(self):
+        self.was_enabled = gc.isenabled()
+        gc.disable()
+
+    def __exit__(self, *exc):
+        if self.was_enabled:
+            gc.enable()
+
+
+class _AdjacencyOnFirstUse:
+    """Data descriptor for ``G._adj`` of a :class:`CoauthorshipGraph`.
+
+    Reading it before it exists writes the adjacency from the edge table; setting it
+    behaves as networkx's own descriptor (resetting the cached views).
+    """
+
+    def __get__(self, obj, objtype=None):
+        if obj is None:
+            return self
+        od = obj.__dict__
+        if "_adj" not in od:
+            obj._write_adjacency()
+        return od["_adj"]
+
+    def __set__(self, obj, value):
+        od = obj.__dict__
+        od["_adj"] = value
+        for prop in ("adj", "edges", "degree"):
+            od.pop(prop, None)
+
+
+class CoauthorshipGraph(nx.Graph):
+    """A :class:`networkx.Graph` whose ties are written from an :class:`EdgeTable` on first use.
+
+    What :func:`coauthorship_graph` returns. Its nodes and node attributes are ordinary
+    networkx data from the start. Its adjacency — a dict per tie with ``weight``,
+    ``weight_fractional``, ``works``, ``first_year`` and ``last_year`` — is written in
+    bulk the first time anything reads ``G._adj`` (``G.edges``, ``G[u]``,
+    ``G.degree``, any networkx algorithm, a writer). From then on the object is a
+    plain :class:`networkx.Graph` (its class is switched) and the edge table is
+    released, so later code pays nothing for the deferral.
+
+    Until then, :func:`pristine_edge_table` hands the arrays to code that does not need
+    the dicts: the igraph engine of :mod:`collabnet.metrics` and the edge exports read
+    them directly, which is what keeps the author graph of a large corpus affordable.
+    ``G.number_of_edges()`` answers from the table too.
+
+    ``CoauthorshipGraph()`` called directly (as networkx does in ``G.copy()`` or
+    ``G.subgraph``) gives an ordinary empty :class:`networkx.Graph`.
+    """
+
+    _adj = _AdjacencyOnFirstUse()
+
+    def __new__(cls, *args, **kwargs):
+        # networkx makes new graphs with G.__class__(): those are plain graphs (and,
+        # not being instances of cls, are not passed to __init__ again).
+        return nx.Graph(*args, **kwargs)
+
+    @classmethod
+    def _pending(cls, table: EdgeTable) -> CoauthorshipGraph:
+        G = object.__new__(cls)
+        G.graph = G.graph_attr_dict_factory()
+        G._node = G.node_dict_factory()
+        G.__networkx_cache__ = {}
+        G.__dict__["_edge_table"] = table
+        return G
+
+    def _write_adjacency(self) -> None:
+        od = self.__dict__
+        table = od.pop("_edge_table")
+        adj = {n: {} for n in self._node}
+        with _no_gc():
+            if table.weight.size:
+                _add_edges(adj, table)
+        od["_adj"] = adj
+        for prop in ("adj", "edges", "degree"):
+            od.pop(prop, None)
+        self.__class__ = nx.Graph
+
+    def number_of_edges(self, u=None, v=None):
+        if u is None and v is None:
+            return int(self.__dict__["_edge_table"].weight.size)
+        return super().number_of_edges(u, v)
+
+    def __reduce_ex__(self, protocol):
+        # A copy or a pickle gets the written graph: simplest to reason about.
+        self._write_adjacency()
+        return self.__reduce_ex__(protocol)
+
+
+def pristine_edge_table(G: nx.Graph) -> EdgeTable | None:
+    """The :class:`EdgeTable` behind `G` while its ties are still only arrays, else ``None``.
+
+    Only a :class:`CoauthorshipGraph` whose adjacency has never been read qualifies:
+    nothing can have changed its ties (adding or removing a node or tie reads the
+    adjacency first), so the arrays are exactly its edges, with node ``i`` =
+    ``t.node_ids[i]`` = the ``i``-th node of ``list(G)``. Node attributes live in
+    ``G.nodes`` as usual.
+
+    Examples
+    --------
+    >>> m = pd.DataFrame({"work_id": ["W1", "W1"], "node": ["a", "b"]})
+    >>> G = coauthorship_graph(m, None)
+    >>> pristine_edge_table(G).weight.tolist()
+    [1]
+    >>> G.edges["a", "b"]["works"], pristine_edge_table(G), type(G).__name__
+    (['W1'], None, 'Graph')
+    """
+    if type(G) is CoauthorshipGraph and "_adj" not in G.__dict__:
+        return G.__dict__["_edge_table"]
+    return None
+
+
 def _add_nodes(G: nx.Graph, t: EdgeTable, nodes: pd.DataFrame | None) -> None:
-    """Write the node attribute dicts and empty adjacency dicts of `G` in bulk.
+    """Write the node attribute dicts of `G` in bulk.
 
     Attributes are the non-null `nodes` columns in column order, then ``label`` (= id)
     and ``category`` (``"other"``) where not set, then ``n_works``. Nodes with every
@@ -436,7 +544,6 @@ def _add_nodes(G: nx.Graph, t: EdgeTable, nodes: pd.DataFrame | None) -> None:
     # What add_nodes_from writes, without its per-node copies and checks: every node
     # is new and every attribute dict is ours.
     G._node.update(zip(node_list, attrs, strict=True))
-    G._adj.update(zip(node_list, [{} for _ in node_list], strict=True))
 
 
 def _years(values: np.ndarray) -> list:
@@ -449,8 +556,8 @@ def _years(values: np.ndarray) -> list:
     return out.tolist()
 
 
-def _add_edges(G: nx.Graph, t: EdgeTable) -> None:
-    """Write the adjacency of `G` in bulk, one ``dict(zip(...))`` per node.
+def _add_edges(adj: dict, t: EdgeTable) -> None:
+    """Write the adjacency dict `adj` in bulk, one ``dict(zip(...))`` per node.
 
     networkx's ``add_edges_from`` does the same per edge, with checks we do not need
     (every node exists, every pair is new); doing it per node moves the inner loop into
@@ -491,7 +598,6 @@ def _add_edges(G: nx.Graph, t: EdgeTable) -> None:
     starts = np.concatenate(([0], bounds)).astype(np.int64)
     owners = t.node_ids[owner_sorted[starts]].tolist()
     ends = np.append(starts[1:], pos.size).tolist()
-    adj = G._adj
     for x, s, e in zip(owners, starts.tolist(), ends, strict=True):
         adj[x] = dict(zip(nbr[s:e], attr[s:e], strict=True))
 
