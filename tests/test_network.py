@@ -389,3 +389,21 @@ def test_lazy_graph_copies_pickles_and_equals_an_eagerly_built_one():
         assert H.graph == expected.graph
         assert nx.utils.graphs_equal(H, expected)
         assert type(H) is nx.Graph
+
+
+def test_years_come_from_the_first_works_row_and_unknown_years_stay_unknown():
+    m = pd.DataFrame({"work_id": ["W1", "W1", "W2", "W2", "W3", "W3"], "node": list("ababab")})
+    works = pd.DataFrame(
+        {
+            # W2 listed twice (the first row wins), W9 has no authorship, W3 absent
+            "work_id": ["W9", "W2", "W1", "W2"],
+            "publication_year": ["1990", "2004", "not a year", "2010"],
+        }
+    )
+    G = coauthorship_graph(m, works)
+    e = G.edges["a", "b"]
+    assert e["works"] == ["W1", "W2", "W3"]
+    assert (e["first_year"], e["last_year"]) == (2004, 2004)
+    assert G.graph["n_works"] == 3
+    G2 = coauthorship_graph(m, works.assign(publication_year=[None] * 4))
+    assert G2.edges["a", "b"]["first_year"] is None

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import gc
+import operator
+from collections import deque
+from itertools import repeat
 from typing import NamedTuple
 
 import networkx as nx
@@ -60,32 +63,41 @@ def _team_sizes(memberships: pd.DataFrame, node_column: str) -> pd.Series:
     return memberships.dropna(subset=[column]).groupby("work_id", sort=False)[column].nunique()
 
 
+def _bits(n: int) -> int:
+    """Bits needed for the codes ``0 .. n-1`` (at least 1)."""
+    return max(int(n - 1).bit_length(), 1)
+
+
 def _emit_pairs(starts: np.ndarray, sizes: np.ndarray, node_codes: np.ndarray, n_nodes: int):
     """All within-work node pairs ``(a, b, work)`` with ``a < b``, as one int64 key each.
 
-    The key is ``(a * n_nodes + b) * n_works + work``, so sorting the keys (one
-    ``np.sort`` of one int64 array: SIMD introsort in numpy 2) orders the rows by pair
-    and, within a pair, by work: the edges and their evidence at once, with no
-    ``argsort`` and no gather of companion arrays. Returns ``None`` when the key would
-    overflow int64 (about 2 million nodes on 2 million works); the caller then falls
-    back to :func:`_emit_pair_rows`.
+    The key is ``a``, ``b`` and ``work`` side by side in bit fields
+    (``(a << nb | b) << wb | work``), so sorting the keys (one ``np.sort`` of one int64
+    array: SIMD sort in numpy 2) orders the rows by pair and, within a pair, by work:
+    the edges and their evidence at once, with no ``argsort`` and no gather of
+    companion arrays; shifts and masks take them apart again, with no division.
+    Returns ``None`` when the fields would not fit in 63 bits (about a million nodes on
+    two million works); the caller then falls back to :func:`_emit_pair_rows`.
 
     Works are grouped by team size ``k`` so each group is a dense ``(n_works_k, k)``
     array whose upper-triangle column pairs (``np.triu_indices(k, 1)``) are the pairs:
     no Python loop per pair or per work, only per distinct team size.
     """
-    n_works = len(sizes)
-    if n_nodes * n_nodes * max(n_works, 1) >= _KEY_LIMIT:
+    nb, wb = _bits(n_nodes), _bits(len(sizes))
+    if 2 ** (2 * nb + wb) > _KEY_LIMIT:
         return None
-    scale = np.int64(n_works)
-    out = []
+    sizes64 = sizes.astype(np.int64)
+    out = np.empty(int((sizes64 * (sizes64 - 1) // 2).sum()), dtype=np.int64)
+    at = 0
     for k, iu, ju, sel in _size_blocks(sizes):
         block = node_codes[starts[sel][:, None] + np.arange(k)]  # (n, k), sorted rows
-        pair = block[:, iu] * np.int64(n_nodes) + block[:, ju]
-        pair *= scale
-        pair += sel[:, None]
-        out.append(pair.ravel())
-    return np.concatenate(out) if out else np.empty(0, dtype=np.int64)
+        pair = out[at : at + sel.size * iu.size].reshape(sel.size, iu.size)
+        np.left_shift(block[:, iu], np.int64(nb), out=pair)
+        pair |= block[:, ju]
+        pair <<= np.int64(wb)
+        pair |= sel[:, None]
+        at += pair.size
+    return out
 
 
 def _size_blocks(sizes: np.ndarray):
@@ -102,11 +114,13 @@ def _size_blocks(sizes: np.ndarray):
 
 
 def _emit_pair_rows(starts: np.ndarray, sizes: np.ndarray, node_codes: np.ndarray, n_nodes: int):
-    """Fallback of :func:`_emit_pairs` for huge graphs: pair keys and works, lexsorted."""
+    """Fallback of :func:`_emit_pairs` for huge graphs: pair keys (``a << nb | b``) and
+    works, lexsorted."""
     keys, works = [], []
+    nb = np.int64(_bits(n_nodes))
     for k, iu, ju, sel in _size_blocks(sizes):
         block = node_codes[starts[sel][:, None] + np.arange(k)]
-        keys.append((block[:, iu] * np.int64(n_nodes) + block[:, ju]).ravel())
+        keys.append(((block[:, iu] << nb) | block[:, ju]).ravel())
         works.append(np.repeat(sel, iu.size))
     if not keys:
         empty = np.empty(0, dtype=np.int64)
@@ -116,19 +130,42 @@ def _emit_pair_rows(starts: np.ndarray, sizes: np.ndarray, node_codes: np.ndarra
     return keys[order], works[order]
 
 
-def _compact(codes: np.ndarray, uniques) -> tuple[np.ndarray, np.ndarray]:
+def _compact(codes: np.ndarray, uniques) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """Drop the `uniques` no code refers to and renumber `codes` (order is kept).
 
-    Returns int64 codes and the ids as a plain object array: slicing and ``tolist()``
-    on it are far faster than on (Arrow-backed) pandas string indexes.
+    Returns int64 codes, the ids as a plain object array (slicing and ``tolist()`` on
+    it are far faster than on Arrow-backed pandas string indexes), and the map from
+    old code to new code (-1: dropped), or ``None`` when nothing was dropped.
     """
     used = np.zeros(len(uniques), dtype=bool)
     used[codes] = True
     uniques = np.asarray(uniques, dtype=object)
     if used.all():
-        return codes.astype(np.int64), uniques
+        return codes.astype(np.int64), uniques, None
     new_code = np.cumsum(used, dtype=np.int64) - 1
-    return new_code[codes], uniques[used]
+    new_code[~used] = -1
+    return new_code[codes], uniques[used], new_code
+
+
+def _years_by_code(
+    works: pd.DataFrame, codes: np.ndarray, new_code: np.ndarray | None, n_works: int
+) -> np.ndarray:
+    """Publication year per work code (float64, NaN where unknown).
+
+    `codes` are the works table's rows coded with the memberships' work ids, before
+    `new_code` renumbered them; the first row of a work listed twice wins, as in
+    :func:`_work_years`.
+    """
+    out = np.full(n_works, np.nan)
+    if new_code is not None:
+        codes = np.where(codes >= 0, new_code[np.maximum(codes, 0)], -1)
+    years = pd.to_numeric(works["publication_year"], errors="coerce").to_numpy(
+        dtype="float64", na_value=np.nan
+    )
+    rows = np.flatnonzero(codes >= 0)
+    at, first = np.unique(codes[rows], return_index=True)
+    out[at] = years[rows[first]]
+    return out
 
 
 class EdgeTable(NamedTuple):
@@ -155,12 +192,15 @@ def edge_table(
     node_column: str = "node",
     max_team_size: int | None = None,
     min_weight: int = 1,
+    node_codes_ids: tuple | None = None,
 ) -> EdgeTable:
     """Return the edges of :func:`coauthorship_graph` as arrays, without building a graph.
 
     The first of the two stages of :func:`coauthorship_graph` (the second turns these
     arrays into networkx dicts). Useful on its own to write edge lists or to feed
     another graph library; the parameters are those of :func:`coauthorship_graph`.
+    `node_codes_ids`, if given, is ``pd.factorize(memberships[node_column], sort=True)``
+    already computed by the caller (the node attributes need it too).
 
     Examples
     --------
@@ -176,19 +216,38 @@ def edge_table(
         raise InputError("max_team_size", f"must be at least 1 or None, got {max_team_size}")
 
     # Code both columns once (nulls become -1), drop rows with a null, keep only the
-    # ids that remain, and deduplicate (work, node) on the integer codes.
-    work_codes, work_ids = pd.factorize(memberships["work_id"], sort=True)
-    node_codes, node_ids = pd.factorize(memberships[node_column], sort=True)
+    # ids that remain, and deduplicate (work, node) on the integer codes. The works
+    # table's ids are coded in the same pass, so its years need no string lookup.
+    n_rows = len(memberships)
+    has_years = works is not None and len(works) and "publication_year" in works.columns
+    work_column = memberships["work_id"]
+    if has_years:
+        _require(works, ["work_id"], "works")
+        work_column = pd.concat(
+            [work_column.reset_index(drop=True), works["work_id"].reset_index(drop=True)],
+            ignore_index=True,
+        )
+    all_work_codes, work_ids = pd.factorize(work_column, sort=True)
+    work_codes = all_work_codes[:n_rows]
+    if node_codes_ids is None:
+        node_codes_ids = pd.factorize(memberships[node_column], sort=True)
+    node_codes, node_ids = node_codes_ids
     ok = (work_codes >= 0) & (node_codes >= 0)
-    work_codes, work_ids = _compact(work_codes[ok], work_ids)
-    node_codes, node_ids = _compact(node_codes[ok], node_ids)
+    work_codes, work_ids, work_new_code = _compact(work_codes[ok], work_ids)
+    node_codes, node_ids, _ = _compact(node_codes[ok], node_ids)
     n_nodes = len(node_ids)
     n_works = len(work_ids)
+    years = np.full(n_works, np.nan)
+    if has_years:
+        years = _years_by_code(works, all_work_codes[n_rows:], work_new_code, n_works)
+    del all_work_codes
 
     # Rows sorted by (work, node): each work is a contiguous run of increasing node codes.
-    rows = np.sort(work_codes * max(n_nodes, 1) + node_codes)
+    nb = np.int64(_bits(n_nodes))
+    rows = (work_codes << nb) | node_codes
+    rows.sort()
     rows = rows[np.flatnonzero(np.diff(rows, prepend=-1))]  # drop repeated rows
-    work_codes, node_codes = np.divmod(rows, max(n_nodes, 1))
+    work_codes, node_codes = rows >> nb, rows & ((1 << nb) - 1)
     del rows
     sizes = np.bincount(work_codes, minlength=n_works)
     starts = np.concatenate(([0], np.cumsum(sizes)[:-1])).astype(np.int64)
@@ -205,7 +264,10 @@ def edge_table(
     keys = _emit_pairs(starts, sizes, node_codes, n_nodes)
     if keys is not None:
         keys.sort()
-        pair, evidence = np.divmod(keys, np.int64(max(n_works, 1)))
+        wb = np.int64(_bits(n_works))
+        evidence = keys & ((1 << wb) - 1)
+        keys >>= wb
+        pair = keys
         del keys
     else:
         pair, evidence = _emit_pair_rows(starts, sizes, node_codes, n_nodes)
@@ -224,7 +286,6 @@ def edge_table(
     # Per-edge attributes from per-work values gathered in (edge, work) order.
     with np.errstate(divide="ignore"):
         frac_work = np.where(sizes >= 2, 1.0 / (sizes - 1), 0.0)
-    years = _work_years(works).reindex(work_ids).to_numpy(dtype="float64")
     if evidence.size:
         frac = np.add.reduceat(frac_work[evidence], edge_starts)
         ev_years = years[evidence]
@@ -241,7 +302,7 @@ def edge_table(
         edge_keys, weight, frac = edge_keys[keep], weight[keep], frac[keep]
         first, last = first[keep], last[keep]
         ptr = np.concatenate(([0], np.cumsum(weight))).astype(np.int64)
-    source, target = np.divmod(edge_keys, np.int64(max(n_nodes, 1)))
+    source, target = edge_keys >> nb, edge_keys & ((1 << nb) - 1)
     return EdgeTable(
         node_ids=node_ids,
         work_ids=work_ids,
@@ -340,12 +401,26 @@ def coauthorship_graph(
     >>> G.nodes["c"]["n_works"], G.nodes["c"]["label"], G.nodes["c"]["category"]
     (1, 'c', 'other')
     """
+    return _build(
+        memberships,
+        works,
+        nodes,
+        node_column,
+        max_team_size=max_team_size,
+        min_weight=min_weight,
+    )
+
+
+def _build(
+    memberships, works, nodes, node_column, *, max_team_size=None, min_weight=1, codes_ids=None
+):
     t = edge_table(
         memberships,
         works,
         node_column=node_column,
         max_team_size=max_team_size,
         min_weight=min_weight,
+        node_codes_ids=codes_ids,
     )
     return graph_from_edge_table(
         t,
@@ -503,44 +578,42 @@ def pristine_edge_table(G: nx.Graph) -> EdgeTable | None:
     return None
 
 
+def _set_each(dicts, key, values) -> None:
+    """``d[key] = v`` for each pair, looped in C (``map`` over ``operator.setitem``)."""
+    deque(map(operator.setitem, dicts, repeat(key), values), maxlen=0)
+
+
 def _add_nodes(G: nx.Graph, t: EdgeTable, nodes: pd.DataFrame | None) -> None:
     """Write the node attribute dicts of `G` in bulk.
 
     Attributes are the non-null `nodes` columns in column order, then ``label`` (= id)
-    and ``category`` (``"other"``) where not set, then ``n_works``. Nodes with every
-    column set (nearly all) get one ``dict(zip(keys, row, strict=True))``; the others are filled
-    one column at a time.
+    and ``category`` (``"other"``) where not set, then ``n_works``. The dicts are filled
+    one column at a time (one C-level loop per column, not a Python loop per node).
     """
     node_list = t.node_ids.tolist()
-    counts = t.n_works_per_node.tolist()
+    attrs = np.empty(len(node_list), dtype=object)  # fancy-indexable list of dicts
+    attrs[:] = [{} for _ in node_list]
     cols: list = []
     if nodes is not None and len(nodes):
-        known = nodes[~nodes.index.duplicated()].reindex(pd.Index(t.node_ids, dtype=object))
+        known = nodes[~nodes.index.duplicated()]
+        if not known.index.equals(pd.Index(t.node_ids)):
+            known = known.reindex(pd.Index(t.node_ids, dtype=object))
         cols = list(known.columns)
-    columns = [known[col].tolist() for col in cols]  # Python scalars, None/NaN/NA where unknown
-    defaults = {"label": None, "category": "other"}
-    extra = [
-        list(map(str, node_list)) if key == "label" else [defaults[key]] * len(node_list)
-        for key in defaults
-        if key not in cols
-    ]
-    keys = [*cols, *(key for key in defaults if key not in cols), "n_works"]
-    attrs = [
-        dict(zip(keys, row, strict=True)) for row in zip(*columns, *extra, counts, strict=True)
-    ]
-    if cols:
-        notna = np.column_stack([known[col].notna().to_numpy() for col in cols])
-        for i in np.flatnonzero(~notna.all(axis=1)).tolist():
-            n = node_list[i]
-            a = {
-                col: values[i]
-                for col, values, ok in zip(cols, columns, notna[i], strict=True)
-                if ok
-            }
-            a.setdefault("label", str(n))
-            a.setdefault("category", "other")
-            a["n_works"] = counts[i]
-            attrs[i] = a
+    unset = {"label": np.ones(len(node_list), bool), "category": np.ones(len(node_list), bool)}
+    for col in cols:
+        values = known[col]
+        ok = values.notna().to_numpy()
+        if ok.all():
+            _set_each(attrs, col, values.tolist())  # Python scalars
+        elif ok.any():
+            _set_each(attrs[ok], col, values[ok].tolist())
+        if col in unset:
+            unset[col] = ~ok
+    for key, missing in unset.items():
+        if missing.any():
+            fill = t.node_ids[missing].astype(str) if key == "label" else repeat("other")
+            _set_each(attrs[missing], key, fill.tolist() if key == "label" else fill)
+    _set_each(attrs, "n_works", t.n_works_per_node.tolist())
     # What add_nodes_from writes, without its per-node copies and checks: every node
     # is new and every attribute dict is ours.
     G._node.update(zip(node_list, attrs, strict=True))
@@ -607,28 +680,32 @@ def _derived_nodes(
     node_column: str,
     columns: dict,
     all_of: tuple[str, str] | None = None,
+    codes_ids: tuple | None = None,
 ) -> pd.DataFrame:
     """Node attributes read from the authorships rows (most frequent value per node).
 
     With ``all_of=(attr, col)``, `attr` also lists every distinct value of `col` per
     node, sorted and joined with ``";"``. Nodes and values are coded as integers once
-    (one ``pd.factorize`` each); per column, the (node, value) codes are packed into one
-    int64 and counted with ``np.unique``, so ties go to the first value in sorted order.
-    Nodes with no value in any column are left out.
+    (one ``pd.factorize`` each; `codes_ids` is the node column's, if the caller has
+    it); per column, the (node, value) codes are packed into one int64 and counted with
+    ``np.unique``, so ties go to the first value in sorted order. Nodes with no value in
+    any column are left out.
     """
-    rows = authorships.dropna(subset=[node_column])
-    present = {attr: col for attr, col in columns.items() if col in rows.columns}
-    if all_of is not None and all_of[1] not in rows.columns:
+    present = {attr: col for attr, col in columns.items() if col in authorships.columns}
+    if all_of is not None and all_of[1] not in authorships.columns:
         all_of = None
-    if rows.empty or (not present and all_of is None):
+    if codes_ids is None:
+        codes_ids = pd.factorize(authorships[node_column], sort=True)
+    key_codes, keys = codes_ids
+    rows = key_codes >= 0
+    if not rows.any() or (not present and all_of is None):
         return pd.DataFrame()
-    key_codes, keys = pd.factorize(rows[node_column], sort=True)
-    key_codes = key_codes.astype(np.int64)
+    key_codes = key_codes[rows].astype(np.int64)
     n_keys = len(keys)
     data = {}
     counted = {}  # column -> its counts, reused by all_of
     for attr, col in present.items():
-        counted[col] = combo, count, values = _key_value_counts(key_codes, rows[col])
+        counted[col] = combo, count, values = _key_value_counts(key_codes, authorships[col], rows)
         out = np.full(n_keys, np.nan, dtype=object)
         if combo.size:
             key_of, value_of = np.divmod(combo, len(values))
@@ -644,25 +721,38 @@ def _derived_nodes(
         data[attr] = out
     if all_of is not None:
         col = all_of[1]
-        combo, _, values = counted.get(col) or _key_value_counts(key_codes, rows[col])
+        combo, _, values = counted.get(col) or _key_value_counts(key_codes, authorships[col], rows)
         out = np.full(n_keys, np.nan, dtype=object)
         if combo.size:
             key_of, value_of = np.divmod(combo, len(values))
-            names = values[value_of].tolist()
             starts = np.flatnonzero(np.r_[True, key_of[1:] != key_of[:-1]])
-            ends = np.append(starts[1:], combo.size).tolist()
-            out[key_of[starts]] = [
-                ";".join(names[s:e]) for s, e in zip(starts.tolist(), ends, strict=True)
-            ]
+            out[key_of[starts]] = _joined_sets(value_of, starts, values)
         data[all_of[0]] = out
-    frame = pd.DataFrame(data, index=pd.Index(np.asarray(keys, dtype=object)))
+    frame = pd.DataFrame(data, index=pd.Index(np.asarray(keys, dtype=object)), dtype=object)
     return frame[frame.notna().any(axis=1).to_numpy()]
 
 
-def _key_value_counts(key_codes: np.ndarray, column: pd.Series):
+def _joined_sets(value_of: np.ndarray, starts: np.ndarray, values: np.ndarray) -> list:
+    """Per run ``value_of[starts[i]:starts[i+1]]`` (ascending codes), its values joined
+    with ``";"``. With few distinct values (categories), each run becomes a bit mask and
+    only the distinct masks are joined."""
+    if len(values) <= 62:
+        masks = np.bitwise_or.reduceat(np.left_shift(np.int64(1), value_of), starts)
+        distinct, inverse = np.unique(masks, return_inverse=True)
+        bits = np.arange(len(values))
+        text = [";".join(values[(int(m) >> bits) & 1 == 1].tolist()) for m in distinct]
+        return np.asarray(text, dtype=object)[inverse].tolist()
+    names = values[value_of].tolist()
+    ends = np.append(starts[1:], value_of.size).tolist()
+    return [";".join(names[s:e]) for s, e in zip(starts.tolist(), ends, strict=True)]
+
+
+def _key_value_counts(key_codes: np.ndarray, column: pd.Series, rows: np.ndarray):
     """Distinct (key, value) codes packed as ``key * n_values + value``, their counts,
-    and the values (an object array, sorted) the codes index; null values are skipped."""
+    and the values (an object array, sorted) the codes index; only `rows` of `column`
+    are read (`key_codes` are theirs) and null values are skipped."""
     codes, values = pd.factorize(column, sort=True)
+    codes = codes[rows]
     values = np.asarray(values, dtype=object)
     ok = codes >= 0
     combo, count = np.unique(key_codes[ok] * max(len(values), 1) + codes[ok], return_counts=True)
@@ -702,6 +792,8 @@ def institution_graph(
     >>> sorted(G.nodes(data="label"))
     [('I1', 'Delft'), ('I2', 'PPSUC')]
     """
+    _require(authorships, ["work_id", node_column], "authorships")
+    codes_ids = pd.factorize(authorships[node_column], sort=True)
     derived = _derived_nodes(
         authorships,
         node_column,
@@ -711,11 +803,12 @@ def institution_graph(
             "country_code": "country_code",
             "category": "category",
         },
+        codes_ids=codes_ids,
     )
     if nodes is not None and "label" not in nodes.columns and "display_name" in nodes.columns:
         nodes = nodes.assign(label=nodes["display_name"])
-    return coauthorship_graph(
-        authorships, works, _merge_nodes(nodes, derived), node_column=node_column, **kw
+    return _build(
+        authorships, works, _merge_nodes(nodes, derived), node_column, codes_ids=codes_ids, **kw
     )
 
 
@@ -745,6 +838,8 @@ def author_graph(
     >>> G.edges["A1", "A2"]["weight"], G.nodes["A2"]["categories"]
     (2, 'cn_police;nl')
     """
+    _require(authorships, ["work_id", node_column], "authorships")
+    codes_ids = pd.factorize(authorships[node_column], sort=True)
     derived = _derived_nodes(
         authorships,
         node_column,
@@ -755,11 +850,12 @@ def author_graph(
             "institution_id": "institution_id",
         },
         all_of=("categories", "category"),
+        codes_ids=codes_ids,
     )
     if nodes is not None and "label" not in nodes.columns and "display_name" in nodes.columns:
         nodes = nodes.assign(label=nodes["display_name"])
-    return coauthorship_graph(
-        authorships, works, _merge_nodes(nodes, derived), node_column=node_column, **kw
+    return _build(
+        authorships, works, _merge_nodes(nodes, derived), node_column, codes_ids=codes_ids, **kw
     )
 
 
