@@ -315,6 +315,26 @@ def test_node_attributes_take_the_most_frequent_value_ties_sorted():
     assert G.nodes["A3"]["label"] == "Cy"
 
 
+def test_ties_and_category_lists_do_not_depend_on_row_order():
+    a = pd.DataFrame(
+        {
+            "work_id": ["W1", "W2", "W3", "W4", "W5", "W1", "W2"],
+            "author_id": ["A1", "A1", "A1", "A1", "A1", "A2", "A2"],
+            # A1: Zed, Yu, Al once each, then Yu and Zed again: Yu and Zed tie at 2
+            "author_name": ["Zed", "Yu", "Al", "Yu", "Zed", "Mo", "Li"],
+            "category": ["nl", "other", "cn_police", "nl", "other", "other", "cn_other"],
+        }
+    )
+    works = pd.DataFrame(columns=["work_id", "publication_year"])
+    for order in (a.index, a.index[::-1], [3, 0, 6, 2, 5, 1, 4]):
+        G = author_graph(a.loc[order], works)
+        assert G.nodes["A1"]["label"] == "Yu"
+        assert G.nodes["A1"]["category"] == "nl"  # nl and other tie at 2
+        assert G.nodes["A1"]["categories"] == "cn_police;nl;other"
+        assert G.nodes["A2"]["label"] == "Li"
+        assert G.nodes["A2"]["categories"] == "cn_other;other"
+
+
 # --- the adjacency written on first use ------------------------------------------------------
 
 

@@ -100,17 +100,28 @@ def _emit_pairs(starts: np.ndarray, sizes: np.ndarray, node_codes: np.ndarray, n
     return out
 
 
+def _triu(k: int) -> tuple[np.ndarray, np.ndarray]:
+    """``np.triu_indices(k, 1)`` without its ``k x k`` mask (a third of the time)."""
+    counts = np.arange(k - 1, -1, -1, dtype=np.int64)  # row i has k-1-i pairs
+    iu = np.repeat(np.arange(k, dtype=np.int64), counts)
+    first = np.cumsum(counts) - counts  # where row i starts
+    ju = np.arange(iu.size, dtype=np.int64) - np.repeat(first, counts) + iu + 1
+    return iu, ju
+
+
 def _size_blocks(sizes: np.ndarray):
     """``(k, iu, ju, chunk of the works of size k)``, chunked to bound memory."""
-    for k in np.flatnonzero(np.bincount(sizes)):  # distinct sizes, ascending
-        k = int(k)
-        if k < 2:
+    by_size = np.argsort(sizes, kind="stable")  # works of one size together, in order
+    bounds = np.searchsorted(sizes[by_size], np.arange(2, sizes.max(initial=0) + 2))
+    for k in range(2, bounds.size + 1):
+        lo, hi = bounds[k - 2], bounds[k - 1]
+        if lo == hi:
             continue
-        idx = np.flatnonzero(sizes == k)
-        iu, ju = np.triu_indices(k, 1)
+        idx = by_size[lo:hi]
+        iu, ju = _triu(k)
         step = max(1, _PAIR_CHUNK // iu.size)
-        for lo in range(0, idx.size, step):
-            yield k, iu, ju, idx[lo : lo + step]
+        for at in range(0, idx.size, step):
+            yield k, iu, ju, idx[at : at + step]
 
 
 def _emit_pair_rows(starts: np.ndarray, sizes: np.ndarray, node_codes: np.ndarray, n_nodes: int):
@@ -595,9 +606,10 @@ def _add_nodes(G: nx.Graph, t: EdgeTable, nodes: pd.DataFrame | None) -> None:
     attrs[:] = [{} for _ in node_list]
     cols: list = []
     if nodes is not None and len(nodes):
-        known = nodes[~nodes.index.duplicated()]
-        if not known.index.equals(pd.Index(t.node_ids)):
-            known = known.reindex(pd.Index(t.node_ids, dtype=object))
+        known = nodes
+        ids = pd.Index(t.node_ids, dtype=object)
+        if not (known.index.dtype == object and known.index.equals(ids)):
+            known = known[~known.index.duplicated()].reindex(ids)
         cols = list(known.columns)
     unset = {"label": np.ones(len(node_list), bool), "category": np.ones(len(node_list), bool)}
     for col in cols:
@@ -688,8 +700,8 @@ def _derived_nodes(
     node, sorted and joined with ``";"``. Nodes and values are coded as integers once
     (one ``pd.factorize`` each; `codes_ids` is the node column's, if the caller has
     it); per column, the (node, value) codes are packed into one int64 and counted with
-    ``np.unique``, so ties go to the first value in sorted order. Nodes with no value in
-    any column are left out.
+    ``np.unique``; ties go to the first value in sorted order. Nodes with no value in
+    any column get an all-null row.
     """
     present = {attr: col for attr, col in columns.items() if col in authorships.columns}
     if all_of is not None and all_of[1] not in authorships.columns:
@@ -709,15 +721,23 @@ def _derived_nodes(
         out = np.full(n_keys, np.nan, dtype=object)
         if combo.size:
             key_of, value_of = np.divmod(combo, len(values))
-            # combo is sorted by (key, value): the first row with the key's highest
-            # count wins.
+            # The value with the key's highest count wins; among equal counts, the
+            # first in sorted order (value codes are in order of appearance, so the
+            # few tied keys are settled by comparing the values themselves).
             starts = np.flatnonzero(np.r_[True, key_of[1:] != key_of[:-1]])
             best = np.maximum.reduceat(count, starts)
             at_best = np.flatnonzero(
                 count == np.repeat(best, np.diff(np.append(starts, count.size)))
             )
-            first = at_best[np.r_[True, key_of[at_best[1:]] != key_of[at_best[:-1]]]]
+            lead = np.r_[True, key_of[at_best[1:]] != key_of[at_best[:-1]]]
+            first = at_best[lead]
             out[key_of[first]] = values[value_of[first]]
+            tied = np.unique(key_of[at_best[~lead]])
+            if tied.size:
+                rows_tied = at_best[np.isin(key_of[at_best], tied)]
+                for key, value in zip(key_of[rows_tied].tolist(), values[value_of[rows_tied]]):
+                    if value < out[key]:
+                        out[key] = value
         data[attr] = out
     if all_of is not None:
         col = all_of[1]
@@ -728,8 +748,9 @@ def _derived_nodes(
             starts = np.flatnonzero(np.r_[True, key_of[1:] != key_of[:-1]])
             out[key_of[starts]] = _joined_sets(value_of, starts, values)
         data[all_of[0]] = out
-    frame = pd.DataFrame(data, index=pd.Index(np.asarray(keys, dtype=object)), dtype=object)
-    return frame[frame.notna().any(axis=1).to_numpy()]
+    # One row per node of the column, in the sorted order edge_table gives its nodes;
+    # a node with no value anywhere keeps an all-null row (no attribute is set).
+    return pd.DataFrame(data, index=pd.Index(np.asarray(keys, dtype=object)), dtype=object)
 
 
 def _joined_sets(value_of: np.ndarray, starts: np.ndarray, values: np.ndarray) -> list:
@@ -740,18 +761,18 @@ def _joined_sets(value_of: np.ndarray, starts: np.ndarray, values: np.ndarray) -
         masks = np.bitwise_or.reduceat(np.left_shift(np.int64(1), value_of), starts)
         distinct, inverse = np.unique(masks, return_inverse=True)
         bits = np.arange(len(values))
-        text = [";".join(values[(int(m) >> bits) & 1 == 1].tolist()) for m in distinct]
+        text = [";".join(sorted(values[(int(m) >> bits) & 1 == 1].tolist())) for m in distinct]
         return np.asarray(text, dtype=object)[inverse].tolist()
     names = values[value_of].tolist()
     ends = np.append(starts[1:], value_of.size).tolist()
-    return [";".join(names[s:e]) for s, e in zip(starts.tolist(), ends, strict=True)]
+    return [";".join(sorted(names[s:e])) for s, e in zip(starts.tolist(), ends, strict=True)]
 
 
 def _key_value_counts(key_codes: np.ndarray, column: pd.Series, rows: np.ndarray):
     """Distinct (key, value) codes packed as ``key * n_values + value``, their counts,
-    and the values (an object array, sorted) the codes index; only `rows` of `column`
-    are read (`key_codes` are theirs) and null values are skipped."""
-    codes, values = pd.factorize(column, sort=True)
+    and the values (an object array, in order of appearance) the codes index; only
+    `rows` of `column` are read (`key_codes` are theirs) and null values are skipped."""
+    codes, values = pd.factorize(column)
     codes = codes[rows]
     values = np.asarray(values, dtype=object)
     ok = codes >= 0
