@@ -735,7 +735,8 @@ def _derived_nodes(
             tied = np.unique(key_of[at_best[~lead]])
             if tied.size:
                 rows_tied = at_best[np.isin(key_of[at_best], tied)]
-                for key, value in zip(key_of[rows_tied].tolist(), values[value_of[rows_tied]]):
+                tied_values = values[value_of[rows_tied]]
+                for key, value in zip(key_of[rows_tied].tolist(), tied_values, strict=True):
                     if value < out[key]:
                         out[key] = value
         data[attr] = out
