@@ -608,13 +608,13 @@ def _add_nodes(G: nx.Graph, t: EdgeTable, nodes: pd.DataFrame | None) -> None:
     if nodes is not None and len(nodes):
         known = nodes
         ids = pd.Index(t.node_ids, dtype=object)
-        if not (known.index.dtype == object and known.index.equals(ids)):
+        if not (len(known) == len(ids) and known.index.equals(ids)):
             known = known[~known.index.duplicated()].reindex(ids)
         cols = list(known.columns)
     unset = {"label": np.ones(len(node_list), bool), "category": np.ones(len(node_list), bool)}
     for col in cols:
-        values = known[col]
-        ok = values.notna().to_numpy()
+        values = known[col].to_numpy()
+        ok = ~pd.isna(values)
         if ok.all():
             _set_each(attrs, col, values.tolist())  # Python scalars
         elif ok.any():
@@ -751,7 +751,9 @@ def _derived_nodes(
         data[all_of[0]] = out
     # One row per node of the column, in the sorted order edge_table gives its nodes;
     # a node with no value anywhere keeps an all-null row (no attribute is set).
-    return pd.DataFrame(data, index=pd.Index(np.asarray(keys, dtype=object)), dtype=object)
+    return pd.DataFrame(
+        data, index=pd.Index(np.asarray(keys, dtype=object), dtype=object), dtype=object
+    )
 
 
 def _joined_sets(value_of: np.ndarray, starts: np.ndarray, values: np.ndarray) -> list:
