@@ -291,3 +291,40 @@ def test_text_from_the_data_cannot_become_a_spreadsheet_formula(tmp_path):
     assert main(["build", str(works), "--out", str(out), "--no-views"]) == 0
     text = (out / "centrality_authors.csv").read_text()
     assert "'=HYPERLINK" in text and ",=HYPERLINK" not in text
+
+
+def test_author_attributes_count_works_per_category_and_name_top_institutions():
+    rows = [  # (work, author, category, institution_name)
+        ("W1", "A1", "nl", "Leiden University"),
+        ("W2", "A1", "nl", "Leiden University"),
+        ("W2", "A1", "nl", "LUMC"),  # two rows, one work: nl counts W2 once
+        ("W3", "A1", "cn_police", "MPS Institute of Forensic Science"),
+        ("W4", "A2", "cn_police", "B lab"),
+        ("W5", "A2", "cn_other", "A lab"),  # tie 1-1: cn_police comes first in CATEGORIES
+        ("W6", "A3", "other", None),
+    ]
+    for i in range(6):  # A4: six institutions, one row each
+        rows.append((f"X{i}", "A4", "other", f"Inst {5 - i}"))
+    a = pd.DataFrame(rows, columns=["work_id", "author_id", "category", "institution_name"])
+    authors = pd.DataFrame(
+        {
+            "author_id": ["A1", "A2", "A3", "A4"],
+            "display_name": ["Ann", "Bo", "Cy", "Di"],
+            "orcid": [None] * 4,
+        }
+    )
+    for order in (a.index, a.index[::-1]):
+        nodes = pipeline.node_attributes(
+            {"authorships": a.loc[order], "authors": authors}, "authors"
+        )
+        assert nodes.loc["A1", "category"] == "nl"
+        assert nodes.loc["A1", "categories"] == "nl (2); cn_police (1)"
+        assert nodes.loc["A1", "institutions"] == (
+            "Leiden University; LUMC; MPS Institute of Forensic Science"
+        )
+        assert nodes.loc["A2", "category"] == "cn_police"
+        assert nodes.loc["A2", "categories"] == "cn_police (1); cn_other (1)"
+        assert nodes.loc["A2", "institutions"] == "A lab; B lab"
+        assert pd.isna(nodes.loc["A3", "institutions"])
+        assert nodes.loc["A4", "institutions"] == "Inst 0; Inst 1; Inst 2; Inst 3; Inst 4"
+        assert nodes.loc["A3", "label"] == "Cy"

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import networkx as nx
+import numpy as np
 import pandas as pd
 
 from . import __version__, config
@@ -402,8 +403,10 @@ def node_attributes(tables: dict[str, pd.DataFrame], level: str) -> pd.DataFrame
 
     Institutions carry their watchlist category with the rule and source that gave it; text-only
     matches (``entry:<id>``) say ``matched_by = "raw affiliation text"``. An author's category is
-    the most frequent category of their authorships (ties: in ``config.CATEGORIES`` order), and
-    ``categories`` lists all of them with counts. (Countries: see
+    the category of most of their works (ties: in ``config.CATEGORIES`` order);
+    ``categories`` lists all of them with their numbers of works, most first (e.g.
+    ``"nl (3); cn_police (1)"``); ``institutions`` names up to five of their institutions,
+    most authorship rows first (ties alphabetical). (Countries: see
     :func:`collabnet.network.country_graph`.)
     """
     a = tables["authorships"]
@@ -455,27 +458,38 @@ def node_attributes(tables: dict[str, pd.DataFrame], level: str) -> pd.DataFrame
         per["order"] = per["category"].map(_CATEGORY_ORDER)
         per = per.sort_values(["author_id", "work_id", "order"], ascending=[True, False, True])
         main = per.drop_duplicates("author_id").set_index("author_id")["category"]
-        listed = per.groupby("author_id").apply(
-            lambda g: "; ".join(
-                f"{c} ({n})" for c, n in zip(g["category"], g["work_id"], strict=True)
-            ),
-            include_groups=False,
+        listed = _joined_runs(
+            per["author_id"], per["category"].astype(str) + " (" + per["work_id"].astype(str) + ")"
         )
-        insts = (
-            a.dropna(subset=["institution_name"])
-            .groupby("author_id")["institution_name"]
-            .agg(lambda s: "; ".join(s.value_counts().index[:5]))
+        named = a.dropna(subset=["institution_name"])
+        insts = named.groupby(["author_id", "institution_name"], observed=True).size()
+        insts = insts.rename("n").reset_index()
+        insts = insts.sort_values(
+            ["author_id", "n", "institution_name"], ascending=[True, False, True], kind="stable"
         )
+        insts = insts[insts.groupby("author_id", sort=False).cumcount() < 5]
         return pd.DataFrame(
             {
                 "label": authors["display_name"],
                 "category": main,
                 "categories": listed,
-                "institutions": insts,
+                "institutions": _joined_runs(insts["author_id"], insts["institution_name"]),
                 "orcid": authors["orcid"],
             }
         )
     raise CollabnetError(f"unknown level {level!r}: choose one of {', '.join(LEVELS)}")
+
+
+def _joined_runs(keys: pd.Series, text: pd.Series, sep: str = "; ") -> pd.Series:
+    """`text` joined with `sep` per run of equal `keys` (rows already grouped and ordered)."""
+    keys = keys.to_numpy()
+    if keys.size == 0:
+        return pd.Series(dtype=object)
+    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+    ends = np.append(starts[1:], keys.size).tolist()
+    values = text.astype(str).tolist()
+    joined = [sep.join(values[s:e]) for s, e in zip(starts.tolist(), ends, strict=True)]
+    return pd.Series(joined, index=pd.Index(keys[starts], dtype=object), dtype=object)
 
 
 _NODE_COLUMN = {
