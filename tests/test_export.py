@@ -140,3 +140,102 @@ def test_edges_xlsx_when_openpyxl_is_present(tmp_path, render_graph, render_work
     path = write_edges_xlsx(render_graph, tmp_path / "edges.xlsx", works=render_works)
     table = pd.read_excel(path)
     assert len(table) == render_graph.number_of_edges()
+
+
+# --- a graph whose ties are still arrays is written from them, with the same bytes -------------
+
+
+def _corpus_graphs():
+    """The same co-authorship graph twice: ties still arrays, and ties written as dicts."""
+    from collabnet.network import coauthorship_graph
+
+    rng = np.random.default_rng(11)
+    rows = []
+    for w in range(300):
+        for n in rng.choice(40, size=int(rng.integers(1, 6)), replace=False):
+            rows.append((f"W{w:03d}", f"I{n:02d}"))
+    m = pd.DataFrame(rows, columns=["work_id", "node"])
+    works = pd.DataFrame({"work_id": [f"W{w:03d}" for w in range(300)]})
+    works["publication_year"] = [None if w % 17 == 0 else 2000 + w % 20 for w in range(300)]
+    works["doi"] = [None if w % 5 == 0 else f"https://doi.org/10.1/{w}" for w in range(300)]
+    graphs = []
+    for _ in range(2):
+        G = coauthorship_graph(m, works)
+        G.graph["data_source"] = "synthetic-demo"
+        G.nodes["I03"]["label"] = '=HYPERLINK("x") <b>&</b>'
+        G.nodes["I07"]["pagerank"] = 0.125
+        G.nodes["I08"]["pagerank"] = 1  # int and float: written as floats
+        graphs.append(G)
+    graphs[1].adj  # noqa: B018  (writes the ties)
+    return graphs[0], graphs[1], works
+
+
+@pytest.mark.parametrize(
+    "write",
+    [
+        lambda G, d, w: write_graphml(G, d / "g.graphml"),
+        lambda G, d, w: write_edges_csv(G, d / "e.csv", w),
+        lambda G, d, w: write_vosviewer(G, d / "map.txt", d / "net.txt"),
+        lambda G, d, w: write_vosviewer(
+            G, d / "map.txt", d / "net.txt", weight="weight_fractional"
+        ),
+    ],
+)
+def test_files_from_arrays_equal_files_from_the_written_graph(tmp_path, monkeypatch, write):
+    import collabnet.export as export
+    from collabnet.network import pristine_edge_table
+
+    monkeypatch.setattr(export, "TIE_CHUNK", 7)  # many chunks
+    lazy, written, works = _corpus_graphs()
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    write(lazy, tmp_path / "a", works)
+    write(written, tmp_path / "b", works)
+    assert pristine_edge_table(lazy) is not None  # nothing per tie was created
+    files = sorted(p.name for p in (tmp_path / "a").iterdir())
+    assert files and files == sorted(p.name for p in (tmp_path / "b").iterdir())
+    for name in files:
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+
+
+def test_edges_table_from_arrays_equals_edges_table_from_dicts():
+    lazy, written, works = _corpus_graphs()
+    a, b = edges_table(lazy, works), edges_table(written, works)
+    pd.testing.assert_frame_equal(a, b)
+    assert len(a) == written.number_of_edges() and a["data_source"].eq("synthetic-demo").all()
+    row = a[(a["source"] == "I03") | (a["target"] == "I03")].iloc[0]
+    assert "<b>" in (row["source_label"] if row["source"] == "I03" else row["target_label"])
+
+
+def test_graphml_from_arrays_reads_back_as_the_graph():
+    import tempfile
+    from pathlib import Path
+
+    lazy, written, _ = _corpus_graphs()
+    path = write_graphml(lazy, Path(tempfile.mkdtemp()) / "g.graphml")
+    H = nx.read_graphml(path)
+    assert sorted(H.edges()) == sorted(written.edges())
+    for u, v, d in written.edges(data=True):
+        assert H.edges[u, v]["works"] == ";".join(d["works"])
+        assert H.edges[u, v]["weight"] == d["weight"]
+        assert H.edges[u, v].get("first_year") == d["first_year"]
+    assert H.nodes["I03"]["label"] == '=HYPERLINK("x") <b>&</b>'
+    assert H.nodes["I08"]["pagerank"] == 1.0
+
+
+def test_ties_are_written_in_chunks(monkeypatch):
+    import collabnet.export as export
+
+    seen = []
+    real = export._tie_chunks
+
+    def spy(t, chunk=None):
+        for lo, hi, works in real(t, chunk):
+            seen.append(hi - lo)
+            yield lo, hi, works
+
+    monkeypatch.setattr(export, "TIE_CHUNK", 7)
+    monkeypatch.setattr(export, "_tie_chunks", spy)
+    lazy, written, works = _corpus_graphs()
+    pd.testing.assert_frame_equal(edges_table(lazy, works), edges_table(written, works))
+    assert len(seen) > 10 and max(seen) == 7 and sum(seen) == written.number_of_edges()

@@ -427,3 +427,39 @@ def test_years_come_from_the_first_works_row_and_unknown_years_stay_unknown():
     assert G.graph["n_works"] == 3
     G2 = coauthorship_graph(m, works.assign(publication_year=[None] * 4))
     assert G2.edges["a", "b"]["first_year"] is None
+
+
+def test_induced_subgraph_from_arrays_equals_networkx_subgraph():
+    from collabnet.network import (
+        count_isolates_and_components,
+        induced_subgraph,
+        pristine_edge_table,
+    )
+
+    m, works = _random_memberships(8)
+    lazy = coauthorship_graph(m, works)
+    written = coauthorship_graph(m, works)
+    written.adj  # noqa: B018
+    rng = np.random.default_rng(2)
+    for size in (0, 1, 5, 20, len(written)):
+        nodes = [str(n) for n in rng.choice(list(written), size=size, replace=False)]
+        expected = written.subgraph(nodes)  # a view: its order is that of a set
+        for G in (lazy, written):
+            H = induced_subgraph(G, nodes)
+            assert list(H) == [n for n in written if n in set(nodes)]  # H keeps G's order
+            assert dict(H.nodes(data=True)) == dict(expected.nodes(data=True))
+            assert nx.utils.edges_equal(H.edges(data=True), expected.edges(data=True))
+            assert list(H.edges()) == sorted(H.edges())
+            if H.number_of_edges():  # copies: changing H leaves G alone
+                u, v = next(iter(H.edges()))
+                H.edges[u, v]["works"].append("X")
+                H.nodes[u]["label"] = "changed"
+                assert "X" not in written.edges[u, v]["works"]
+                assert written.nodes[u]["label"] != "changed"
+    assert pristine_edge_table(lazy) is not None
+    assert count_isolates_and_components(lazy) == count_isolates_and_components(written)
+    assert count_isolates_and_components(lazy) == (
+        nx.number_of_isolates(written),
+        nx.number_connected_components(written),
+    )
+    assert pristine_edge_table(lazy) is not None

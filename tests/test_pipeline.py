@@ -328,3 +328,32 @@ def test_author_attributes_count_works_per_category_and_name_top_institutions():
         assert pd.isna(nodes.loc["A3", "institutions"])
         assert nodes.loc["A4", "institutions"] == "Inst 0; Inst 1; Inst 2; Inst 3; Inst 4"
         assert nodes.loc["A3", "label"] == "Cy"
+
+
+def test_a_large_graph_is_ranked_written_and_drawn_without_a_dict_per_tie(tmp_path, monkeypatch):
+    """Above the GEXF/XLSX sizes, build never turns the author graph's ties into dicts."""
+    from collabnet import metrics
+    from collabnet.network import pristine_edge_table
+
+    monkeypatch.setattr(metrics, "IGRAPH_ABOVE", 0)  # as for a graph of thousands of nodes
+    monkeypatch.setattr(pipeline, "GEXF_MAX_EDGES", 0)
+    monkeypatch.setattr(pipeline, "XLSX_MAX_EDGES", 0)
+    works = write_jsonl(tmp_path / "works.jsonl", small_corpus())
+    out = tmp_path / "out"
+    tables = pipeline.build_tables([works], out)
+    graphs = pipeline.build_graphs(tables)
+    centrality = pipeline.rank_graphs(graphs, out)
+    pipeline.write_graphs(graphs, out, options={})
+    pipeline.render_views(graphs, tables, out, centrality=centrality, max_author_nodes=3)
+    G = graphs["authors"]
+    assert pristine_edge_table(G) is not None
+    assert G.number_of_edges() > 3 and (out / "network_authors.html").is_file()
+    # and what was written is what the written graph gives
+    edges = pd.read_csv(out / "edges_authors.csv")
+    assert len(edges) == G.number_of_edges()
+    m = json.loads((out / "manifest.json").read_text())
+    G.adj  # noqa: B018
+    assert m["graphs"]["authors"]["components"] == nx.number_connected_components(G)
+    assert m["graphs"]["authors"]["isolates"] == nx.number_of_isolates(G)
+    H = nx.read_graphml(out / "graph_authors.graphml")
+    assert sorted(H.edges()) == sorted(G.edges())

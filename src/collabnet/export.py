@@ -9,9 +9,11 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import networkx as nx
+import numpy as np
 import pandas as pd
 
 from .config import CATEGORIES
+from .network import EdgeTable, pristine_edge_table
 
 __all__ = [
     "exportable_graph",
@@ -44,6 +46,88 @@ EDGE_COLUMNS = [
     "work_ids",
     "dois",
 ]
+
+
+#: Ties per chunk when a large graph's ties are written straight from its arrays.
+TIE_CHUNK = 250_000
+
+
+def _joined_runs(values: list, ptr: list) -> list[str]:
+    """``LIST_SEPARATOR.join(values[ptr[i]:ptr[i + 1]])`` for each i."""
+    join = LIST_SEPARATOR.join
+    return [join(values[a:b]) for a, b in zip(ptr[:-1], ptr[1:], strict=True)]
+
+
+def _optional_ints(values: np.ndarray) -> list:
+    """Python ints, ``None`` where NaN."""
+    out = np.full(values.size, None, dtype=object)
+    ok = ~np.isnan(values)
+    out[ok] = values[ok].astype(np.int64)
+    return out.tolist()
+
+
+def _tie_chunks(t: EdgeTable, chunk: int | None = None):
+    """Per chunk of ties (in the graph's edge order): ``(lo, hi, works)`` with ``works``
+    the ``;``-joined work ids of ties ``lo .. hi-1``."""
+    work_ids = [str(w) for w in t.work_ids.tolist()]
+    chunk = chunk or TIE_CHUNK
+    for lo in range(0, t.weight.size, chunk):
+        hi = min(lo + chunk, t.weight.size)
+        a, b = int(t.evidence_ptr[lo]), int(t.evidence_ptr[hi])
+        ids = [work_ids[i] for i in t.evidence[a:b].tolist()]
+        yield lo, hi, _joined_runs(ids, (t.evidence_ptr[lo : hi + 1] - a).tolist())
+
+
+class _StreamedGraph:
+    """What networkx's GraphML writer reads of a graph — ``graph``, ``nodes(data=True)``,
+    ``edges(data=True)`` — with the ties of a :class:`~collabnet.network.CoauthorshipGraph`
+    made from its arrays one chunk at a time, so writing never holds a dict per tie.
+    The attributes are those :func:`exportable_graph` gives."""
+
+    def __init__(self, G: nx.Graph, t: EdgeTable):
+        H = nx.Graph()  # nodes only: cleaned and typed as for any other graph
+        H.graph.update(_clean(G.graph))
+        H.add_nodes_from((n, _clean(d)) for n, d in G.nodes(data=True))
+        _mixed_types(H)
+        self.graph = H.graph
+        self._nodes = H._node
+        self._t = t
+
+    def is_directed(self) -> bool:
+        return False
+
+    def is_multigraph(self) -> bool:
+        return False
+
+    def nodes(self, data: bool = False):
+        return iter(self._nodes.items()) if data else iter(self._nodes)
+
+    def edges(self, data: bool = False):
+        t = self._t
+        ids = t.node_ids.tolist()
+        for lo, hi, works in _tie_chunks(t):
+            source = [ids[i] for i in t.source[lo:hi].tolist()]
+            target = [ids[i] for i in t.target[lo:hi].tolist()]
+            if not data:
+                yield from zip(source, target, strict=True)
+                continue
+            rows = zip(
+                source,
+                target,
+                t.weight[lo:hi].tolist(),
+                t.weight_fractional[lo:hi].tolist(),
+                works,
+                _optional_ints(t.first_year[lo:hi]),
+                _optional_ints(t.last_year[lo:hi]),
+                strict=True,
+            )
+            for u, v, w, f, ev, first, last in rows:
+                d = {"weight": w, "weight_fractional": f, "works": ev}
+                if first is not None:
+                    d["first_year"] = first
+                if last is not None:
+                    d["last_year"] = last
+                yield u, v, d
 
 
 def _scalar(value):
@@ -134,7 +218,11 @@ def write_graphml(G: nx.Graph, path) -> Path:
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    nx.write_graphml(_mixed_types(exportable_graph(G)), path, encoding="utf-8")
+    t = pristine_edge_table(G)
+    if t is not None:  # ties straight from the arrays: nothing per tie is kept
+        nx.write_graphml_lxml(_StreamedGraph(G, t), path, encoding="utf-8")
+    else:
+        nx.write_graphml(_mixed_types(exportable_graph(G)), path, encoding="utf-8")
     return path
 
 
@@ -209,14 +297,33 @@ def write_vosviewer(
     renders it as HTML.
     """
     map_path, network_path = Path(map_path), Path(network_path)
-    nodes = sorted(G.nodes, key=str)
+    t = pristine_edge_table(G)
+    if t is not None and weight not in ("weight", "weight_fractional"):
+        t = None
+    if t is not None and not all(isinstance(n, str) for n in t.node_ids.tolist()):
+        t = None  # codes follow sorted ids; VOSviewer numbers follow sorted str(ids)
+    nodes = t.node_ids.tolist() if t is not None else sorted(G.nodes, key=str)
     ids = {n: i for i, n in enumerate(nodes, start=1)}
     cluster = {c: i for i, c in enumerate(CATEGORIES, start=1)}
-    strength = dict.fromkeys(nodes, 0.0)
-    for u, v, d in G.edges(data=True):
-        w = _number(d.get(weight)) or 0.0
-        strength[u] += w
-        strength[v] += w
+    if t is not None:  # from the arrays: node i of the table is VOSviewer item i + 1
+        link_weight = t.weight if weight == "weight" else t.weight_fractional
+        n = len(nodes)
+        degree = dict(
+            zip(
+                nodes,
+                (np.bincount(t.source, minlength=n) + np.bincount(t.target, minlength=n)).tolist(),
+                strict=True,
+            )
+        )
+        both = np.bincount(t.source, link_weight, n) + np.bincount(t.target, link_weight, n)
+        strength = dict(zip(nodes, both.tolist(), strict=True))
+    else:
+        degree = dict(G.degree())
+        strength = dict.fromkeys(nodes, 0.0)
+        for u, v, d in G.edges(data=True):
+            w = _number(d.get(weight)) or 0.0
+            strength[u] += w
+            strength[v] += w
     header = [
         "id",
         "label",
@@ -245,13 +352,26 @@ def write_vosviewer(
                 _vos_text(d.get("label") or key),
                 _vos_text(url),
                 str(cluster.get(d.get("category"), cluster["other"])),
-                str(G.degree(n)),
-                _fmt(strength[n]),
+                str(degree[n]),
+                _fmt(round(strength[n], 9)),  # the same whatever order ties are summed in
                 _fmt(_number(d.get("n_works")) or 0),
             ]
             row += ["" if (v := _number(d.get(m))) is None else repr(v) for m in measures]
             fh.write("\t".join(row) + "\n")
     with network_path.open("w", encoding="utf-8", newline="") as fh:
+        if t is not None:  # ties are sorted by (source, target) codes already
+            for lo in range(0, t.weight.size, TIE_CHUNK):
+                hi = lo + TIE_CHUNK
+                fh.writelines(
+                    f"{a}\t{b}\t{_fmt(w)}\n"
+                    for a, b, w in zip(
+                        (t.source[lo:hi] + 1).tolist(),
+                        (t.target[lo:hi] + 1).tolist(),
+                        link_weight[lo:hi].tolist(),
+                        strict=True,
+                    )
+                )
+            return map_path, network_path
         for u, v, d in sorted(G.edges(data=True), key=lambda e: (ids[e[0]], ids[e[1]])):
             a, b = sorted((ids[u], ids[v]))
             fh.write(f"{a}\t{b}\t{_fmt(_number(d.get(weight)) or 0)}\n")
@@ -274,12 +394,11 @@ def edges_table(G: nx.Graph, works: pd.DataFrame | None = None) -> pd.DataFrame:
     >>> edges_table(G, w).loc[0, ["source", "target", "work_ids", "dois"]].tolist()
     ['I1', 'I2', 'W1', 'https://doi.org/10.1/x']
     """
-    doi = {}
-    if works is not None and "doi" in works:
-        doi = {
-            str(w): ("" if pd.isna(d) else str(d))
-            for w, d in zip(works["work_id"], works["doi"], strict=True)
-        }
+    doi = _doi_lookup(works)
+    t = pristine_edge_table(G)
+    if t is not None:
+        chunks = list(_edge_table_chunks(G, t, doi))
+        return chunks[0] if len(chunks) == 1 else pd.concat(chunks, ignore_index=True)
     rows = []
     for u, v, d in G.edges(data=True):
         work_ids = d.get("works") or []
@@ -306,6 +425,56 @@ def edges_table(G: nx.Graph, works: pd.DataFrame | None = None) -> pd.DataFrame:
     for col in ("weight", "first_year", "last_year"):
         table[col] = pd.array(table[col], dtype="Int64")
     data_source = G.graph.get("data_source")
+    if data_source:
+        table["data_source"] = data_source
+    return table
+
+
+def _doi_lookup(works: pd.DataFrame | None) -> dict:
+    if works is None or "doi" not in works:
+        return {}
+    return {
+        str(w): ("" if pd.isna(d) else str(d))
+        for w, d in zip(works["work_id"], works["doi"], strict=True)
+    }
+
+
+def _edge_table_chunks(G: nx.Graph, t: EdgeTable, doi: dict, chunk: int | None = None):
+    """:func:`edges_table` of a graph whose ties are arrays, `chunk` ties at a time."""
+    ids = np.asarray([str(n) for n in t.node_ids.tolist()], dtype=object)
+    nodes = G._node
+    labels = np.asarray([nodes[n].get("label") for n in t.node_ids.tolist()], dtype=object)
+    cats = np.asarray([nodes[n].get("category") for n in t.node_ids.tolist()], dtype=object)
+    work_doi = [doi.get(str(w), "") for w in t.work_ids.tolist()]
+    data_source = G.graph.get("data_source")
+    if t.weight.size == 0:
+        yield _with_source(pd.DataFrame(columns=EDGE_COLUMNS), data_source)
+        return
+    for lo, hi, joined in _tie_chunks(t, chunk):
+        a, b = int(t.evidence_ptr[lo]), int(t.evidence_ptr[hi])
+        dois = [work_doi[i] for i in t.evidence[a:b].tolist()]
+        src, dst = t.source[lo:hi], t.target[lo:hi]
+        table = pd.DataFrame(
+            {
+                "source": ids[src],
+                "target": ids[dst],
+                "source_label": labels[src],
+                "target_label": labels[dst],
+                "source_category": cats[src],
+                "target_category": cats[dst],
+                "weight": pd.array(t.weight[lo:hi], dtype="Int64"),
+                "weight_fractional": t.weight_fractional[lo:hi],
+                "first_year": pd.array(t.first_year[lo:hi], dtype="Int64"),
+                "last_year": pd.array(t.last_year[lo:hi], dtype="Int64"),
+                "work_ids": joined,
+                "dois": _joined_runs(dois, (t.evidence_ptr[lo : hi + 1] - a).tolist()),
+            },
+            columns=EDGE_COLUMNS,
+        )
+        yield _with_source(table, data_source)
+
+
+def _with_source(table: pd.DataFrame, data_source) -> pd.DataFrame:
     if data_source:
         table["data_source"] = data_source
     return table
@@ -346,8 +515,16 @@ def write_edges_csv(G: nx.Graph, path, works: pd.DataFrame | None = None) -> Pat
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    table = spreadsheet_safe(edges_table(G, works))
-    table.to_csv(path, index=False, encoding="utf-8", quoting=csv.QUOTE_MINIMAL)
+    t = pristine_edge_table(G)
+    if t is None:
+        table = spreadsheet_safe(edges_table(G, works))
+        table.to_csv(path, index=False, encoding="utf-8", quoting=csv.QUOTE_MINIMAL)
+        return path
+    with path.open("w", encoding="utf-8", newline="") as fh:  # a chunk at a time
+        for i, table in enumerate(_edge_table_chunks(G, t, _doi_lookup(works))):
+            spreadsheet_safe(table).to_csv(
+                fh, index=False, header=i == 0, quoting=csv.QUOTE_MINIMAL
+            )
     return path
 
 

@@ -21,6 +21,7 @@ from pyvis.network import Network
 from . import __version__
 from .config import CATEGORIES, CATEGORY_COLORS, CATEGORY_LABELS
 from .errors import InputError
+from .network import degrees, induced_subgraph, works_on_ties
 
 __all__ = ["write_network_html", "script_json", "VIS_NETWORK_VERSION"]
 
@@ -344,7 +345,7 @@ def write_network_html(
     )
     if max_nodes is not None and max_nodes < n_total:
         kept = kept[:max_nodes]
-    H = G.subgraph(kept)  # a read-only view: nothing is written to G
+    H = induced_subgraph(G, kept)  # nothing is written to G
     subset = None
     if len(kept) < n_total:
         subset = (
@@ -384,6 +385,8 @@ def write_network_html(
     vmax = max((values[n] for n in kept if values[n] is not None), default=0.0) or 1.0
     node_dicts = []
     counts = dict.fromkeys(CATEGORIES, 0)
+    tie_works = works_on_ties(G, kept)  # over all of G's ties, not only those drawn
+    degree = degrees(G, kept)
     for n in kept:
         data = G.nodes[n]
         category = data.get("category")
@@ -392,10 +395,7 @@ def write_network_html(
         label = _text(data.get("label"), str(n)) or str(n)
         v = values[n]
         size = 6 + 30 * math.sqrt(max(v, 0.0) / vmax) if v is not None and vmax > 0 else 6
-        node_works = set()
-        for _, _, ew in G.edges(n, data="works"):
-            node_works.update(_work_ids(ew))
-        shown, more = capped(node_works)
+        shown, more = capped(tie_works[n])
         x, y = pos[n]
         node_dicts.append(
             {
@@ -420,7 +420,7 @@ def write_network_html(
                     "n_works": _number(data.get("n_works")),
                     "measure": measure,
                     "value": v,
-                    "degree": G.degree(n),
+                    "degree": degree[n],
                     "works": shown,
                     "more": more,
                 },

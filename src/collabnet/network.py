@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import operator
+import re
 from collections import deque
 from itertools import repeat
 from typing import NamedTuple
@@ -21,6 +22,10 @@ __all__ = [
     "EdgeTable",
     "CoauthorshipGraph",
     "pristine_edge_table",
+    "induced_subgraph",
+    "works_on_ties",
+    "degrees",
+    "count_isolates_and_components",
     "institution_graph",
     "author_graph",
     "country_graph",
@@ -374,7 +379,9 @@ def coauthorship_graph(
     Returns
     -------
     networkx.Graph
-        ``G.graph`` records ``level`` (= `node_column`), ``counting``, ``fractional``,
+        A :class:`CoauthorshipGraph` (a :class:`networkx.Graph` whose tie dicts are
+        written on first read; then it is a plain ``networkx.Graph``). ``G.graph``
+        records ``level`` (= `node_column`), ``counting``, ``fractional``,
         ``max_team_size``, ``min_weight``, ``n_works`` and ``excluded_hyperauthored_works``.
 
     Notes
@@ -392,7 +399,9 @@ def coauthorship_graph(
     ``(works, k)`` block and packs each (pair, work) row into one int64, so a single
     ``np.sort`` yields the edges, their weights and their evidence in work order
     (vectorised numpy, one Python step per distinct team size).
-    :func:`graph_from_edge_table` then writes the networkx adjacency in bulk.
+    :func:`graph_from_edge_table` then writes the node dicts, and the tie dicts the
+    first time anything reads them; collabnet's igraph engine reads the arrays instead,
+    so ranking a large graph never creates a Python dict or list per tie.
 
     References
     ----------
@@ -587,6 +596,143 @@ def pristine_edge_table(G: nx.Graph) -> EdgeTable | None:
     if type(G) is CoauthorshipGraph and "_adj" not in G.__dict__:
         return G.__dict__["_edge_table"]
     return None
+
+
+def count_isolates_and_components(G: nx.Graph) -> tuple[int, int]:
+    """``(nx.number_of_isolates(G), nx.number_connected_components(G))``, from the
+    arrays (scipy) when `G`'s ties are still arrays.
+
+    Examples
+    --------
+    >>> m = pd.DataFrame({"work_id": ["W1", "W1", "W2"], "node": ["a", "b", "c"]})
+    >>> count_isolates_and_components(coauthorship_graph(m, None))
+    (1, 2)
+    """
+    t = pristine_edge_table(G)
+    if t is None:
+        return nx.number_of_isolates(G), (nx.number_connected_components(G) if len(G) else 0)
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    n = len(t.node_ids)
+    if n == 0:
+        return 0, 0
+    degree = np.bincount(t.source, minlength=n) + np.bincount(t.target, minlength=n)
+    adjacency = coo_matrix((np.ones(t.source.size, np.int8), (t.source, t.target)), shape=(n, n))
+    return int((degree == 0).sum()), int(connected_components(adjacency, directed=False)[0])
+
+
+def degrees(G: nx.Graph, nodes) -> dict:
+    """``{n: G.degree(n)}`` for `nodes`, from the arrays while `G`'s ties are arrays.
+
+    Examples
+    --------
+    >>> m = pd.DataFrame({"work_id": ["W1", "W1", "W1"], "node": ["a", "b", "c"]})
+    >>> degrees(coauthorship_graph(m, None), ["c"])
+    {'c': 2}
+    """
+    nodes = list(nodes)
+    t = pristine_edge_table(G)
+    if t is None:
+        return dict(G.degree(nodes))
+    n = len(t.node_ids)
+    degree = np.bincount(t.source, minlength=n) + np.bincount(t.target, minlength=n)
+    code = pd.Index(t.node_ids, dtype=object).get_indexer(pd.Index(nodes, dtype=object))
+    if (code < 0).any():
+        raise InputError("nodes", f"not in the graph: {nodes[int(np.argmax(code < 0))]!r}")
+    return dict(zip(nodes, degree[code].tolist(), strict=True))
+
+
+def works_on_ties(G: nx.Graph, nodes) -> dict:
+    """For each of `nodes`, the set of works on its ties (works shared with another node).
+
+    Read from the arrays while `G`'s ties are still arrays (no tie dict is written).
+
+    Examples
+    --------
+    >>> m = pd.DataFrame({"work_id": ["W1", "W1", "W2", "W2", "W3"],
+    ...                   "node": ["a", "b", "b", "c", "a"]})
+    >>> works_on_ties(coauthorship_graph(m, None), ["a", "b"])
+    {'a': {'W1'}, 'b': {'W1', 'W2'}}
+    """
+    nodes = list(nodes)
+    t = pristine_edge_table(G)
+    if t is None:
+        out = {}
+        for n in nodes:
+            out[n] = found = set()
+            for _, _, ws in G.edges(n, data="works"):
+                if isinstance(ws, str):  # a graph read back from a file: "W1;W2"
+                    ws = [w for w in re.split(r"[;,\s]+", ws) if w]
+                found.update(str(w) for w in ws or ())
+        return out
+    code = pd.Index(t.node_ids, dtype=object).get_indexer(pd.Index(nodes, dtype=object))
+    if (code < 0).any():
+        raise InputError("nodes", f"not in the graph: {nodes[int(np.argmax(code < 0))]!r}")
+    keep = np.zeros(len(t.node_ids), bool)
+    keep[code] = True
+    out = {n: set() for n in nodes}
+    ids = t.node_ids
+    for e in np.flatnonzero(keep[t.source] | keep[t.target]).tolist():
+        ws = t.work_ids[t.evidence[t.evidence_ptr[e] : t.evidence_ptr[e + 1]]].tolist()
+        for end in (t.source[e], t.target[e]):
+            if keep[end]:
+                out[ids[end]].update(ws)
+    return out
+
+
+def induced_subgraph(G: nx.Graph, nodes) -> nx.Graph:
+    """A new graph of `nodes` and the ties among them, in `G`'s order of nodes and ties.
+
+    What ``G.subgraph(nodes).copy()`` holds, but in a stable order (a networkx
+    subgraph view lists its nodes in the order of a set). For a
+    :class:`CoauthorshipGraph` whose ties are still arrays, the subgraph is made from
+    the arrays, so a view of a few hundred nodes does not write the ties of the whole
+    graph. Attribute dicts are copies; the works lists are new lists.
+
+    Examples
+    --------
+    >>> m = pd.DataFrame({"work_id": ["W1"] * 3, "node": ["a", "b", "c"]})
+    >>> H = induced_subgraph(coauthorship_graph(m, None), ["a", "c"])
+    >>> list(H.edges(data="works"))
+    [('a', 'c', ['W1'])]
+    """
+    t = pristine_edge_table(G)
+    wanted = set(nodes)
+    if t is None:
+        H = nx.Graph()
+        H.graph.update(G.graph)
+        H.add_nodes_from((n, d) for n, d in G.nodes(data=True) if n in wanted)
+        H.add_edges_from(
+            (u, v, {k: list(x) if isinstance(x, list) else x for k, x in d.items()})
+            for u in H
+            for v, d in G._adj[u].items()
+            if v in wanted
+        )
+        return H
+    keep = np.fromiter((n in wanted for n in t.node_ids.tolist()), bool, len(t.node_ids))
+    new_code = np.cumsum(keep) - 1
+    e = np.flatnonzero(keep[t.source] & keep[t.target])
+    weight = t.weight[e]
+    ptr = np.concatenate(([0], np.cumsum(weight))).astype(np.int64)
+    # evidence rows of the kept ties: each tie's run, moved to its new place
+    rows = np.repeat(t.evidence_ptr[e] - ptr[:-1], weight) + np.arange(ptr[-1], dtype=np.int64)
+    sub = t._replace(
+        node_ids=t.node_ids[keep],
+        n_works_per_node=t.n_works_per_node[keep],
+        source=new_code[t.source[e]],
+        target=new_code[t.target[e]],
+        weight=weight,
+        weight_fractional=t.weight_fractional[e],
+        first_year=t.first_year[e],
+        last_year=t.last_year[e],
+        evidence_ptr=ptr,
+        evidence=t.evidence[rows],
+    )
+    H = CoauthorshipGraph._pending(sub)
+    H.graph.update(G.graph)
+    H._node.update((n, dict(G._node[n])) for n in sub.node_ids.tolist())
+    return H
 
 
 def _set_each(dicts, key, values) -> None:

@@ -544,7 +544,7 @@ def load_graph(out_dir: str | Path, level: str = "institutions") -> nx.Graph:
 
 def write_graphs(graphs: dict[str, nx.Graph], out_dir: str | Path, *, options: dict) -> None:
     """Write ``graph_<level>.graphml`` for each graph and the ``graphs`` manifest section."""
-    from . import export
+    from . import export, network
 
     out_dir = Path(out_dir)
     info = {"options": options}
@@ -571,11 +571,12 @@ def write_graphs(graphs: dict[str, nx.Graph], out_dir: str | Path, *, options: d
             export.write_edges_xlsx(G, out_dir / f"edges_{level}.xlsx", works)
         else:
             skipped.append(f"edges_{level}.xlsx (more than {XLSX_MAX_EDGES:,} ties)")
+        isolates, components = network.count_isolates_and_components(G)
         info[level] = {
             "nodes": G.number_of_nodes(),
             "edges": G.number_of_edges(),
-            "isolates": nx.number_of_isolates(G),
-            "components": nx.number_connected_components(G) if len(G) else 0,
+            "isolates": isolates,
+            "components": components,
             "excluded_hyperauthored_works": len(G.graph.get("excluded_hyperauthored_works", [])),
             "exports_skipped": skipped,
         }
