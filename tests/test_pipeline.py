@@ -357,3 +357,23 @@ def test_a_large_graph_is_ranked_written_and_drawn_without_a_dict_per_tie(tmp_pa
     assert m["graphs"]["authors"]["isolates"] == nx.number_of_isolates(G)
     H = nx.read_graphml(out / "graph_authors.graphml")
     assert sorted(H.edges()) == sorted(G.edges())
+
+
+def test_build_passes_pivots_to_the_centrality_table(tmp_path, monkeypatch):
+    from collabnet import metrics
+
+    seen = []
+    real = metrics.centrality_table
+
+    def spy(G, **kw):
+        seen.append(kw.get("k"))
+        return real(G, **{**kw, "exact_threshold": 2})  # estimate even on this small graph
+
+    monkeypatch.setattr(metrics, "centrality_table", spy)
+    works = write_jsonl(tmp_path / "works.jsonl", small_corpus())
+    out = tmp_path / "out"
+    assert main(["build", str(works), "--out", str(out), "--pivots", "3", "--no-views"]) == 0
+    assert seen == [3, 3]
+    m = json.loads((out / "manifest.json").read_text())
+    assert m["centrality"]["authors"]["sample_size"] == 3
+    assert m["centrality"]["authors"]["estimate"] is True

@@ -146,6 +146,13 @@ def _add_build(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--min-weight", type=int, default=1, metavar="N", help="drop weaker edges")
     p.add_argument("--seed", type=int, default=0, help="seed for layouts and sampling")
     p.add_argument(
+        "--pivots",
+        type=int,
+        metavar="K",
+        help="pivots for estimated betweenness and closeness on graphs above 5,000 nodes "
+        "(default 500, down to 100 on graphs of millions of ties)",
+    )
+    p.add_argument(
         "--data-source",
         choices=["openalex-api", "openalex-snapshot", "synthetic-demo"],
         help="where the works came from (default: detected)",
@@ -168,6 +175,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
         max_team_size=args.max_team_size,
         min_weight=args.min_weight,
         seed=args.seed,
+        pivots=args.pivots,
         data_source=args.data_source,
         views=not args.no_views,
     )

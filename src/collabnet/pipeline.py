@@ -592,15 +592,19 @@ def rank_graphs(
     *,
     levels: Iterable[str] = ("institutions", "authors"),
     seed: int = 0,
+    pivots: int | None = None,
 ) -> dict[str, pd.DataFrame]:
-    """Centrality tables for each level: written as ``centrality_<level>.csv`` and set on nodes."""
+    """Centrality tables for each level: written as ``centrality_<level>.csv`` and set on nodes.
+
+    `pivots`: see :func:`collabnet.metrics.centrality_table` (``k``).
+    """
     from . import metrics
 
     out_dir = Path(out_dir)
     tables, info = {}, {}
     for level in levels:
         G = graphs[level]
-        table = metrics.centrality_table(G, seed=seed)
+        table = metrics.centrality_table(G, seed=seed, k=pivots)
         for column in table.columns:
             if column not in ("node", "label", "category"):
                 nx.set_node_attributes(
@@ -803,6 +807,7 @@ def run_build(
     seed: int = 0,
     data_source: str | None = None,
     views: bool = True,
+    pivots: int | None = None,
 ) -> dict:
     """Run every stage: tables, graphs, centrality and views. Returns the manifest."""
     work_files(inputs)  # fail early, naming the path, when an input does not exist
@@ -816,7 +821,8 @@ def run_build(
     )
     options = {"max_team_size": max_team_size, "min_weight": min_weight}
     graphs = build_graphs(tables, **options)
-    centrality = rank_graphs(graphs, out_dir, seed=seed)  # first, so the files carry the measures
+    # first, so the files carry the measures
+    centrality = rank_graphs(graphs, out_dir, seed=seed, pivots=pivots)
     write_graphs(graphs, out_dir, options=options)
     if views:
         render_views(graphs, tables, out_dir, centrality=centrality, seed=seed)
