@@ -377,3 +377,16 @@ def test_build_passes_pivots_to_the_centrality_table(tmp_path, monkeypatch):
     m = json.loads((out / "manifest.json").read_text())
     assert m["centrality"]["authors"]["sample_size"] == 3
     assert m["centrality"]["authors"]["estimate"] is True
+
+
+def test_exports_skipped_above_their_sizes_are_listed_and_logged(tmp_path, monkeypatch, caplog):
+    monkeypatch.setattr(pipeline, "GRAPHML_MAX_EDGES", 0)
+    works = write_jsonl(tmp_path / "works.jsonl", small_corpus())
+    out = tmp_path / "out"
+    with caplog.at_level("WARNING"):
+        assert main(["build", str(works), "--out", str(out), "--no-views"]) == 0
+    assert not (out / "graph_authors.graphml").exists()
+    assert (out / "edges_authors.csv").is_file()
+    m = json.loads((out / "manifest.json").read_text())
+    assert "graph_authors.graphml (more than 0 ties)" in m["graphs"]["authors"]["exports_skipped"]
+    assert "graph_authors.graphml not written" in caplog.text

@@ -480,14 +480,26 @@ def _with_source(table: pd.DataFrame, data_source) -> pd.DataFrame:
     return table
 
 
+_FORMULA_STARTS = ("=", "+", "-", "@")
+
+
 def spreadsheet_safe(table: pd.DataFrame) -> pd.DataFrame:
     """Prefix text cells starting with ``= + - @`` with ``'`` (spreadsheet formula injection)."""
     table = table.copy()
     for col in table.columns:
-        if table[col].dtype == object or pd.api.types.is_string_dtype(table[col]):
-            table[col] = table[col].map(
-                lambda x: "'" + x if isinstance(x, str) and x[:1] in ("=", "+", "-", "@") else x
-            )
+        values = table[col]
+        if not (values.dtype == object or pd.api.types.is_string_dtype(values)):
+            continue
+        try:
+            first = values.str[:1]  # null where a cell is not text
+        except AttributeError:  # no text in the column at all
+            continue
+        risky = first.isin(_FORMULA_STARTS).to_numpy(dtype=bool)
+        if risky.any():
+            dtype = values.dtype
+            values = values.astype(object)  # a copy
+            values[risky] = "'" + values[risky].astype(str)
+            table[col] = values if pd.api.types.is_object_dtype(dtype) else values.astype(dtype)
     return table
 
 

@@ -652,8 +652,9 @@ def works_on_ties(G: nx.Graph, nodes) -> dict:
     --------
     >>> m = pd.DataFrame({"work_id": ["W1", "W1", "W2", "W2", "W3"],
     ...                   "node": ["a", "b", "b", "c", "a"]})
-    >>> works_on_ties(coauthorship_graph(m, None), ["a", "b"])
-    {'a': {'W1'}, 'b': {'W1', 'W2'}}
+    >>> found = works_on_ties(coauthorship_graph(m, None), ["a", "b"])
+    >>> {n: sorted(ws) for n, ws in found.items()}
+    {'a': ['W1'], 'b': ['W1', 'W2']}
     """
     nodes = list(nodes)
     t = pristine_edge_table(G)

@@ -54,6 +54,10 @@ TABLES = ("works", "authorships", "institutions", "authors")
 SYNTHETIC_NOTE = "Synthetic demo data: invented works and people, evidence of nothing"
 MANIFEST = "manifest.json"
 #: Above these sizes the slow, redundant exports are skipped (and the manifest says so).
+#: GraphML of a million ties is hundreds of megabytes that Gephi can barely open; the edge
+#: CSV and VOSviewer files hold the same ties, and ``export.write_graphml`` still writes
+#: any graph on request.
+GRAPHML_MAX_EDGES = 1_000_000
 GEXF_MAX_EDGES = 50_000
 XLSX_MAX_EDGES = 20_000
 
@@ -556,7 +560,18 @@ def write_graphs(graphs: dict[str, nx.Graph], out_dir: str | Path, *, options: d
         if manifest.get("data_source"):
             G.graph["data_source"] = manifest["data_source"]
         skipped = []
-        export.write_graphml(G, out_dir / f"graph_{level}.graphml")
+        if G.number_of_edges() <= GRAPHML_MAX_EDGES:
+            export.write_graphml(G, out_dir / f"graph_{level}.graphml")
+        else:
+            skipped.append(f"graph_{level}.graphml (more than {GRAPHML_MAX_EDGES:,} ties)")
+            _log.warning(
+                "graph_%s.graphml not written: %s ties (more than %s); the ties are in "
+                "edges_%s.csv, and collabnet.export.write_graphml writes the file on request",
+                level,
+                f"{G.number_of_edges():,}",
+                f"{GRAPHML_MAX_EDGES:,}",
+                level,
+            )
         export.write_vosviewer(
             G, out_dir / f"vosviewer_{level}_map.txt", out_dir / f"vosviewer_{level}_network.txt"
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
@@ -89,9 +90,19 @@ def normalize_text(text: str | None) -> str:
     """
     if not text:
         return ""
-    s = unicodedata.normalize("NFKD", str(text))
-    s = "".join(c for c in s if not unicodedata.combining(c))
-    s = s.replace("đ", "d").replace("Đ", "D").lower()
+    return _normalize(str(text))
+
+
+@functools.lru_cache(maxsize=1 << 17)
+def _normalize(text: str) -> str:
+    # Cached: a corpus repeats its affiliation strings, and every string is matched
+    # against the same registry phrases.
+    s = text
+    if not s.isascii():  # NFKD and accent stripping change nothing in ASCII
+        s = unicodedata.normalize("NFKD", s)
+        s = "".join(c for c in s if not unicodedata.combining(c))
+        s = s.replace("đ", "d").replace("Đ", "D")
+    s = s.lower()
     s = re.sub(r"['’`´‘]", "", s)
     s = s.replace("&", " and ")
     s = _CJK_RE.sub(" ", s)
