@@ -34,6 +34,7 @@ lint: $(STAMP) ## ruff lint and format check
 bench: $(STAMP) ## speed and memory benchmarks against baselines measured in the same run
 	$(PY) benchmarks/run.py
 	$(PY) benchmarks/bench_harvest.py
+	$(PY) benchmarks/bench_build.py --sizes 100k
 
 demo-data: $(STAMP) ## regenerate data/demo/works.jsonl.gz from the seeded generator
 	$(VENV)/bin/collabnet demo-data --out data/demo/works.jsonl.gz
