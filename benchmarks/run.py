@@ -432,12 +432,22 @@ def main(argv=None) -> int:
     )
     p.add_argument("--timeout", type=float, default=600, help="seconds per measurement")
     p.add_argument("--child", nargs=5, help=argparse.SUPPRESS)
+    p.add_argument("--corpus", nargs=3, help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.child:
         child(*args.child)
         return 0
+    if args.corpus:
+        from corpus import synthetic_corpus
 
-    from corpus import parse_size, synthetic_corpus
+        n, seed, folder = args.corpus
+        a, w = synthetic_corpus(int(n), seed=int(seed))
+        a.to_parquet(Path(folder) / "authorships.parquet")
+        w.to_parquet(Path(folder) / "works.parquet")
+        print(len(a))
+        return 0
+
+    from corpus import parse_size
 
     sizes = ["10k"] if args.quick else args.sizes.split(",")
     if args.with_500k and "500k" not in sizes:
@@ -452,11 +462,15 @@ def main(argv=None) -> int:
             n = parse_size(size)
             folder = Path(tmp) / size
             folder.mkdir()
-            a, w = synthetic_corpus(n, seed=args.seed)
-            a.to_parquet(folder / "authorships.parquet")
-            w.to_parquet(folder / "works.parquet")
-            print(f"\n== {size} works: {len(a):,} authorship rows ==")
-            del a, w
+            # In a child process: on Linux a child's peak RSS starts from its parent's
+            # peak at the fork, so the parent never holds a corpus.
+            rows = subprocess.run(
+                [sys.executable, __file__, "--corpus", str(n), str(args.seed), str(folder)],
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout.split()[-1]
+            print(f"\n== {size} works: {int(rows):,} authorship rows ==")
             for level in args.levels.split(","):
                 col = LEVELS[level]
                 print(f"graph building ({level} graph)")
