@@ -239,3 +239,21 @@ def test_ties_are_written_in_chunks(monkeypatch):
     lazy, written, works = _corpus_graphs()
     pd.testing.assert_frame_equal(edges_table(lazy, works), edges_table(written, works))
     assert len(seen) > 10 and max(seen) == 7 and sum(seen) == written.number_of_edges()
+
+
+def test_xlsx_cells_too_long_for_excel_are_shortened_visibly(tmp_path):
+    import openpyxl
+
+    G = nx.Graph()
+    works = [f"W{i:07d}" for i in range(5000)]  # 5000 x 9 characters: over 32,767
+    G.add_edge("NL", "CN", weight=len(works), works=works)
+    path = tmp_path / "e.xlsx"
+    with pytest.warns(UserWarning, match=r"e\.xlsx: 1 cell\(s\) longer than Excel"):
+        write_edges_xlsx(G, path)
+    sheet = openpyxl.load_workbook(path)["edges"]
+    header = [c.value for c in sheet[1]]
+    cell = sheet.cell(row=2, column=header.index("work_ids") + 1).value
+    assert len(cell) <= 32_767
+    kept = cell.split(" … and ")[0].split(";")
+    assert kept == works[: len(kept)]
+    assert cell.endswith(f" … and {len(works) - len(kept):,} more (see the CSV)")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import math
 import re
+import warnings
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -554,6 +555,49 @@ def write_edges_xlsx(G: nx.Graph, path, works: pd.DataFrame | None = None) -> Pa
         ) from exc
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    table = spreadsheet_safe(edges_table(G, works))
+    table = _fit_cells(spreadsheet_safe(edges_table(G, works)), path)
     table.to_excel(path, index=False, sheet_name="edges")
     return path
+
+
+#: The most characters an Excel cell holds (openpyxl would cut longer text silently).
+XLSX_CELL_MAX = 32_767
+
+
+def _fit_cells(table: pd.DataFrame, path) -> pd.DataFrame:
+    """Shorten text cells Excel cannot hold, visibly: whole list items are kept and the
+    cell ends with how many were left out; a warning names the file and the count."""
+    shortened = 0
+    for col in table.columns:
+        values = table[col]
+        if not (values.dtype == object or pd.api.types.is_string_dtype(values)):
+            continue
+        long = values.map(lambda x: isinstance(x, str) and len(x) > XLSX_CELL_MAX)
+        long = long.to_numpy(dtype=bool)
+        if not long.any():
+            continue
+        values = values.astype(object)  # a copy
+        values[long] = [_shorten(x) for x in values[long]]
+        table[col] = values
+        shortened += int(long.sum())
+    if shortened:
+        warnings.warn(
+            f"{path}: {shortened} cell(s) longer than Excel's {XLSX_CELL_MAX:,} characters "
+            "were shortened (each says how many items it leaves out); the CSV has them whole",
+            stacklevel=3,
+        )
+    return table
+
+
+def _shorten(text: str) -> str:
+    """``text`` cut to fit a cell at a ``;`` boundary, ending ``… and N more (see the CSV)``."""
+    items = text.split(LIST_SEPARATOR)
+    room = XLSX_CELL_MAX - 60
+    kept, size = [], 0
+    for item in items:
+        size += len(item) + 1
+        if size > room:
+            break
+        kept.append(item)
+    rest = len(items) - len(kept)
+    return LIST_SEPARATOR.join(kept) + f" … and {rest:,} more (see the CSV)"

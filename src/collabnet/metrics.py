@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import random
 import re
+import warnings
 from collections.abc import Iterable
 
 import networkx as nx
@@ -357,7 +358,11 @@ def _table_igraph(G, weight, estimate, k, seed):
             g.es["weight"] = w
         sub = g.subgraph(members)
         sub_w = sub.es["weight"] if w is not None else None
-        vec = np.asarray(sub.eigenvector_centrality(weights=sub_w), float)
+        with warnings.catch_warnings():
+            # computed on the largest component already; nodes at its fringe are
+            # legitimately near zero, which igraph warns about
+            warnings.filterwarnings("ignore", message="Some eigenvector centralities")
+            vec = np.asarray(sub.eigenvector_centrality(weights=sub_w), float)
         vec = vec / np.linalg.norm(vec)
         eig[members] = vec
     pr = np.asarray(g.pagerank(weights=w, damping=0.85), float)
