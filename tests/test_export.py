@@ -257,3 +257,10 @@ def test_xlsx_cells_too_long_for_excel_are_shortened_visibly(tmp_path):
     kept = cell.split(" … and ")[0].split(";")
     assert kept == works[: len(kept)]
     assert cell.endswith(f" … and {len(works) - len(kept):,} more (see the CSV)")
+
+
+def test_spreadsheet_safe_escapes_categorical_cells_instead_of_blanking_them():
+    from collabnet.export import spreadsheet_safe
+
+    t = pd.DataFrame({"c": pd.Categorical(["=1+1", "ok", "@a"])})
+    assert spreadsheet_safe(t)["c"].tolist() == ["'=1+1", "ok", "'@a"]

@@ -463,3 +463,70 @@ def test_induced_subgraph_from_arrays_equals_networkx_subgraph():
         nx.number_connected_components(written),
     )
     assert pristine_edge_table(lazy) is not None
+
+
+def test_an_interrupted_first_write_of_the_ties_can_be_tried_again(monkeypatch):
+    import collabnet.network as network
+
+    G = coauthorship_graph(MEMBERSHIPS, WORKS)
+    real = network._add_edges
+
+    def interrupted(adj, t):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(network, "_add_edges", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        G.edges  # noqa: B018
+    assert network.pristine_edge_table(G) is not None and G.number_of_edges() == 10
+    monkeypatch.setattr(network, "_add_edges", real)
+    assert G.edges["a", "b"]["works"] == ["W1", "W2", "W5"]
+
+
+def test_node_attribute_values_keep_their_types():
+    nodes = pd.DataFrame(
+        {
+            "created": pd.to_datetime(["2020-01-01", "2021-06-30"]),
+            "works_count": pd.array([5, None], dtype="Int64"),
+            "big": [2**60 + 1, 3],
+        },
+        index=["a", "b"],
+    )
+    m = pd.DataFrame({"work_id": ["W1", "W1"], "node": ["a", "b"]})
+    G = coauthorship_graph(m, None, nodes)
+    assert G.nodes["a"]["created"] == pd.Timestamp("2020-01-01")
+    assert G.nodes["a"]["works_count"] == 5 and isinstance(G.nodes["a"]["works_count"], int)
+    assert "works_count" not in G.nodes["b"]
+    assert G.nodes["a"]["big"] == 2**60 + 1
+
+
+def test_node_attributes_from_mixed_or_categorical_columns():
+    a = pd.DataFrame(
+        {
+            "work_id": ["W1", "W2", "W1", "W2"],
+            "author_id": ["A1", "A1", "A2", "A2"],
+            "institution_id": [5, "I9", "I3", "I1"],  # mixed types: no error
+            "category": pd.Categorical(["z", "a", "b", "b"], categories=["z", "a", "b"]),
+        }
+    )
+    works = pd.DataFrame(columns=["work_id", "publication_year"])
+    for order in (a.index, a.index[::-1]):
+        G = author_graph(a.loc[order], works)
+        assert G.nodes["A1"]["category"] == "z"  # a categorical's own order breaks ties
+        assert G.nodes["A1"]["categories"] == "z;a"
+        assert G.nodes["A2"]["institution_id"] == "I1"
+        assert G.nodes["A1"]["institution_id"] == 5  # int before str: by type name
+
+
+def test_works_on_ties_and_degrees_agree_before_and_after_the_ties_are_written():
+    from collabnet.network import degrees, works_on_ties
+
+    m = pd.DataFrame({"work_id": [101, 101, 102, 102], "node": ["a", "b", "b", "c"]})
+    lazy, written = coauthorship_graph(m, None), coauthorship_graph(m, None)
+    written.adj  # noqa: B018
+    for G in (lazy, written):
+        assert works_on_ties(G, ["b"]) == {"b": {"101", "102"}}
+        assert degrees(G, ["b", "c"]) == {"b": 2, "c": 1}
+        with pytest.raises(InputError, match="zz"):
+            works_on_ties(G, ["zz"])
+        with pytest.raises(InputError, match="zz"):
+            degrees(G, ["zz"])

@@ -383,6 +383,8 @@ def test_exports_skipped_above_their_sizes_are_listed_and_logged(tmp_path, monke
     monkeypatch.setattr(pipeline, "GRAPHML_MAX_EDGES", 0)
     works = write_jsonl(tmp_path / "works.jsonl", small_corpus())
     out = tmp_path / "out"
+    out.mkdir()
+    (out / "graph_authors.graphml").write_text("from an earlier build")  # must not stay
     with caplog.at_level("WARNING"):
         assert main(["build", str(works), "--out", str(out), "--no-views"]) == 0
     assert not (out / "graph_authors.graphml").exists()
@@ -390,3 +392,9 @@ def test_exports_skipped_above_their_sizes_are_listed_and_logged(tmp_path, monke
     m = json.loads((out / "manifest.json").read_text())
     assert "graph_authors.graphml (more than 0 ties)" in m["graphs"]["authors"]["exports_skipped"]
     assert "graph_authors.graphml not written" in caplog.text
+
+
+def test_build_rejects_a_number_of_pivots_below_one(tmp_path, capsys):
+    works = write_jsonl(tmp_path / "works.jsonl", small_corpus())
+    assert main(["build", str(works), "--out", str(tmp_path / "out"), "--pivots", "0"]) == 2
+    assert "--pivots must be at least 1" in capsys.readouterr().err

@@ -166,6 +166,8 @@ def _cmd_build(args: argparse.Namespace) -> int:
 
     if Path(args.out).exists() and not Path(args.out).is_dir():
         raise UserError(f"--out {args.out} is a file, not a folder: name a folder for the outputs")
+    if args.pivots is not None and args.pivots < 1:
+        raise UserError(f"--pivots must be at least 1, got {args.pivots}")
 
     manifest = pipeline.run_build(
         args.works,

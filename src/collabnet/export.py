@@ -241,6 +241,14 @@ def write_gexf(G: nx.Graph, path) -> Path:
     return path
 
 
+def _sorted_text(ids: np.ndarray) -> bool:
+    """Whether `ids` are all text and in sorted order (as ``sorted(..., key=str)`` gives)."""
+    ids = ids.tolist()
+    return all(isinstance(n, str) for n in ids) and all(
+        a < b for a, b in zip(ids, ids[1:], strict=False)
+    )
+
+
 def _vos_text(value) -> str:
     """A label safe in a tab-separated VOSviewer file.
 
@@ -301,8 +309,8 @@ def write_vosviewer(
     t = pristine_edge_table(G)
     if t is not None and weight not in ("weight", "weight_fractional"):
         t = None
-    if t is not None and not all(isinstance(n, str) for n in t.node_ids.tolist()):
-        t = None  # codes follow sorted ids; VOSviewer numbers follow sorted str(ids)
+    if t is not None and not _sorted_text(t.node_ids):
+        t = None  # VOSviewer numbers follow sorted str(ids): so must the codes
     nodes = t.node_ids.tolist() if t is not None else sorted(G.nodes, key=str)
     ids = {n: i for i, n in enumerate(nodes, start=1)}
     cluster = {c: i for i, c in enumerate(CATEGORIES, start=1)}
@@ -449,7 +457,10 @@ def _edge_table_chunks(G: nx.Graph, t: EdgeTable, doi: dict, chunk: int | None =
     work_doi = [doi.get(str(w), "") for w in t.work_ids.tolist()]
     data_source = G.graph.get("data_source")
     if t.weight.size == 0:
-        yield _with_source(pd.DataFrame(columns=EDGE_COLUMNS), data_source)
+        table = pd.DataFrame(columns=EDGE_COLUMNS)
+        for col in ("weight", "first_year", "last_year"):
+            table[col] = pd.array(table[col], dtype="Int64")
+        yield _with_source(table, data_source)
         return
     for lo, hi, joined in _tie_chunks(t, chunk):
         a, b = int(t.evidence_ptr[lo]), int(t.evidence_ptr[hi])
@@ -465,8 +476,9 @@ def _edge_table_chunks(G: nx.Graph, t: EdgeTable, doi: dict, chunk: int | None =
                 "target_category": cats[dst],
                 "weight": pd.array(t.weight[lo:hi], dtype="Int64"),
                 "weight_fractional": t.weight_fractional[lo:hi],
-                "first_year": pd.array(t.first_year[lo:hi], dtype="Int64"),
-                "last_year": pd.array(t.last_year[lo:hi], dtype="Int64"),
+                # whole years, as the tie dicts hold them (int() of the year)
+                "first_year": pd.array(np.trunc(t.first_year[lo:hi]), dtype="Int64"),
+                "last_year": pd.array(np.trunc(t.last_year[lo:hi]), dtype="Int64"),
                 "work_ids": joined,
                 "dois": _joined_runs(dois, (t.evidence_ptr[lo : hi + 1] - a).tolist()),
             },
@@ -500,7 +512,13 @@ def spreadsheet_safe(table: pd.DataFrame) -> pd.DataFrame:
             dtype = values.dtype
             values = values.astype(object)  # a copy
             values[risky] = "'" + values[risky].astype(str)
-            table[col] = values if pd.api.types.is_object_dtype(dtype) else values.astype(dtype)
+            # back to a text dtype; a categorical stays object (the escaped text is no
+            # category of it, and casting would blank the cell)
+            keep = pd.api.types.is_string_dtype(dtype) and not isinstance(
+                dtype, pd.CategoricalDtype
+            )
+            keep = keep and not pd.api.types.is_object_dtype(dtype)
+            table[col] = values.astype(dtype) if keep else values
     return table
 
 

@@ -310,7 +310,7 @@ def _sampled_closeness_igraph(g, piv: list, dist, n: int) -> np.ndarray:
 
 def _strength(g, w) -> list:
     """Weighted degree; integers when every weight is one (as networkx gives them)."""
-    if w is None:
+    if w is None or len(w) == 0:
         return g.degree()
     strength = g.strength(weights=w)
     if np.asarray(w).dtype.kind in "iub":
@@ -449,6 +449,8 @@ def centrality_table(
     n = G.number_of_nodes()
     estimate = n > exact_threshold
     if estimate:
+        if k is not None and int(k) < 1:
+            raise InputError("k", f"the number of pivots must be at least 1, got {k}")
         k = min(n, default_pivots(G.number_of_edges()) if k is None else int(k))
     nodes = list(G)
     if n == 0:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import operator
 import re
+import threading
 from collections import deque
 from itertools import repeat
 from typing import NamedTuple
@@ -512,8 +513,15 @@ class _AdjacencyOnFirstUse:
     def __set__(self, obj, value):
         od = obj.__dict__
         od["_adj"] = value
+        od.pop("_edge_table", None)  # the arrays no longer describe the ties
         for prop in ("adj", "edges", "degree"):
             od.pop(prop, None)
+        if type(obj) is CoauthorshipGraph:
+            obj.__class__ = nx.Graph
+
+
+#: One writer at a time: a second thread reading the ties waits for the first to finish.
+_WRITE_LOCK = threading.RLock()
 
 
 class CoauthorshipGraph(nx.Graph):
@@ -553,20 +561,25 @@ class CoauthorshipGraph(nx.Graph):
         return G
 
     def _write_adjacency(self) -> None:
-        od = self.__dict__
-        table = od.pop("_edge_table")
-        adj = {n: {} for n in self._node}
-        with _no_gc():
-            if table.weight.size:
-                _add_edges(adj, table)
-        od["_adj"] = adj
-        for prop in ("adj", "edges", "degree"):
-            od.pop(prop, None)
-        self.__class__ = nx.Graph
+        with _WRITE_LOCK:
+            od = self.__dict__
+            if "_adj" in od:  # another thread wrote it meanwhile
+                return
+            table = od["_edge_table"]  # kept until the dicts exist: an interrupted
+            adj = {n: {} for n in self._node}  # write (Ctrl-C) can be tried again
+            with _no_gc():
+                if table.weight.size:
+                    _add_edges(adj, table)
+            od["_adj"] = adj
+            del od["_edge_table"]
+            for prop in ("adj", "edges", "degree"):
+                od.pop(prop, None)
+            self.__class__ = nx.Graph
 
     def number_of_edges(self, u=None, v=None):
-        if u is None and v is None:
-            return int(self.__dict__["_edge_table"].weight.size)
+        table = self.__dict__.get("_edge_table")
+        if u is None and v is None and table is not None:
+            return int(table.weight.size)
         return super().number_of_edges(u, v)
 
     def __reduce_ex__(self, protocol):
@@ -594,7 +607,7 @@ def pristine_edge_table(G: nx.Graph) -> EdgeTable | None:
     (['W1'], None, 'Graph')
     """
     if type(G) is CoauthorshipGraph and "_adj" not in G.__dict__:
-        return G.__dict__["_edge_table"]
+        return G.__dict__.get("_edge_table")
     return None
 
 
@@ -632,15 +645,20 @@ def degrees(G: nx.Graph, nodes) -> dict:
     {'c': 2}
     """
     nodes = list(nodes)
+    _require_nodes(G, nodes)
     t = pristine_edge_table(G)
     if t is None:
-        return dict(G.degree(nodes))
+        return {n: G.degree(n) for n in nodes}
     n = len(t.node_ids)
     degree = np.bincount(t.source, minlength=n) + np.bincount(t.target, minlength=n)
     code = pd.Index(t.node_ids, dtype=object).get_indexer(pd.Index(nodes, dtype=object))
-    if (code < 0).any():
-        raise InputError("nodes", f"not in the graph: {nodes[int(np.argmax(code < 0))]!r}")
     return dict(zip(nodes, degree[code].tolist(), strict=True))
+
+
+def _require_nodes(G: nx.Graph, nodes: list) -> None:
+    missing = [n for n in nodes if n not in G._node]
+    if missing:
+        raise InputError("nodes", f"not in the graph: {missing[0]!r}")
 
 
 def works_on_ties(G: nx.Graph, nodes) -> dict:
@@ -657,6 +675,7 @@ def works_on_ties(G: nx.Graph, nodes) -> dict:
     {'a': ['W1'], 'b': ['W1', 'W2']}
     """
     nodes = list(nodes)
+    _require_nodes(G, nodes)
     t = pristine_edge_table(G)
     if t is None:
         out = {}
@@ -668,14 +687,12 @@ def works_on_ties(G: nx.Graph, nodes) -> dict:
                 found.update(str(w) for w in ws or ())
         return out
     code = pd.Index(t.node_ids, dtype=object).get_indexer(pd.Index(nodes, dtype=object))
-    if (code < 0).any():
-        raise InputError("nodes", f"not in the graph: {nodes[int(np.argmax(code < 0))]!r}")
     keep = np.zeros(len(t.node_ids), bool)
     keep[code] = True
     out = {n: set() for n in nodes}
     ids = t.node_ids
     for e in np.flatnonzero(keep[t.source] | keep[t.target]).tolist():
-        ws = t.work_ids[t.evidence[t.evidence_ptr[e] : t.evidence_ptr[e + 1]]].tolist()
+        ws = [str(w) for w in t.work_ids[t.evidence[t.evidence_ptr[e] : t.evidence_ptr[e + 1]]]]
         for end in (t.source[e], t.target[e]):
             if keep[end]:
                 out[ids[end]].update(ws)
@@ -760,18 +777,18 @@ def _add_nodes(G: nx.Graph, t: EdgeTable, nodes: pd.DataFrame | None) -> None:
         cols = list(known.columns)
     unset = {"label": np.ones(len(node_list), bool), "category": np.ones(len(node_list), bool)}
     for col in cols:
-        values = known[col].to_numpy()
-        ok = ~pd.isna(values)
+        values = known[col]
+        ok = values.notna().to_numpy()
         if ok.all():
-            _set_each(attrs, col, values.tolist())  # Python scalars
+            _set_each(attrs, col, values.tolist())  # Python (or pandas) scalars
         elif ok.any():
             _set_each(attrs[ok], col, values[ok].tolist())
         if col in unset:
             unset[col] = ~ok
     for key, missing in unset.items():
         if missing.any():
-            fill = t.node_ids[missing].astype(str) if key == "label" else repeat("other")
-            _set_each(attrs[missing], key, fill.tolist() if key == "label" else fill)
+            fill = map(str, t.node_ids[missing].tolist()) if key == "label" else repeat("other")
+            _set_each(attrs[missing], key, fill)
     _set_each(attrs, "n_works", t.n_works_per_node.tolist())
     # What add_nodes_from writes, without its per-node copies and checks: every node
     # is new and every attribute dict is ours.
@@ -863,6 +880,7 @@ def _derived_nodes(
     n_keys = len(keys)
     data = {}
     counted = {}  # column -> its counts, reused by all_of
+    in_order = {col: isinstance(authorships[col].dtype, pd.CategoricalDtype) for col in authorships}
     for attr, col in present.items():
         counted[col] = combo, count, values = _key_value_counts(key_codes, authorships[col], rows)
         out = np.full(n_keys, np.nan, dtype=object)
@@ -880,11 +898,11 @@ def _derived_nodes(
             first = at_best[lead]
             out[key_of[first]] = values[value_of[first]]
             tied = np.unique(key_of[at_best[~lead]])
-            if tied.size:
+            if tied.size and not in_order[col]:  # in_order: the first is the smallest
                 rows_tied = at_best[np.isin(key_of[at_best], tied)]
                 tied_values = values[value_of[rows_tied]]
                 for key, value in zip(key_of[rows_tied].tolist(), tied_values, strict=True):
-                    if value < out[key]:
+                    if _before(value, out[key]):
                         out[key] = value
         data[attr] = out
     if all_of is not None:
@@ -894,7 +912,7 @@ def _derived_nodes(
         if combo.size:
             key_of, value_of = np.divmod(combo, len(values))
             starts = np.flatnonzero(np.r_[True, key_of[1:] != key_of[:-1]])
-            out[key_of[starts]] = _joined_sets(value_of, starts, values)
+            out[key_of[starts]] = _joined_sets(value_of, starts, values, in_order[col])
         data[all_of[0]] = out
     # One row per node of the column, in the sorted order edge_table gives its nodes;
     # a node with no value anywhere keeps an all-null row (no attribute is set).
@@ -903,26 +921,50 @@ def _derived_nodes(
     )
 
 
-def _joined_sets(value_of: np.ndarray, starts: np.ndarray, values: np.ndarray) -> list:
+def _before(a, b) -> bool:
+    """``a < b``; values of types that do not compare go by type name, then text."""
+    try:
+        return bool(a < b)
+    except TypeError:
+        return (type(a).__name__, str(a)) < (type(b).__name__, str(b))
+
+
+def _in_sorted_order(items: list) -> list:
+    try:
+        return sorted(items)
+    except TypeError:
+        return sorted(items, key=lambda v: (type(v).__name__, str(v)))
+
+
+def _joined_sets(
+    value_of: np.ndarray, starts: np.ndarray, values: np.ndarray, in_order: bool = False
+) -> list:
     """Per run ``value_of[starts[i]:starts[i+1]]`` (ascending codes), its values joined
-    with ``";"``. With few distinct values (categories), each run becomes a bit mask and
-    only the distinct masks are joined."""
+    with ``";"`` in sorted order (in code order when `in_order`: a categorical's own
+    order). With few distinct values (categories), each run becomes a bit mask and only
+    the distinct masks are joined."""
+    order = (lambda x: x) if in_order else _in_sorted_order
     if len(values) <= 62:
         masks = np.bitwise_or.reduceat(np.left_shift(np.int64(1), value_of), starts)
         distinct, inverse = np.unique(masks, return_inverse=True)
         bits = np.arange(len(values))
-        text = [";".join(sorted(values[(int(m) >> bits) & 1 == 1].tolist())) for m in distinct]
+        text = [
+            ";".join(map(str, order(values[(int(m) >> bits) & 1 == 1].tolist()))) for m in distinct
+        ]
         return np.asarray(text, dtype=object)[inverse].tolist()
     names = values[value_of].tolist()
     ends = np.append(starts[1:], value_of.size).tolist()
-    return [";".join(sorted(names[s:e])) for s, e in zip(starts.tolist(), ends, strict=True)]
+    return [
+        ";".join(map(str, order(names[s:e]))) for s, e in zip(starts.tolist(), ends, strict=True)
+    ]
 
 
 def _key_value_counts(key_codes: np.ndarray, column: pd.Series, rows: np.ndarray):
     """Distinct (key, value) codes packed as ``key * n_values + value``, their counts,
     and the values (an object array, in order of appearance) the codes index; only
     `rows` of `column` are read (`key_codes` are theirs) and null values are skipped."""
-    codes, values = pd.factorize(column)
+    # a categorical keeps its own order (its codes); other values in order of appearance
+    codes, values = pd.factorize(column, sort=isinstance(column.dtype, pd.CategoricalDtype))
     codes = codes[rows]
     values = np.asarray(values, dtype=object)
     ok = codes >= 0

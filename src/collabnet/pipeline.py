@@ -563,6 +563,7 @@ def write_graphs(graphs: dict[str, nx.Graph], out_dir: str | Path, *, options: d
         if G.number_of_edges() <= GRAPHML_MAX_EDGES:
             export.write_graphml(G, out_dir / f"graph_{level}.graphml")
         else:
+            (out_dir / f"graph_{level}.graphml").unlink(missing_ok=True)  # no stale file
             skipped.append(f"graph_{level}.graphml (more than {GRAPHML_MAX_EDGES:,} ties)")
             _log.warning(
                 "graph_%s.graphml not written: %s ties (more than %s); the ties are in "
@@ -577,14 +578,18 @@ def write_graphs(graphs: dict[str, nx.Graph], out_dir: str | Path, *, options: d
         )
         export.write_edges_csv(G, out_dir / f"edges_{level}.csv", works)
         # GEXF repeats GraphML (Gephi reads both) and takes as long again; XLSX is slow and
-        # a spreadsheet of this many rows is no use: large graphs get GraphML and CSV only.
+        # a spreadsheet of this many rows is no use: large graphs get the CSV and VOSviewer
+        # files (and GraphML up to GRAPHML_MAX_EDGES). A skipped file of an earlier build
+        # is removed, so the folder never shows an outdated graph.
         if G.number_of_edges() <= GEXF_MAX_EDGES:
             export.write_gexf(G, out_dir / f"graph_{level}.gexf")
         else:
+            (out_dir / f"graph_{level}.gexf").unlink(missing_ok=True)
             skipped.append(f"graph_{level}.gexf (more than {GEXF_MAX_EDGES:,} ties)")
         if G.number_of_edges() <= XLSX_MAX_EDGES:
             export.write_edges_xlsx(G, out_dir / f"edges_{level}.xlsx", works)
         else:
+            (out_dir / f"edges_{level}.xlsx").unlink(missing_ok=True)
             skipped.append(f"edges_{level}.xlsx (more than {XLSX_MAX_EDGES:,} ties)")
         isolates, components = network.count_isolates_and_components(G)
         info[level] = {
