@@ -73,21 +73,18 @@ def _load(folder: Path):
 # --- tasks (run in a child process) -------------------------------------------------------
 
 
-def task_collabnet_build(a, w, col):
+def task_collabnet_build(a, w, col, read_ties: bool = False):
     from collabnet.network import author_graph, institution_graph
 
     build = institution_graph if col == "institution_id" else author_graph
     G = build(a, w)
+    if read_ties:
+        G.adj  # noqa: B018  (the first read writes every tie's dict and work list)
     return {"nodes": G.number_of_nodes(), "edges": G.number_of_edges()}
 
 
 def task_collabnet_written(a, w, col):
-    from collabnet.network import author_graph, institution_graph
-
-    build = institution_graph if col == "institution_id" else author_graph
-    G = build(a, w)
-    G.adj  # noqa: B018  (the first read writes every tie's dict and work list)
-    return {"nodes": G.number_of_nodes(), "edges": G.number_of_edges()}
+    return task_collabnet_build(a, w, col, read_ties=True)
 
 
 def task_collabnet_edge_table(a, w, col):

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from .config import CATEGORIES
-from .network import EdgeTable, pristine_edge_table
+from .network import EdgeTable, pristine_edge_table, whole_years
 
 __all__ = [
     "exportable_graph",
@@ -53,18 +53,16 @@ EDGE_COLUMNS = [
 TIE_CHUNK = 250_000
 
 
-def _joined_runs(values: list, ptr: list) -> list[str]:
-    """``LIST_SEPARATOR.join(values[ptr[i]:ptr[i + 1]])`` for each i."""
-    join = LIST_SEPARATOR.join
+def joined_runs(values: list, ptr: list, sep: str = LIST_SEPARATOR) -> list[str]:
+    """``sep.join(values[ptr[i]:ptr[i + 1]])`` for each i (one string per run).
+
+    Examples
+    --------
+    >>> joined_runs(["W1", "W2", "W3"], [0, 2, 3])
+    ['W1;W2', 'W3']
+    """
+    join = sep.join
     return [join(values[a:b]) for a, b in zip(ptr[:-1], ptr[1:], strict=True)]
-
-
-def _optional_ints(values: np.ndarray) -> list:
-    """Python ints, ``None`` where NaN."""
-    out = np.full(values.size, None, dtype=object)
-    ok = ~np.isnan(values)
-    out[ok] = values[ok].astype(np.int64)
-    return out.tolist()
 
 
 def _tie_chunks(t: EdgeTable, chunk: int | None = None):
@@ -76,7 +74,7 @@ def _tie_chunks(t: EdgeTable, chunk: int | None = None):
         hi = min(lo + chunk, t.weight.size)
         a, b = int(t.evidence_ptr[lo]), int(t.evidence_ptr[hi])
         ids = [work_ids[i] for i in t.evidence[a:b].tolist()]
-        yield lo, hi, _joined_runs(ids, (t.evidence_ptr[lo : hi + 1] - a).tolist())
+        yield lo, hi, joined_runs(ids, (t.evidence_ptr[lo : hi + 1] - a).tolist())
 
 
 class _StreamedGraph:
@@ -118,8 +116,8 @@ class _StreamedGraph:
                 t.weight[lo:hi].tolist(),
                 t.weight_fractional[lo:hi].tolist(),
                 works,
-                _optional_ints(t.first_year[lo:hi]),
-                _optional_ints(t.last_year[lo:hi]),
+                whole_years(t.first_year[lo:hi]),
+                whole_years(t.last_year[lo:hi]),
                 strict=True,
             )
             for u, v, w, f, ev, first, last in rows:
@@ -316,16 +314,8 @@ def write_vosviewer(
     cluster = {c: i for i, c in enumerate(CATEGORIES, start=1)}
     if t is not None:  # from the arrays: node i of the table is VOSviewer item i + 1
         link_weight = t.weight if weight == "weight" else t.weight_fractional
-        n = len(nodes)
-        degree = dict(
-            zip(
-                nodes,
-                (np.bincount(t.source, minlength=n) + np.bincount(t.target, minlength=n)).tolist(),
-                strict=True,
-            )
-        )
-        both = np.bincount(t.source, link_weight, n) + np.bincount(t.target, link_weight, n)
-        strength = dict(zip(nodes, both.tolist(), strict=True))
+        degree = dict(zip(nodes, t.degrees().tolist(), strict=True))
+        strength = dict(zip(nodes, t.degrees(link_weight).tolist(), strict=True))
     else:
         degree = dict(G.degree())
         strength = dict.fromkeys(nodes, 0.0)
@@ -480,7 +470,7 @@ def _edge_table_chunks(G: nx.Graph, t: EdgeTable, doi: dict, chunk: int | None =
                 "first_year": pd.array(np.trunc(t.first_year[lo:hi]), dtype="Int64"),
                 "last_year": pd.array(np.trunc(t.last_year[lo:hi]), dtype="Int64"),
                 "work_ids": joined,
-                "dois": _joined_runs(dois, (t.evidence_ptr[lo : hi + 1] - a).tolist()),
+                "dois": joined_runs(dois, (t.evidence_ptr[lo : hi + 1] - a).tolist()),
             },
             columns=EDGE_COLUMNS,
         )

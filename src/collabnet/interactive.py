@@ -21,7 +21,7 @@ from pyvis.network import Network
 from . import __version__
 from .config import CATEGORIES, CATEGORY_COLORS, CATEGORY_LABELS
 from .errors import InputError
-from .network import degrees, induced_subgraph, works_on_ties
+from .network import degrees, induced_subgraph, work_id_list, works_on_ties
 
 __all__ = ["write_network_html", "script_json", "VIS_NETWORK_VERSION"]
 
@@ -217,14 +217,6 @@ def _works_lookup(works) -> dict[str, dict]:
             "retracted": bool(rec.get("is_retracted")) if rec.get("is_retracted") else False,
         }
     return lookup
-
-
-def _work_ids(value) -> list[str]:
-    if value is None:
-        return []
-    if isinstance(value, str):
-        return [w for w in re.split(r"[;,\s]+", value) if w]
-    return [str(w) for w in value]
 
 
 def _sorted_works(ids, lookup) -> list[str]:
@@ -432,7 +424,7 @@ def write_network_html(
     edge_dicts = []
     for i, (u, v, d) in enumerate(H.edges(data=True)):
         weight = _number(d.get("weight"))
-        shown, more = capped(_work_ids(d.get("works")))
+        shown, more = capped(work_id_list(d.get("works")))
         width = 1 + 7 * math.sqrt((weight or 1.0) / wmax)
         first, last = _number(d.get("first_year")), _number(d.get("last_year"))
         edge_dicts.append(

@@ -37,8 +37,8 @@ __all__ = [
 #: Joins two categories in ``category_pair`` (an en dash: ``"cn_police–nl"``).
 PAIR_SEPARATOR = "\u2013"
 
-# Largest number of pair rows emitted at once; bounds peak memory on corpora with many
-# large teams (a 1,000-node work alone yields ~500,000 pairs).
+# Largest number of pair rows made by one numpy step (a 1,000-node work alone yields
+# ~500,000 pairs); bounds the temporaries, not the output, which holds every pair row.
 _PAIR_CHUNK = 4_000_000
 
 # Pair-and-work keys must fit in int64 (a test lowers this to exercise the fallback).
@@ -200,6 +200,16 @@ class EdgeTable(NamedTuple):
     last_year: np.ndarray
     evidence_ptr: np.ndarray  # edge i's works are evidence[evidence_ptr[i]:evidence_ptr[i+1]]
     evidence: np.ndarray  # work codes, ascending within each edge
+
+    def degrees(self, weights: np.ndarray | None = None) -> np.ndarray:
+        """Per node code: the number of ties, or the sum of `weights` over its ties."""
+        n = len(self.node_ids)
+        return np.bincount(self.source, weights, n) + np.bincount(self.target, weights, n)
+
+    def codes_of(self, nodes: list) -> np.ndarray:
+        """The node code of each of `nodes` (-1 where not a node)."""
+        index = pd.Index(self.node_ids, dtype=object)
+        return index.get_indexer(pd.Index(nodes, dtype=object))
 
 
 def edge_table(
@@ -630,9 +640,9 @@ def count_isolates_and_components(G: nx.Graph) -> tuple[int, int]:
     n = len(t.node_ids)
     if n == 0:
         return 0, 0
-    degree = np.bincount(t.source, minlength=n) + np.bincount(t.target, minlength=n)
     adjacency = coo_matrix((np.ones(t.source.size, np.int8), (t.source, t.target)), shape=(n, n))
-    return int((degree == 0).sum()), int(connected_components(adjacency, directed=False)[0])
+    isolates = int((t.degrees() == 0).sum())
+    return isolates, int(connected_components(adjacency, directed=False)[0])
 
 
 def degrees(G: nx.Graph, nodes) -> dict:
@@ -649,16 +659,29 @@ def degrees(G: nx.Graph, nodes) -> dict:
     t = pristine_edge_table(G)
     if t is None:
         return {n: G.degree(n) for n in nodes}
-    n = len(t.node_ids)
-    degree = np.bincount(t.source, minlength=n) + np.bincount(t.target, minlength=n)
-    code = pd.Index(t.node_ids, dtype=object).get_indexer(pd.Index(nodes, dtype=object))
-    return dict(zip(nodes, degree[code].tolist(), strict=True))
+    return dict(zip(nodes, t.degrees()[t.codes_of(nodes)].tolist(), strict=True))
 
 
 def _require_nodes(G: nx.Graph, nodes: list) -> None:
     missing = [n for n in nodes if n not in G._node]
     if missing:
         raise InputError("nodes", f"not in the graph: {missing[0]!r}")
+
+
+def work_id_list(value) -> list[str]:
+    """A tie's ``works`` as a list of work ids: a list as built, or the ``"W1;W2"`` text
+    of a graph read back from a file.
+
+    Examples
+    --------
+    >>> work_id_list("W1; W2,W3"), work_id_list(["W1", 2]), work_id_list(None)
+    (['W1', 'W2', 'W3'], ['W1', '2'], [])
+    """
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [w for w in re.split(r"[;,\s]+", value) if w]
+    return [str(w) for w in value]
 
 
 def works_on_ties(G: nx.Graph, nodes) -> dict:
@@ -682,13 +705,10 @@ def works_on_ties(G: nx.Graph, nodes) -> dict:
         for n in nodes:
             out[n] = found = set()
             for _, _, ws in G.edges(n, data="works"):
-                if isinstance(ws, str):  # a graph read back from a file: "W1;W2"
-                    ws = [w for w in re.split(r"[;,\s]+", ws) if w]
-                found.update(str(w) for w in ws or ())
+                found.update(work_id_list(ws))
         return out
-    code = pd.Index(t.node_ids, dtype=object).get_indexer(pd.Index(nodes, dtype=object))
     keep = np.zeros(len(t.node_ids), bool)
-    keep[code] = True
+    keep[t.codes_of(nodes)] = True
     out = {n: set() for n in nodes}
     ids = t.node_ids
     for e in np.flatnonzero(keep[t.source] | keep[t.target]).tolist():
@@ -795,8 +815,8 @@ def _add_nodes(G: nx.Graph, t: EdgeTable, nodes: pd.DataFrame | None) -> None:
     G._node.update(zip(node_list, attrs, strict=True))
 
 
-def _years(values: np.ndarray) -> list:
-    """Python ints, ``None`` where NaN."""
+def whole_years(values: np.ndarray) -> list:
+    """Years as Python ints (whole part), ``None`` where NaN: what a tie dict holds."""
     missing = np.isnan(values)
     if not missing.any():
         return values.astype(np.int64).tolist()
@@ -825,8 +845,8 @@ def _add_edges(adj: dict, t: EdgeTable) -> None:
             t.weight.tolist(),
             t.weight_fractional.tolist(),
             works,
-            _years(t.first_year),
-            _years(t.last_year),
+            whole_years(t.first_year),
+            whole_years(t.last_year),
             strict=True,
         )
     ]

@@ -486,13 +486,13 @@ def node_attributes(tables: dict[str, pd.DataFrame], level: str) -> pd.DataFrame
 
 def _joined_runs(keys: pd.Series, text: pd.Series, sep: str = "; ") -> pd.Series:
     """`text` joined with `sep` per run of equal `keys` (rows already grouped and ordered)."""
+    from .export import joined_runs
+
     keys = keys.to_numpy()
     if keys.size == 0:
         return pd.Series(dtype=object)
     starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
-    ends = np.append(starts[1:], keys.size).tolist()
-    values = text.astype(str).tolist()
-    joined = [sep.join(values[s:e]) for s, e in zip(starts.tolist(), ends, strict=True)]
+    joined = joined_runs(text.astype(str).tolist(), [*starts.tolist(), keys.size], sep)
     return pd.Series(joined, index=pd.Index(keys[starts], dtype=object), dtype=object)
 
 
