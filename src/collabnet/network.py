@@ -185,6 +185,40 @@ def _years_by_code(
     return out
 
 
+def _run_starts(sorted_values: np.ndarray) -> np.ndarray:
+    """Where each run of equal values starts in a sorted array (int64 positions)."""
+    if not sorted_values.size:
+        return np.empty(0, dtype=np.int64)
+    new = np.empty(sorted_values.size, dtype=bool)
+    new[0] = True
+    np.not_equal(sorted_values[1:], sorted_values[:-1], out=new[1:])
+    return np.flatnonzero(new)
+
+
+class _Runs:
+    """Per-work values reduced over each edge's works (``evidence`` cut into runs).
+
+    Most edges rest on one work: their value is read directly, and ``ufunc.reduceat``
+    (a per-run loop) runs only over the edges with several works, the same order of
+    operations as one ``reduceat`` over all of them (so sums are bit for bit equal).
+    """
+
+    def __init__(self, evidence: np.ndarray, starts: np.ndarray, weight: np.ndarray):
+        self.first_work = evidence[starts]
+        multi = weight > 1
+        self.multi = np.flatnonzero(multi)
+        if self.multi.size:
+            self.multi_works = evidence[np.repeat(multi, weight)]
+            self.multi_starts = np.concatenate(([0], np.cumsum(weight[multi])[:-1]))
+        self.size = starts.size
+
+    def reduce(self, ufunc: np.ufunc, per_work: np.ndarray) -> np.ndarray:
+        out = per_work[self.first_work]  # a new array (fancy indexing copies)
+        if self.multi.size:
+            out[self.multi] = ufunc.reduceat(per_work[self.multi_works], self.multi_starts)
+        return out
+
+
 class EdgeTable(NamedTuple):
     """The edges of a co-authorship graph as arrays (see :func:`edge_table`)."""
 
@@ -273,7 +307,7 @@ def edge_table(
     nb = np.int64(_bits(n_nodes))
     rows = (work_codes << nb) | node_codes
     rows.sort()
-    rows = rows[np.flatnonzero(np.diff(rows, prepend=-1))]  # drop repeated rows
+    rows = rows[_run_starts(rows)]  # drop repeated rows
     work_codes, node_codes = rows >> nb, rows & ((1 << nb) - 1)
     del rows
     sizes = np.bincount(work_codes, minlength=n_works)
@@ -300,27 +334,20 @@ def edge_table(
         pair, evidence = _emit_pair_rows(starts, sizes, node_codes, n_nodes)
     del node_codes, starts
 
-    if pair.size:
-        edge_starts = np.flatnonzero(np.diff(pair)) + 1
-        edge_starts = np.concatenate(([0], edge_starts))
-    else:
-        edge_starts = np.empty(0, dtype=np.int64)
+    edge_starts = _run_starts(pair)
     edge_keys = pair[edge_starts]
     del pair
     ptr = np.append(edge_starts, evidence.size).astype(np.int64)
     weight = np.diff(ptr)
 
-    # Per-edge attributes from per-work values gathered in (edge, work) order.
+    # Per-edge attributes from per-work values, reduced over each edge's works.
     with np.errstate(divide="ignore"):
         frac_work = np.where(sizes >= 2, 1.0 / (sizes - 1), 0.0)
-    if evidence.size:
-        frac = np.add.reduceat(frac_work[evidence], edge_starts)
-        ev_years = years[evidence]
-        first = np.fmin.reduceat(ev_years, edge_starts)
-        last = np.fmax.reduceat(ev_years, edge_starts)
-        del ev_years
-    else:
-        frac = first = last = np.empty(0)
+    runs = _Runs(evidence, edge_starts, weight)
+    frac = runs.reduce(np.add, frac_work)
+    first = runs.reduce(np.fmin, years)
+    last = runs.reduce(np.fmax, years)
+    del runs
 
     keep = weight >= min_weight
     if not keep.all():
@@ -883,9 +910,8 @@ def _derived_nodes(
     With ``all_of=(attr, col)``, `attr` also lists every distinct value of `col` per
     node, sorted and joined with ``";"``. Nodes and values are coded as integers once
     (one ``pd.factorize`` each; `codes_ids` is the node column's, if the caller has
-    it); per column, the (node, value) codes are packed into one int64 and counted with
-    ``np.unique``; ties go to the first value in sorted order. Nodes with no value in
-    any column get an all-null row.
+    it); see :class:`_ValuesPerKey` for the counting. Ties go to the first value in
+    sorted order. Nodes with no value in any column get an all-null row.
     """
     present = {attr: col for attr, col in columns.items() if col in authorships.columns}
     if all_of is not None and all_of[1] not in authorships.columns:
@@ -897,48 +923,91 @@ def _derived_nodes(
     if not rows.any() or (not present and all_of is None):
         return pd.DataFrame()
     key_codes = key_codes[rows].astype(np.int64)
-    n_keys = len(keys)
-    data = {}
-    counted = {}  # column -> its counts, reused by all_of
-    in_order = {col: isinstance(authorships[col].dtype, pd.CategoricalDtype) for col in authorships}
-    for attr, col in present.items():
-        counted[col] = combo, count, values = _key_value_counts(key_codes, authorships[col], rows)
-        out = np.full(n_keys, np.nan, dtype=object)
-        if combo.size:
-            key_of, value_of = np.divmod(combo, len(values))
-            # The value with the key's highest count wins; among equal counts, the
-            # first in sorted order (value codes are in order of appearance, so the
-            # few tied keys are settled by comparing the values themselves).
-            starts = np.flatnonzero(np.r_[True, key_of[1:] != key_of[:-1]])
-            best = np.maximum.reduceat(count, starts)
-            at_best = np.flatnonzero(
-                count == np.repeat(best, np.diff(np.append(starts, count.size)))
-            )
-            lead = np.r_[True, key_of[at_best[1:]] != key_of[at_best[:-1]]]
-            first = at_best[lead]
-            out[key_of[first]] = values[value_of[first]]
-            tied = np.unique(key_of[at_best[~lead]])
-            if tied.size and not in_order[col]:  # in_order: the first is the smallest
-                rows_tied = at_best[np.isin(key_of[at_best], tied)]
-                tied_values = values[value_of[rows_tied]]
-                for key, value in zip(key_of[rows_tied].tolist(), tied_values, strict=True):
-                    if _before(value, out[key]):
-                        out[key] = value
-        data[attr] = out
+    coded: dict = {}  # column -> its _ValuesPerKey, reused by all_of
+
+    def values_per_key(col):
+        if col not in coded:
+            coded[col] = _ValuesPerKey(key_codes, len(keys), authorships[col], rows)
+        return coded[col]
+
+    data = {attr: values_per_key(col).most_frequent() for attr, col in present.items()}
     if all_of is not None:
-        col = all_of[1]
-        combo, _, values = counted.get(col) or _key_value_counts(key_codes, authorships[col], rows)
-        out = np.full(n_keys, np.nan, dtype=object)
-        if combo.size:
-            key_of, value_of = np.divmod(combo, len(values))
-            starts = np.flatnonzero(np.r_[True, key_of[1:] != key_of[:-1]])
-            out[key_of[starts]] = _joined_sets(value_of, starts, values, in_order[col])
-        data[all_of[0]] = out
+        data[all_of[0]] = values_per_key(all_of[1]).joined_sets()
     # One row per node of the column, in the sorted order edge_table gives its nodes;
     # a node with no value anywhere keeps an all-null row (no attribute is set).
     return pd.DataFrame(
         data, index=pd.Index(np.asarray(keys, dtype=object), dtype=object), dtype=object
     )
+
+
+class _ValuesPerKey:
+    """The non-null values of one column per key (node), counted.
+
+    Values are coded once (``pd.factorize``: a categorical in its own order, other
+    values in order of appearance). Most keys have one value in every row (an
+    author's name, a single affiliation): one pass against a reference value per key
+    settles them. Only the rows of keys with several values are packed as
+    ``key * n_values + value`` and counted with ``np.unique``.
+    """
+
+    def __init__(self, key_codes: np.ndarray, n_keys: int, column: pd.Series, rows: np.ndarray):
+        self.in_order = isinstance(column.dtype, pd.CategoricalDtype)
+        codes, values = pd.factorize(column, sort=self.in_order)
+        self.values = np.asarray(values, dtype=object)
+        codes = codes[rows]
+        ok = codes >= 0
+        k, v = key_codes[ok], codes[ok].astype(np.int64)
+        ref = np.full(n_keys, -1, dtype=np.int64)
+        ref[k] = v  # some value of the key (which one does not matter)
+        mixed = np.zeros(n_keys, dtype=bool)
+        mixed[k[v != ref[k]]] = True
+        sel = mixed[k]
+        n_values = max(len(self.values), 1)
+        combo, self.count = np.unique(k[sel] * n_values + v[sel], return_counts=True)
+        self.key_of, self.value_of = np.divmod(combo, n_values)
+        ref[mixed] = -1
+        self.only = ref  # the key's one value (-1: none, or several: see key_of/value_of)
+        self.n_keys = n_keys
+
+    def most_frequent(self) -> np.ndarray:
+        """Per key, its most frequent value (NaN: none); ties: first in sorted order."""
+        out = np.full(self.n_keys, np.nan, dtype=object)
+        one = self.only >= 0
+        out[one] = self.values[self.only[one]]
+        key_of, value_of, count = self.key_of, self.value_of, self.count
+        if not key_of.size:
+            return out
+        # The value with the key's highest count wins; among equal counts, the first in
+        # sorted order (value codes are in order of appearance, so the few tied keys are
+        # settled by comparing the values themselves; a categorical's codes are in order).
+        starts = np.flatnonzero(np.r_[True, key_of[1:] != key_of[:-1]])
+        best = np.maximum.reduceat(count, starts)
+        at_best = np.flatnonzero(count == np.repeat(best, np.diff(np.append(starts, count.size))))
+        lead = np.r_[True, key_of[at_best[1:]] != key_of[at_best[:-1]]]
+        first = at_best[lead]
+        out[key_of[first]] = self.values[value_of[first]]
+        tied = np.unique(key_of[at_best[~lead]])
+        if tied.size and not self.in_order:
+            rows_tied = at_best[np.isin(key_of[at_best], tied)]
+            tied_values = self.values[value_of[rows_tied]]
+            for key, value in zip(key_of[rows_tied].tolist(), tied_values, strict=True):
+                if _before(value, out[key]):
+                    out[key] = value
+        return out
+
+    def joined_sets(self) -> np.ndarray:
+        """Per key, its distinct values in sorted order joined with ``";"`` (NaN: none)."""
+        out = np.full(self.n_keys, np.nan, dtype=object)
+        one = np.flatnonzero(self.only >= 0)
+        if one.size:
+            used, inverse = np.unique(self.only[one], return_inverse=True)
+            text = np.asarray([str(v) for v in self.values[used].tolist()], dtype=object)
+            out[one] = text[inverse]
+        if self.key_of.size:
+            key_of = self.key_of
+            starts = np.flatnonzero(np.r_[True, key_of[1:] != key_of[:-1]])
+            out[key_of[starts]] = _joined_sets(self.value_of, starts, self.values, self.in_order)
+        return out
 
 
 def _before(a, b) -> bool:
@@ -977,19 +1046,6 @@ def _joined_sets(
     return [
         ";".join(map(str, order(names[s:e]))) for s, e in zip(starts.tolist(), ends, strict=True)
     ]
-
-
-def _key_value_counts(key_codes: np.ndarray, column: pd.Series, rows: np.ndarray):
-    """Distinct (key, value) codes packed as ``key * n_values + value``, their counts,
-    and the values (an object array, in order of appearance) the codes index; only
-    `rows` of `column` are read (`key_codes` are theirs) and null values are skipped."""
-    # a categorical keeps its own order (its codes); other values in order of appearance
-    codes, values = pd.factorize(column, sort=isinstance(column.dtype, pd.CategoricalDtype))
-    codes = codes[rows]
-    values = np.asarray(values, dtype=object)
-    ok = codes >= 0
-    combo, count = np.unique(key_codes[ok] * max(len(values), 1) + codes[ok], return_counts=True)
-    return combo, count, values
 
 
 def _merge_nodes(given: pd.DataFrame | None, derived: pd.DataFrame) -> pd.DataFrame:
