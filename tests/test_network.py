@@ -282,6 +282,25 @@ def test_int64_overflow_fallback_gives_the_same_graph(monkeypatch, options):
     assert list(fast.edges(data=True)) == list(slow.edges(data=True))
 
 
+@pytest.mark.parametrize("options", [{}, {"max_team_size": 5, "min_weight": 2}])
+def test_small_chunks_and_scratch_buffers_give_the_same_edge_table(monkeypatch, options):
+    import collabnet.network as network
+
+    m, works = _random_memberships(6, n_works=300, n_nodes=12)  # ties resting on many works
+    whole = network.edge_table(m, works, **options)
+    assert whole.weight.max() > 5
+    # pair rows made a few at a time (and a team larger than the scratch buffer), and
+    # per-work values reduced over a handful of evidence rows at a time
+    monkeypatch.setattr(network, "_PAIR_CHUNK", 4)
+    monkeypatch.setattr(network, "_REDUCE_CHUNK", 3)
+    chunked = network.edge_table(m, works, **options)
+    for name in whole._fields:
+        a, b = getattr(whole, name), getattr(chunked, name)
+        if isinstance(a, np.ndarray) and a.dtype.kind == "f":
+            assert np.array_equal(a, b, equal_nan=True), name  # bit for bit, NaN included
+        else:
+            assert np.array_equal(np.asarray(a, dtype=object), np.asarray(b, dtype=object)), name
+
 def test_edge_table_matches_graph_and_neighbours_are_in_id_order():
     from collabnet.network import edge_table
 

@@ -94,24 +94,39 @@ def _emit_pairs(starts: np.ndarray, sizes: np.ndarray, node_codes: np.ndarray, n
         return None
     sizes64 = sizes.astype(np.int64)
     out = np.empty(int((sizes64 * (sizes64 - 1) // 2).sum()), dtype=np.int64)
+    # One scratch buffer for every block: fresh memory is slow to touch (page faults),
+    # and the blocks written straight into `out` need no temporary of their own.
+    scratch = np.empty(min(out.size, _PAIR_CHUNK + 2**16), dtype=np.int64)
     at = 0
     for k, iu, ju, sel in _size_blocks(sizes):
         block = node_codes[starts[sel][:, None] + np.arange(k)]  # (n, k), sorted rows
-        pair = out[at : at + sel.size * iu.size].reshape(sel.size, iu.size)
-        np.left_shift(block[:, iu], np.int64(nb), out=pair)
-        pair |= block[:, ju]
+        shape = (sel.size, iu.size)
+        pair = out[at : at + sel.size * iu.size].reshape(shape)
+        np.take(block, iu, axis=1, out=pair)
+        pair <<= np.int64(nb)
+        other = _scratch(scratch, pair.size).reshape(shape)
+        np.take(block, ju, axis=1, out=other)
+        pair |= other
         pair <<= np.int64(wb)
         pair |= sel[:, None]
         at += pair.size
     return out
 
 
+def _scratch(buffer: np.ndarray, n: int) -> np.ndarray:
+    """The first `n` items of `buffer`, or a new array when it is too small."""
+    return buffer[:n] if n <= buffer.size else np.empty(n, dtype=buffer.dtype)
+
+
 def _triu(k: int) -> tuple[np.ndarray, np.ndarray]:
     """``np.triu_indices(k, 1)`` without its ``k x k`` mask (a third of the time)."""
     counts = np.arange(k - 1, -1, -1, dtype=np.int64)  # row i has k-1-i pairs
     iu = np.repeat(np.arange(k, dtype=np.int64), counts)
-    first = np.cumsum(counts) - counts  # where row i starts
-    ju = np.arange(iu.size, dtype=np.int64) - np.repeat(first, counts) + iu + 1
+    # Along row i, ju runs i+1 .. k-1: steps of one, summed, with a step back from k-1
+    # to i+1 where rows 1 .. k-2 start (a team of thousands makes millions of pairs).
+    ju = np.ones(iu.size, dtype=np.int64)
+    ju[np.cumsum(counts[:-2])] = np.arange(2, k, dtype=np.int64) - (k - 1)
+    np.cumsum(ju, out=ju)
     return iu, ju
 
 
@@ -195,28 +210,42 @@ def _run_starts(sorted_values: np.ndarray) -> np.ndarray:
     return np.flatnonzero(new)
 
 
-class _Runs:
-    """Per-work values reduced over each edge's works (``evidence`` cut into runs).
+# Evidence rows gathered per step when reducing per-work values over edges.
+_REDUCE_CHUNK = 1 << 20
 
-    Most edges rest on one work: their value is read directly, and ``ufunc.reduceat``
-    (a per-run loop) runs only over the edges with several works, the same order of
-    operations as one ``reduceat`` over all of them (so sums are bit for bit equal).
+
+def _reduce_over_works(
+    evidence: np.ndarray, ptr: np.ndarray, reductions: list
+) -> list[np.ndarray]:
+    """Per edge, per-work values reduced over the edge's works.
+
+    `reductions` lists ``(per_work, ufuncs)``; the result has one array per ufunc, in
+    order. Edge ``i``'s works are ``evidence[ptr[i]:ptr[i+1]]``. Each per-work array is
+    gathered once per chunk of edges into a reused buffer (no array the size of the
+    evidence is made), and ``ufunc.reduceat`` reduces each edge's run: the same runs
+    in the same order as one ``reduceat`` over all rows, so sums are equal bit for bit.
     """
-
-    def __init__(self, evidence: np.ndarray, starts: np.ndarray, weight: np.ndarray):
-        self.first_work = evidence[starts]
-        multi = weight > 1
-        self.multi = np.flatnonzero(multi)
-        if self.multi.size:
-            self.multi_works = evidence[np.repeat(multi, weight)]
-            self.multi_starts = np.concatenate(([0], np.cumsum(weight[multi])[:-1]))
-        self.size = starts.size
-
-    def reduce(self, ufunc: np.ufunc, per_work: np.ndarray) -> np.ndarray:
-        out = per_work[self.first_work]  # a new array (fancy indexing copies)
-        if self.multi.size:
-            out[self.multi] = ufunc.reduceat(per_work[self.multi_works], self.multi_starts)
-        return out
+    n_edges = ptr.size - 1
+    outs = [
+        [np.empty(max(n_edges, 0), dtype=values.dtype) for _ in ufuncs]
+        for values, ufuncs in reductions
+    ]
+    buffer = np.empty(min(_REDUCE_CHUNK, evidence.size), dtype=np.float64)
+    e0 = 0
+    while e0 < n_edges:
+        # the edges whose rows fit in one chunk (at least one edge)
+        e1 = int(np.searchsorted(ptr, ptr[e0] + _REDUCE_CHUNK, side="right")) - 1
+        e1 = min(max(e1, e0 + 1), n_edges)
+        lo, hi = int(ptr[e0]), int(ptr[e1])
+        rows = evidence[lo:hi]
+        at = ptr[e0:e1] - lo
+        for (values, ufuncs), out in zip(reductions, outs, strict=True):
+            gathered = _scratch(buffer, hi - lo) if values.dtype == buffer.dtype else None
+            gathered = np.take(values, rows, out=gathered)
+            for ufunc, o in zip(ufuncs, out, strict=True):
+                ufunc.reduceat(gathered, at, out=o[e0:e1])
+        e0 = e1
+    return [o for out in outs for o in out]
 
 
 class EdgeTable(NamedTuple):
@@ -343,11 +372,9 @@ def edge_table(
     # Per-edge attributes from per-work values, reduced over each edge's works.
     with np.errstate(divide="ignore"):
         frac_work = np.where(sizes >= 2, 1.0 / (sizes - 1), 0.0)
-    runs = _Runs(evidence, edge_starts, weight)
-    frac = runs.reduce(np.add, frac_work)
-    first = runs.reduce(np.fmin, years)
-    last = runs.reduce(np.fmax, years)
-    del runs
+    frac, first, last = _reduce_over_works(
+        evidence, ptr, [(frac_work, (np.add,)), (years, (np.fmin, np.fmax))]
+    )
 
     keep = weight >= min_weight
     if not keep.all():
