@@ -301,6 +301,7 @@ def test_small_chunks_and_scratch_buffers_give_the_same_edge_table(monkeypatch, 
         else:
             assert np.array_equal(np.asarray(a, dtype=object), np.asarray(b, dtype=object)), name
 
+
 def test_edge_table_matches_graph_and_neighbours_are_in_id_order():
     from collabnet.network import edge_table
 

@@ -41,6 +41,10 @@ PAIR_SEPARATOR = "\u2013"
 # ~500,000 pairs); bounds the temporaries, not the output, which holds every pair row.
 _PAIR_CHUNK = 4_000_000
 
+# Evidence rows handled per step when reducing per-work values over edges and when
+# finding where edges start: bounds the scratch buffers, which are reused.
+_REDUCE_CHUNK = 1 << 20
+
 # Pair-and-work keys must fit in int64 (a test lowers this to exercise the fallback).
 _KEY_LIMIT = 2**63
 
@@ -200,23 +204,32 @@ def _years_by_code(
     return out
 
 
-def _run_starts(sorted_values: np.ndarray) -> np.ndarray:
-    """Where each run of equal values starts in a sorted array (int64 positions)."""
-    if not sorted_values.size:
+def _run_starts(sorted_values: np.ndarray, shift: int = 0) -> np.ndarray:
+    """Where each run of equal ``sorted_values >> shift`` starts (int64 positions).
+
+    With a `shift`, neighbours are compared a chunk at a time through one scratch
+    buffer (``a >> s != b >> s`` exactly when ``(a ^ b) >> s`` is not zero, for
+    non-negative keys), so no shifted copy of the whole array is made.
+    """
+    n = sorted_values.size
+    if not n:
         return np.empty(0, dtype=np.int64)
-    new = np.empty(sorted_values.size, dtype=bool)
+    new = np.empty(n, dtype=bool)
     new[0] = True
-    np.not_equal(sorted_values[1:], sorted_values[:-1], out=new[1:])
+    if not shift:
+        np.not_equal(sorted_values[1:], sorted_values[:-1], out=new[1:])
+        return np.flatnonzero(new)
+    step = _REDUCE_CHUNK
+    scratch = np.empty(min(step, n - 1), dtype=sorted_values.dtype)
+    for lo in range(1, n, step):
+        hi = min(lo + step, n)
+        x = scratch[: hi - lo]
+        np.bitwise_xor(sorted_values[lo:hi], sorted_values[lo - 1 : hi - 1], out=x)
+        np.greater_equal(x, np.int64(1) << np.int64(shift), out=new[lo:hi])
     return np.flatnonzero(new)
 
 
-# Evidence rows gathered per step when reducing per-work values over edges.
-_REDUCE_CHUNK = 1 << 20
-
-
-def _reduce_over_works(
-    evidence: np.ndarray, ptr: np.ndarray, reductions: list
-) -> list[np.ndarray]:
+def _reduce_over_works(evidence: np.ndarray, ptr: np.ndarray, reductions: list) -> list[np.ndarray]:
     """Per edge, per-work values reduced over the edge's works.
 
     `reductions` lists ``(per_work, ufuncs)``; the result has one array per ufunc, in
@@ -355,17 +368,17 @@ def edge_table(
     if keys is not None:
         keys.sort()
         wb = np.int64(_bits(n_works))
-        evidence = keys & ((1 << wb) - 1)
-        keys >>= wb
-        pair = keys
+        edge_starts = _run_starts(keys, shift=wb)
+        edge_keys = keys[edge_starts] >> wb
+        keys &= (1 << wb) - 1  # in place: the keys become the evidence (work codes)
+        evidence = keys
         del keys
     else:
         pair, evidence = _emit_pair_rows(starts, sizes, node_codes, n_nodes)
+        edge_starts = _run_starts(pair)
+        edge_keys = pair[edge_starts]
+        del pair
     del node_codes, starts
-
-    edge_starts = _run_starts(pair)
-    edge_keys = pair[edge_starts]
-    del pair
     ptr = np.append(edge_starts, evidence.size).astype(np.int64)
     weight = np.diff(ptr)
 
