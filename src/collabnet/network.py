@@ -379,7 +379,10 @@ def edge_table(
         edge_keys = pair[edge_starts]
         del pair
     del node_codes, starts
-    ptr = np.append(edge_starts, evidence.size).astype(np.int64)
+    ptr = np.empty(edge_starts.size + 1, dtype=np.int64)
+    ptr[:-1] = edge_starts
+    ptr[-1] = evidence.size
+    del edge_starts
     weight = np.diff(ptr)
 
     # Per-edge attributes from per-work values, reduced over each edge's works.
