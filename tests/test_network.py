@@ -349,10 +349,11 @@ def test_ties_and_category_lists_do_not_depend_on_row_order():
     for order in (a.index, a.index[::-1], [3, 0, 6, 2, 5, 1, 4]):
         G = author_graph(a.loc[order], works)
         assert G.nodes["A1"]["label"] == "Yu"
-        assert G.nodes["A1"]["category"] == "nl"  # nl and other tie at 2
-        assert G.nodes["A1"]["categories"] == "cn_police;nl;other"
+        assert G.nodes["A1"]["category"] == "nl"  # nl and other tie at 2 works
+        assert G.nodes["A1"]["categories"] == "nl (2); other (2); cn_police (1)"
         assert G.nodes["A2"]["label"] == "Li"
-        assert G.nodes["A2"]["categories"] == "cn_other;other"
+        assert G.nodes["A2"]["category"] == "cn_other"  # 1-1: config.CATEGORIES order
+        assert G.nodes["A2"]["categories"] == "cn_other (1); other (1)"
 
 
 # --- the adjacency written on first use ------------------------------------------------------
@@ -532,7 +533,8 @@ def test_node_attributes_from_mixed_or_categorical_columns():
     for order in (a.index, a.index[::-1]):
         G = author_graph(a.loc[order], works)
         assert G.nodes["A1"]["category"] == "z"  # a categorical's own order breaks ties
-        assert G.nodes["A1"]["categories"] == "z;a"
+        assert G.nodes["A1"]["categories"] == "z (1); a (1)"
+        assert G.nodes["A2"]["categories"] == "b (2)"
         assert G.nodes["A2"]["institution_id"] == "I1"
         assert G.nodes["A1"]["institution_id"] == 5  # int before str: by type name
 
@@ -550,3 +552,29 @@ def test_works_on_ties_and_degrees_agree_before_and_after_the_ties_are_written()
             works_on_ties(G, ["zz"])
         with pytest.raises(InputError, match="zz"):
             degrees(G, ["zz"])
+
+
+def test_an_authors_category_counts_works_not_rows_and_ties_never_favour_police():
+    from collabnet.network import author_categories
+
+    a = pd.DataFrame(
+        {
+            # A1: three affiliation rows on W1 (cn_police), one work each for nl (W2, W3):
+            # more cn_police rows, more nl works
+            "work_id": ["W1", "W1", "W1", "W2", "W3", "W4", "W5", "W6", "W6"],
+            "author_id": ["A1", "A1", "A1", "A1", "A1", "A2", "A2", "A3", None],
+            "category": ["cn_police"] * 3 + ["nl", "nl", "cn_police", "nl", None, "nl"],
+        }
+    )
+    works = pd.DataFrame(columns=["work_id", "publication_year"])
+    for order in (a.index, a.index[::-1]):
+        G = author_graph(a.loc[order], works)
+        assert G.nodes["A1"]["category"] == "nl"
+        assert G.nodes["A1"]["categories"] == "nl (2); cn_police (1)"
+        assert G.nodes["A2"]["category"] == "nl"  # 1-1 tie: nl, not cn_police
+        assert G.nodes["A3"]["category"] == "other" and "categories" not in G.nodes["A3"]
+        table = author_categories(a.loc[order])
+        assert table.loc["A1"].tolist() == ["nl", "nl (2); cn_police (1)"]
+        assert pd.isna(table.loc["A3", "category"])
+    with pytest.raises(InputError, match="category"):
+        author_categories(a.drop(columns="category"))

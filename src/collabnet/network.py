@@ -14,6 +14,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
+from .config import CATEGORIES
 from .errors import InputError
 
 __all__ = [
@@ -29,6 +30,7 @@ __all__ = [
     "count_isolates_and_components",
     "institution_graph",
     "author_graph",
+    "author_categories",
     "country_graph",
     "category_pair_counts",
     "PAIR_SEPARATOR",
@@ -1091,6 +1093,107 @@ def _joined_sets(
     ]
 
 
+def author_categories(
+    authorships: pd.DataFrame,
+    *,
+    node_column: str = "author_id",
+    category_column: str = "category",
+) -> pd.DataFrame:
+    """Per author (or other node), the category of most of their works, and all of them.
+
+    One definition for every author graph and author table in collabnet: ``category`` is
+    the category the author was affiliated with on the most distinct works; a tie goes
+    to the category first in ``config.CATEGORIES`` (``nl``, ``cn_police``,
+    ``cn_military``, ``cn_state_security``, ``cn_other``, ``other``), so a tie between a
+    Dutch and a police-linked affiliation reads ``nl``. Other values come after those,
+    in a categorical's own order or else sorted. ``categories`` lists every category
+    with its number of works, most first, in the same order on ties
+    (``"nl (3); cn_police (1)"``). Rows with a null node, work or category are not
+    counted; the result is indexed by node id, in sorted order.
+
+    Examples
+    --------
+    >>> a = pd.DataFrame({"work_id": ["W1", "W2", "W2", "W3", "W4"],
+    ...                   "author_id": ["A1", "A1", "A1", "A2", "A2"],
+    ...                   "category": ["cn_police", "nl", "other", "other", "cn_police"]})
+    >>> author_categories(a).to_dict("index")  # doctest: +NORMALIZE_WHITESPACE
+    {'A1': {'category': 'nl', 'categories': 'nl (1); cn_police (1); other (1)'},
+     'A2': {'category': 'cn_police', 'categories': 'cn_police (1); other (1)'}}
+    """
+    _require(authorships, ["work_id", node_column, category_column], "authorships")
+    codes_ids = pd.factorize(authorships[node_column], sort=True)
+    main, listed = _categories_by_works(authorships, codes_ids, category_column)
+    index = pd.Index(np.asarray(codes_ids[1], dtype=object), dtype=object)
+    return pd.DataFrame({"category": main, "categories": listed}, index=index, dtype=object)
+
+
+def _category_rank(values: np.ndarray, in_order: bool) -> np.ndarray:
+    """Rank of each category value: ``config.CATEGORIES`` order first, then the rest
+    (a categorical's own order when `in_order`, else sorted)."""
+    known = {c: i for i, c in enumerate(CATEGORIES)}
+    rest = [v for v in values.tolist() if v not in known]
+    rest = rest if in_order else _in_sorted_order(rest)
+    after = {v: len(known) + i for i, v in enumerate(rest)}
+    sparse = np.asarray([known.get(v, after.get(v)) for v in values.tolist()], dtype=np.int64)
+    rank = np.empty(sparse.size, dtype=np.int64)
+    rank[np.argsort(sparse)] = np.arange(sparse.size)
+    return rank  # 0 .. len(values)-1
+
+
+def _categories_by_works(
+    authorships: pd.DataFrame, codes_ids: tuple, category_column: str = "category"
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`author_categories` per node code: the main category and the listing
+    (object arrays, NaN for a node with no categorised work)."""
+    key_codes, keys = codes_ids
+    n_keys = len(keys)
+    main = np.full(n_keys, np.nan, dtype=object)
+    listed = np.full(n_keys, np.nan, dtype=object)
+    column = authorships[category_column]
+    in_order = isinstance(column.dtype, pd.CategoricalDtype)
+    cat_codes, values = pd.factorize(column, sort=in_order)
+    work_codes, work_ids = pd.factorize(authorships["work_id"])
+    ok = (key_codes >= 0) & (cat_codes >= 0) & (work_codes >= 0)
+    if not ok.any():
+        return main, listed
+    values = np.asarray(values, dtype=object)
+    rank = _category_rank(values, in_order)
+    by_rank = np.empty(len(values), dtype=object)
+    by_rank[rank] = values
+    k = key_codes[ok].astype(np.int64)
+    r = rank[cat_codes[ok]]
+    w = work_codes[ok].astype(np.int64)
+    # Distinct (node, category, work) rows, then works per (node, category).
+    n_r, n_w = len(values), len(work_ids)
+    if n_keys * n_r * n_w < _KEY_LIMIT:
+        kr = np.unique((k * n_r + r) * n_w + w) // n_w
+    else:  # too many to pack into one int64
+        kr = pd.DataFrame({"kr": k * n_r + r, "w": w}).drop_duplicates()["kr"].to_numpy()
+        kr.sort()
+    starts = _run_starts(kr)
+    n = np.diff(np.append(starts, kr.size))
+    key_of, rank_of = np.divmod(kr[starts], n_r)
+    # Within each node: most works first, then category order.
+    order = np.lexsort((rank_of, -n, key_of))
+    key_of, rank_of, n = key_of[order], rank_of[order], n[order]
+    first = _run_starts(key_of)
+    main[key_of[first]] = by_rank[rank_of[first]]
+    # "category (n)" for each distinct pair, then joined per node ("; ").
+    m = int(n.max()) + 1
+    pair_codes, inverse = np.unique(rank_of * m + n, return_inverse=True)
+    text = np.asarray([f"{by_rank[p // m]} ({p % m})" for p in pair_codes.tolist()], dtype=object)[
+        inverse.ravel()
+    ]
+    ends = np.append(first[1:], key_of.size)
+    one = ends - first == 1
+    listed[key_of[first[one]]] = text[first[one]]
+    items = text.tolist()
+    several = np.flatnonzero(~one)
+    bounds = zip(first[several].tolist(), ends[several].tolist(), strict=True)
+    listed[key_of[first[several]]] = ["; ".join(items[a:b]) for a, b in bounds]
+    return main, listed
+
+
 def _merge_nodes(given: pd.DataFrame | None, derived: pd.DataFrame) -> pd.DataFrame:
     if given is None:
         return derived
@@ -1154,11 +1257,11 @@ def author_graph(
 ) -> nx.Graph:
     """Return the author co-authorship graph (see :func:`coauthorship_graph`).
 
-    Node attributes: ``label`` (most frequent ``author_name``), ``category`` and
-    ``country_code`` (most frequent over the author's affiliation rows), ``categories``
-    (every category the author was affiliated with, sorted, joined with ``";"``), and
-    ``institution_id`` (most frequent); `nodes` (e.g. the authors table indexed by
-    ``author_id``) takes precedence.
+    Node attributes: ``label`` (most frequent ``author_name``), ``country_code`` and
+    ``institution_id`` (most frequent over the author's affiliation rows), ``category``
+    (the category of most of the author's works) and ``categories`` (all of them with
+    their numbers of works; both as in :func:`author_categories`); `nodes` (e.g. the
+    authors table indexed by ``author_id``) takes precedence.
 
     Examples
     --------
@@ -1167,8 +1270,8 @@ def author_graph(
     ...                   "author_name": ["Ann", "Bo", "Ann", "Bo"],
     ...                   "category": ["nl", "cn_police", "nl", "nl"]})
     >>> G = author_graph(a, pd.DataFrame(columns=["work_id", "publication_year"]))
-    >>> G.edges["A1", "A2"]["weight"], G.nodes["A2"]["categories"]
-    (2, 'cn_police;nl')
+    >>> G.edges["A1", "A2"]["weight"], G.nodes["A2"]["category"], G.nodes["A2"]["categories"]
+    (2, 'nl', 'nl (1); cn_police (1)')
     """
     _require(authorships, ["work_id", node_column], "authorships")
     codes_ids = pd.factorize(authorships[node_column], sort=True)
@@ -1177,13 +1280,21 @@ def author_graph(
         node_column,
         {
             "label": "author_name",
-            "category": "category",
             "country_code": "country_code",
             "institution_id": "institution_id",
         },
-        all_of=("categories", "category"),
         codes_ids=codes_ids,
     )
+    if "category" in authorships.columns:
+        main, listed = _categories_by_works(authorships, codes_ids)
+        if derived.empty:
+            index = pd.Index(np.asarray(codes_ids[1], dtype=object), dtype=object)
+            derived = pd.DataFrame(
+                {"category": main, "categories": listed}, index=index, dtype=object
+            )
+        else:
+            derived.insert(min(1, derived.shape[1]), "category", main)
+            derived["categories"] = listed
     if nodes is not None and "label" not in nodes.columns and "display_name" in nodes.columns:
         nodes = nodes.assign(label=nodes["display_name"])
     return _build(

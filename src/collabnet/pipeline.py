@@ -399,8 +399,6 @@ def load_tables(out_dir: str | Path) -> dict[str, pd.DataFrame]:
 
 # --- stage 2: graphs ----------------------------------------------------------------------
 
-_CATEGORY_ORDER = {c: i for i, c in enumerate(config.CATEGORIES)}
-
 
 def node_attributes(tables: dict[str, pd.DataFrame], level: str) -> pd.DataFrame:
     """Node attributes (``label``, ``category``, ...) of institutions or authors, by node id.
@@ -409,8 +407,9 @@ def node_attributes(tables: dict[str, pd.DataFrame], level: str) -> pd.DataFrame
     matches (``entry:<id>``) say ``matched_by = "raw affiliation text"``. An author's category is
     the category of most of their works (ties: in ``config.CATEGORIES`` order);
     ``categories`` lists all of them with their numbers of works, most first (e.g.
-    ``"nl (3); cn_police (1)"``); ``institutions`` names up to five of their institutions,
-    most authorship rows first (ties alphabetical). (Countries: see
+    ``"nl (3); cn_police (1)"``), both from :func:`collabnet.network.author_categories`, as
+    in :func:`collabnet.network.author_graph`; ``institutions`` names up to five of their
+    institutions, most authorship rows first (ties alphabetical). (Countries: see
     :func:`collabnet.network.country_graph`.)
     """
     a = tables["authorships"]
@@ -458,13 +457,9 @@ def node_attributes(tables: dict[str, pd.DataFrame], level: str) -> pd.DataFrame
             return pd.DataFrame(
                 {"label": authors["display_name"], "category": "other", "orcid": authors["orcid"]}
             )
-        per = a.groupby(["author_id", "category"], observed=True)["work_id"].nunique().reset_index()
-        per["order"] = per["category"].map(_CATEGORY_ORDER)
-        per = per.sort_values(["author_id", "work_id", "order"], ascending=[True, False, True])
-        main = per.drop_duplicates("author_id").set_index("author_id")["category"]
-        listed = _joined_runs(
-            per["author_id"], per["category"].astype(str) + " (" + per["work_id"].astype(str) + ")"
-        )
+        from .network import author_categories
+
+        cats = author_categories(a)
         named = a.dropna(subset=["institution_name"])
         insts = named.groupby(["author_id", "institution_name"], observed=True).size()
         insts = insts.rename("n").reset_index()
@@ -475,8 +470,8 @@ def node_attributes(tables: dict[str, pd.DataFrame], level: str) -> pd.DataFrame
         return pd.DataFrame(
             {
                 "label": authors["display_name"],
-                "category": main,
-                "categories": listed,
+                "category": cats["category"],
+                "categories": cats["categories"],
                 "institutions": _joined_runs(insts["author_id"], insts["institution_name"]),
                 "orcid": authors["orcid"],
             }
