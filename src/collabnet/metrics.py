@@ -135,7 +135,8 @@ def add_distance(G: nx.Graph, *, weight: str = "weight", distance: str = "distan
 
 
 def _to_igraph(G: nx.Graph, weight: str | None):
-    """``(igraph.Graph, node list, weights or None)`` with vertices in ``list(G)`` order.
+    """``(igraph.Graph, node list, weights or None, ends)`` with vertices in ``list(G)``
+    order; `ends` holds the edges' two vertex indices as int64 arrays, in igraph's edge order.
 
     A :class:`~collabnet.network.CoauthorshipGraph` whose ties are still arrays is
     converted from those arrays (``weight`` or ``weight_fractional``), without writing
@@ -152,7 +153,8 @@ def _to_igraph(G: nx.Graph, weight: str | None):
         weights = None
         if weight is not None:
             weights = (t.weight if weight == "weight" else t.weight_fractional).tolist()
-        return ig.Graph(n=len(nodes), edges=edges), nodes, weights
+        ends = (t.source.astype(np.int64), t.target.astype(np.int64))
+        return ig.Graph(n=len(nodes), edges=edges), nodes, weights, ends
     nodes = list(G)
     index = {n: i for i, n in enumerate(nodes)}
     edges = []
@@ -164,7 +166,8 @@ def _to_igraph(G: nx.Graph, weight: str | None):
             edges.append((index[u], index[v]))
             weights.append(x)
     g = ig.Graph(n=len(nodes), edges=edges)
-    return g, nodes, weights
+    pairs = np.asarray(edges, dtype=np.int64).reshape(-1, 2)
+    return g, nodes, weights, (pairs[:, 0], pairs[:, 1])
 
 
 def _choose_engine(G: nx.Graph, engine: str) -> str:
@@ -267,19 +270,31 @@ def _table_networkx(G, weight, estimate, k, seed):
     }
 
 
-def _sampled_closeness_igraph(g, piv: list, dist, n: int) -> np.ndarray:
+def _sampled_closeness_igraph(g, piv: list, dist, n: int, ends) -> np.ndarray:
     """:func:`_sampled_closeness` on an igraph graph, with numpy sums instead of dicts.
 
-    Distances from the pivots come a few rows at a time (a full pivots x nodes matrix
-    of Python floats would take gigabytes on a large graph). Nodes whose component
-    holds no pivot are computed exactly: closeness of the subgraph of those components,
-    and distance rows for pivots alone in their component.
+    Distances from the pivots come a few rows at a time from scipy's Dijkstra on the
+    same edges and distances (``ends``: the edges' vertex indices in igraph's order),
+    which returns numpy rows; igraph's ``distances`` returns Python lists, whose
+    conversion took longer than the search. Nodes whose component holds no pivot are
+    computed exactly: closeness of the subgraph of those components, and distance rows
+    for pivots alone in their component.
     """
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import dijkstra
+
+    lengths = np.ones(ends[0].size) if dist is None else np.asarray(dist, dtype=float)
+    # An undirected graph: each edge once, searched both ways (directed=False).
+    csgraph = csr_matrix((lengths, ends), shape=(n, n))
+
+    def distances(sources: list) -> np.ndarray:
+        return dijkstra(csgraph, directed=False, indices=sources)
+
     total = np.zeros(n)
     count = np.zeros(n)
     for lo in range(0, len(piv), _DISTANCE_ROWS):
         chunk = piv[lo : lo + _DISTANCE_ROWS]
-        d = np.asarray(g.distances(source=chunk, weights=dist), dtype=float)
+        d = distances(chunk)
         finite = np.isfinite(d)
         d[~finite] = 0.0
         total += d.sum(axis=0)
@@ -295,7 +310,7 @@ def _sampled_closeness_igraph(g, piv: list, dist, n: int) -> np.ndarray:
     is_piv[piv] = True
     lonely = np.flatnonzero(missing & is_piv).tolist()  # the only pivot of their component
     if lonely:
-        d = np.asarray(g.distances(source=lonely, weights=dist), dtype=float)
+        d = distances(lonely)
         sums[lonely] = np.where(np.isfinite(d), d, 0.0).sum(axis=1)
     rest = np.flatnonzero(missing & ~is_piv)  # whole components without a pivot
     if rest.size:
@@ -319,7 +334,7 @@ def _strength(g, w) -> list:
 
 
 def _table_igraph(G, weight, estimate, k, seed):
-    g, nodes, w = _to_igraph(G, weight)
+    g, nodes, w, ends = _to_igraph(G, weight)
     n = len(nodes)
     dist = None if w is None else [1.0 / x for x in w]
     if estimate:
@@ -336,7 +351,7 @@ def _table_igraph(G, weight, estimate, k, seed):
             scale = np.where(is_piv, 1 / max(k - 1, 1) / (n - 2), 1 / k / (n - 2))
             btw = raw * scale
 
-        clo = _sampled_closeness_igraph(g, piv, dist, n)
+        clo = _sampled_closeness_igraph(g, piv, dist, n, ends)
     else:
         raw = np.asarray(g.betweenness(weights=dist))
         btw = raw * 2 / ((n - 1) * (n - 2)) if n > 2 else np.zeros(n)
@@ -537,7 +552,7 @@ def communities(
     elif method == "leiden":
         import igraph as ig
 
-        g, nodes, w = _to_igraph(G, weight)
+        g, nodes, w, _ = _to_igraph(G, weight)
         # igraph draws from Python's random module: seed a private generator, then
         # restore the default so the caller's random state is left alone.
         ig.set_random_number_generator(random.Random(seed))
@@ -740,7 +755,7 @@ def brokers(
             G, list(sources), list(targets), normalized=False, weight=_inverse(weight)
         )
     else:
-        g, nodes, w = _to_igraph(G, weight)
+        g, nodes, w, _ = _to_igraph(G, weight)
         index = {v: i for i, v in enumerate(nodes)}
         dist = None if w is None else [1.0 / x for x in w]
         vals = g.betweenness(
