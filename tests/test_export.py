@@ -227,18 +227,20 @@ def test_ties_are_written_in_chunks(monkeypatch):
     import collabnet.export as export
 
     seen = []
-    real = export._tie_chunks
+    real = export._arrow_edge_chunks
 
-    def spy(t, chunk=None):
-        for lo, hi, works in real(t, chunk):
-            seen.append(hi - lo)
-            yield lo, hi, works
+    def spy(G, t, doi, chunk=None):
+        for table in real(G, t, doi, chunk):
+            seen.append(table.num_rows)
+            yield table
 
     monkeypatch.setattr(export, "TIE_CHUNK", 7)
-    monkeypatch.setattr(export, "_tie_chunks", spy)
+    monkeypatch.setattr(export, "_arrow_edge_chunks", spy)
     lazy, written, works = _corpus_graphs()
     pd.testing.assert_frame_equal(edges_table(lazy, works), edges_table(written, works))
     assert len(seen) > 10 and max(seen) == 7 and sum(seen) == written.number_of_edges()
+    table = edges_table(lazy, works)
+    assert str(table["weight"].dtype) == "Int64" and str(table["first_year"].dtype) == "Int64"
 
 
 def test_xlsx_cells_too_long_for_excel_are_shortened_visibly(tmp_path):
@@ -264,3 +266,19 @@ def test_spreadsheet_safe_escapes_categorical_cells_instead_of_blanking_them():
 
     t = pd.DataFrame({"c": pd.Categorical(["=1+1", "ok", "@a"])})
     assert spreadsheet_safe(t)["c"].tolist() == ["'=1+1", "ok", "'@a"]
+
+
+def test_edges_csv_takes_labels_of_any_type_and_defuses_formulas_in_every_text_column(tmp_path):
+    lazy, written, works = _corpus_graphs()
+    for G in (lazy, written):
+        G.nodes["I05"]["label"] = 1234  # not text: written as its str()
+        G.nodes["I06"]["label"] = None  # missing: an empty field
+    a = write_edges_csv(lazy, tmp_path / "a.csv", works).read_bytes()
+    b = write_edges_csv(written, tmp_path / "b.csv", works).read_bytes()
+    assert a == b
+    table = pd.read_csv(tmp_path / "a.csv", dtype=str, keep_default_na=False)
+    labels = set(table["source_label"]) | set(table["target_label"])
+    assert "1234" in labels and "" in labels
+    assert '\'=HYPERLINK("x") <b>&</b>' in labels and '=HYPERLINK("x") <b>&</b>' not in labels
+    cells = table.drop(columns=["weight", "weight_fractional", "first_year", "last_year"])
+    assert not cells.apply(lambda c: c.str.match(r"^[=+\-@]")).any().any()

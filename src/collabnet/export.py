@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import math
 import re
 import warnings
@@ -12,6 +11,8 @@ from pathlib import Path
 import networkx as nx
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from .config import CATEGORIES
 from .network import EdgeTable, pristine_edge_table, whole_years
@@ -396,8 +397,8 @@ def edges_table(G: nx.Graph, works: pd.DataFrame | None = None) -> pd.DataFrame:
     doi = _doi_lookup(works)
     t = pristine_edge_table(G)
     if t is not None:
-        chunks = list(_edge_table_chunks(G, t, doi))
-        return chunks[0] if len(chunks) == 1 else pd.concat(chunks, ignore_index=True)
+        table = pa.concat_tables(_arrow_edge_chunks(G, t, doi))
+        return table.to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get)
     rows = []
     for u, v, d in G.edges(data=True):
         work_ids = d.get("works") or []
@@ -436,51 +437,6 @@ def _doi_lookup(works: pd.DataFrame | None) -> dict:
         str(w): ("" if pd.isna(d) else str(d))
         for w, d in zip(works["work_id"], works["doi"], strict=True)
     }
-
-
-def _edge_table_chunks(G: nx.Graph, t: EdgeTable, doi: dict, chunk: int | None = None):
-    """:func:`edges_table` of a graph whose ties are arrays, `chunk` ties at a time."""
-    ids = np.asarray([str(n) for n in t.node_ids.tolist()], dtype=object)
-    nodes = G._node
-    labels = np.asarray([nodes[n].get("label") for n in t.node_ids.tolist()], dtype=object)
-    cats = np.asarray([nodes[n].get("category") for n in t.node_ids.tolist()], dtype=object)
-    work_doi = [doi.get(str(w), "") for w in t.work_ids.tolist()]
-    data_source = G.graph.get("data_source")
-    if t.weight.size == 0:
-        table = pd.DataFrame(columns=EDGE_COLUMNS)
-        for col in ("weight", "first_year", "last_year"):
-            table[col] = pd.array(table[col], dtype="Int64")
-        yield _with_source(table, data_source)
-        return
-    for lo, hi, joined in _tie_chunks(t, chunk):
-        a, b = int(t.evidence_ptr[lo]), int(t.evidence_ptr[hi])
-        dois = [work_doi[i] for i in t.evidence[a:b].tolist()]
-        src, dst = t.source[lo:hi], t.target[lo:hi]
-        table = pd.DataFrame(
-            {
-                "source": ids[src],
-                "target": ids[dst],
-                "source_label": labels[src],
-                "target_label": labels[dst],
-                "source_category": cats[src],
-                "target_category": cats[dst],
-                "weight": pd.array(t.weight[lo:hi], dtype="Int64"),
-                "weight_fractional": t.weight_fractional[lo:hi],
-                # whole years, as the tie dicts hold them (int() of the year)
-                "first_year": pd.array(np.trunc(t.first_year[lo:hi]), dtype="Int64"),
-                "last_year": pd.array(np.trunc(t.last_year[lo:hi]), dtype="Int64"),
-                "work_ids": joined,
-                "dois": joined_runs(dois, (t.evidence_ptr[lo : hi + 1] - a).tolist()),
-            },
-            columns=EDGE_COLUMNS,
-        )
-        yield _with_source(table, data_source)
-
-
-def _with_source(table: pd.DataFrame, data_source) -> pd.DataFrame:
-    if data_source:
-        table["data_source"] = data_source
-    return table
 
 
 _FORMULA_STARTS = ("=", "+", "-", "@")
@@ -532,21 +488,127 @@ def write_edges_csv(G: nx.Graph, path, works: pd.DataFrame | None = None) -> Pat
     A ``data_source`` column (e.g. ``synthetic-demo``) is added when the graph carries
     ``G.graph["data_source"]``, so a spreadsheet made from demo data says so on every row.
     Text cells starting with ``= + - @`` get a leading ``'`` so a spreadsheet does not
-    run them as formulas.
+    run them as formulas. Text is quoted; a missing value is an empty field.
+
+    Written with Arrow's CSV writer, a chunk of ties at a time: a graph whose ties are
+    still arrays (see :class:`collabnet.network.CoauthorshipGraph`) goes straight from
+    them, its work lists joined by Arrow, with no Python object per tie.
     """
+    import pyarrow.csv as pacsv
+
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     t = pristine_edge_table(G)
     if t is None:
-        table = spreadsheet_safe(edges_table(G, works))
-        table.to_csv(path, index=False, encoding="utf-8", quoting=csv.QUOTE_MINIMAL)
-        return path
-    with path.open("w", encoding="utf-8", newline="") as fh:  # a chunk at a time
-        for i, table in enumerate(_edge_table_chunks(G, t, _doi_lookup(works))):
-            spreadsheet_safe(table).to_csv(
-                fh, index=False, header=i == 0, quoting=csv.QUOTE_MINIMAL
-            )
+        batches = [_arrow_edges(edges_table(G, works))]
+    else:
+        batches = _arrow_edge_chunks(G, t, _doi_lookup(works))
+    options = pacsv.WriteOptions(include_header=True, quoting_style="needed")
+    with path.open("wb") as fh:
+        writer = None
+        for batch in batches:
+            batch = _arrow_formula_safe(batch)
+            if writer is None:
+                writer = pacsv.CSVWriter(fh, batch.schema, write_options=options)
+            writer.write(batch)
+        writer.close()
     return path
+
+
+def _arrow_text(values) -> pa.Array:
+    """A text column: strings as they are, other values as ``str()``, missing as null."""
+    try:
+        return pa.array(values, type=pa.string(), from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return pa.array([None if _missing(v) else str(v) for v in values], type=pa.string())
+
+
+def _missing(value) -> bool:
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):  # list-like: not a missing scalar
+        return False
+
+
+def _arrow_years(values: np.ndarray) -> pa.Array:
+    """Whole years (int64), null where NaN, as the tie dicts hold them."""
+    missing = np.isnan(values)
+    return pa.array(np.trunc(np.where(missing, 0, values)).astype(np.int64), mask=missing)
+
+
+_EDGE_TYPES = {
+    "weight": pa.int64(),
+    "weight_fractional": pa.float64(),
+    "first_year": pa.int64(),
+    "last_year": pa.int64(),
+}
+
+
+def _arrow_edges(table: pd.DataFrame) -> pa.Table:
+    """:func:`edges_table`'s frame as the Arrow table the CSV writer takes."""
+    columns = {}
+    for col in table.columns:
+        if col in _EDGE_TYPES:
+            values = pd.to_numeric(table[col], errors="coerce")
+            columns[col] = pa.array(values, type=_EDGE_TYPES[col], from_pandas=True)
+        else:
+            columns[col] = _arrow_text(table[col].to_numpy(dtype=object))
+    return pa.table(columns)
+
+
+def _arrow_edge_chunks(G: nx.Graph, t: EdgeTable, doi: dict, chunk: int | None = None):
+    """:func:`edges_table` of a graph whose ties are arrays, as Arrow tables of `chunk`
+    ties; the work ids and DOIs of each tie are joined by Arrow (``binary_join``)."""
+    nodes = G._node
+    node_list = t.node_ids.tolist()
+    ids = pa.array([str(n) for n in node_list], type=pa.string())
+    labels = _arrow_text([nodes[n].get("label") for n in node_list])
+    cats = _arrow_text([nodes[n].get("category") for n in node_list])
+    work_ids = pa.array([str(w) for w in t.work_ids.tolist()], type=pa.string())
+    work_dois = pa.array([doi.get(str(w), "") for w in t.work_ids.tolist()], type=pa.string())
+    data_source = G.graph.get("data_source")
+    chunk = chunk or TIE_CHUNK
+    for lo in range(0, max(t.weight.size, 1), chunk):
+        hi = min(lo + chunk, t.weight.size)
+        a, b = int(t.evidence_ptr[lo]) if hi else 0, int(t.evidence_ptr[hi]) if hi else 0
+        offsets = pa.array(t.evidence_ptr[lo : hi + 1] - a if hi else [0], type=pa.int64())
+        evidence = pa.array(t.evidence[a:b])
+        src, dst = pa.array(t.source[lo:hi]), pa.array(t.target[lo:hi])
+        columns = {
+            "source": ids.take(src),
+            "target": ids.take(dst),
+            "source_label": labels.take(src),
+            "target_label": labels.take(dst),
+            "source_category": cats.take(src),
+            "target_category": cats.take(dst),
+            "weight": pa.array(t.weight[lo:hi], type=pa.int64()),
+            "weight_fractional": pa.array(t.weight_fractional[lo:hi], type=pa.float64()),
+            "first_year": _arrow_years(t.first_year[lo:hi]),
+            "last_year": _arrow_years(t.last_year[lo:hi]),
+            "work_ids": pc.binary_join(
+                pa.LargeListArray.from_arrays(offsets, work_ids.take(evidence)), LIST_SEPARATOR
+            ),
+            "dois": pc.binary_join(
+                pa.LargeListArray.from_arrays(offsets, work_dois.take(evidence)), LIST_SEPARATOR
+            ),
+        }
+        if data_source:
+            columns["data_source"] = pa.array([str(data_source)] * (hi - lo), type=pa.string())
+        yield pa.table(columns)
+
+
+def _arrow_formula_safe(table: pa.Table) -> pa.Table:
+    """:func:`spreadsheet_safe` for an Arrow table: text starting with ``= + - @`` gets
+    a leading ``'``."""
+    for i, field in enumerate(table.schema):
+        if not pa.types.is_string(field.type):
+            continue
+        col = table.column(i)
+        risky = pc.match_substring_regex(col, r"^[=+\-@]")
+        if pc.any(risky).as_py():
+            escaped = pc.binary_join_element_wise("'", col, "")
+            table = table.set_column(i, field, pc.if_else(risky, escaped, col))
+    return table
 
 
 def write_edges_xlsx(G: nx.Graph, path, works: pd.DataFrame | None = None) -> Path:
