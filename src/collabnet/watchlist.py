@@ -1260,6 +1260,8 @@ def classify_tables(
     # -- review table ---------------------------------------------------------------------
     rows = []
     n_by_inst = key_i.value_counts()
+    first_cc = inst.drop_duplicates("institution_id").set_index("institution_id")["country_code"]
+    country_of = dict(zip(first_cc.index, first_cc.tolist(), strict=True))
     for iid, c in inst_lab.items():
         name = inst_names.get(iid)
         if c.rule in ("none", "override"):
@@ -1269,13 +1271,13 @@ def classify_tables(
         elif not (_from_text(c.rule) or c.confidence < 0.9 or
                   (_police_hint(name) and c.category != "cn_police")):  # fmt: skip
             continue
-        cc_i = inst.loc[inst["institution_id"] == iid, "country_code"]
+        cc_i = country_of.get(iid)
         rows.append(
             {
                 "kind": "institution",
                 "key": iid,
                 "text": name,
-                "country_code": cc_i.iloc[0] if len(cc_i) else None,
+                "country_code": None if pd.isna(cc_i) else cc_i,
                 "category": c.category,
                 "rule": c.rule,
                 "entry": c.entry_id,
@@ -1295,20 +1297,21 @@ def classify_tables(
         grp = used.groupby(["raw", "cc"], dropna=False, sort=False).agg(
             n=("raw", "size"), no_inst=("no_inst", "any"), flag=("flag", "max")
         )
-        for (text, ccode), g in grp.iterrows():
+        columns = (grp["n"].tolist(), grp["no_inst"].tolist(), grp["flag"].tolist())
+        for (text, ccode), n, no_inst, row_flag in zip(grp.index, *columns, strict=True):
             ccode = ccode if isinstance(ccode, str) else None
             c = raw_lab.get((text, ccode)) or raw_lab.get((text, None))
             if c is None:
                 continue
             hint = _police_hint(text) and c.category != "cn_police" and c.rule != "override"
             label_used = (
-                bool(g["no_inst"])
+                bool(no_inst)
                 and c.rule not in ("none", "override")
                 and (_from_text(c.rule) or c.confidence < 0.9)
             )
-            if not (label_used or g["flag"] or hint):
+            if not (label_used or row_flag or hint):
                 continue
-            flags = [f for f in (g["flag"], "mentions police words, not labelled cn_police"
+            flags = [f for f in (row_flag, "mentions police words, not labelled cn_police"
                                  if hint else "") if f]  # fmt: skip
             rows.append(
                 {
@@ -1321,7 +1324,7 @@ def classify_tables(
                     "entry": c.entry_id,
                     "entry_name": c.entry_name,
                     "confidence": c.confidence,
-                    "n_authorships": int(g["n"]),
+                    "n_authorships": int(n),
                     "flag": "; ".join(flags),
                     "source": c.source,
                 }
