@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ._gc import paused_gc
 from .errors import InputError
 
 try:  # orjson parses OpenAlex records several times faster; json is the fallback.
@@ -404,105 +405,111 @@ def read_corpus(
     DOI (OpenAlex sometimes holds a work twice) keep the first seen, and both ids are listed in
     ``Corpus.duplicates``.
     """
-    if isinstance(paths, (str, Path)):
-        paths = [paths]
-    files = work_files(paths)
-    parsed: dict[str, tuple] = {}
-    bad: list[BadRecord] = []
-    duplicates: list[dict] = []
-    n_read = 0
-    line_errors: list[InputError] | None = [] if skip_bad_records else None
-    for path in files:
-        for lineno, rec in iter_records(path, errors=line_errors):
-            n_read += 1
-            try:
-                item = _parse_work(rec, path, lineno)
-            except InputError as exc:
-                if not skip_bad_records:
-                    raise
-                bad.append(BadRecord(exc.path, exc.line or lineno, exc.message))
+    # Parsing makes millions of small acyclic objects: no collection passes meanwhile.
+    with paused_gc():
+        if isinstance(paths, (str, Path)):
+            paths = [paths]
+        files = work_files(paths)
+        parsed: dict[str, tuple] = {}
+        bad: list[BadRecord] = []
+        duplicates: list[dict] = []
+        n_read = 0
+        line_errors: list[InputError] | None = [] if skip_bad_records else None
+        for path in files:
+            for lineno, rec in iter_records(path, errors=line_errors):
+                n_read += 1
+                try:
+                    item = _parse_work(rec, path, lineno)
+                except InputError as exc:
+                    if not skip_bad_records:
+                        raise
+                    bad.append(BadRecord(exc.path, exc.line or lineno, exc.message))
+                    continue
+                wid = item[0][0]
+                old = parsed.get(wid)
+                if old is None:
+                    parsed[wid] = item
+                else:
+                    keep, drop = (item, old) if _better(item, old) else (old, item)
+                    parsed[wid] = keep
+                    duplicates.append(
+                        {
+                            "work_id": wid,
+                            "reason": "same OpenAlex id",
+                            "kept": f"{keep[0][10]}:{keep[0][11]}",
+                            "dropped": f"{drop[0][10]}:{drop[0][11]}",
+                        }
+                    )
+        bad.extend(BadRecord(e.path, e.line or 0, e.message) for e in line_errors or [])
+        if not parsed:
+            where = ", ".join(str(f) for f in files)
+            reason = (
+                f"all {len(bad)} records are malformed" if bad else "no works (the file is empty)"
+            )
+            raise InputError(where, reason)
+        bad.sort(key=lambda b: (b.file, b.line))
+        n_dupe_id = len(duplicates)
+        # Same DOI under two OpenAlex ids: keep the first seen.
+        by_doi: dict[str, str] = {}
+        for wid in list(parsed):
+            doi = parsed[wid][0][1]
+            if not doi:
                 continue
-            wid = item[0][0]
-            old = parsed.get(wid)
-            if old is None:
-                parsed[wid] = item
-            else:
-                keep, drop = (item, old) if _better(item, old) else (old, item)
-                parsed[wid] = keep
+            if doi in by_doi:
                 duplicates.append(
                     {
                         "work_id": wid,
-                        "reason": "same OpenAlex id",
-                        "kept": f"{keep[0][10]}:{keep[0][11]}",
-                        "dropped": f"{drop[0][10]}:{drop[0][11]}",
+                        "reason": f"same DOI as {by_doi[doi]}",
+                        "kept": by_doi[doi],
+                        "dropped": wid,
                     }
                 )
-    bad.extend(BadRecord(e.path, e.line or 0, e.message) for e in line_errors or [])
-    if not parsed:
-        where = ", ".join(str(f) for f in files)
-        reason = f"all {len(bad)} records are malformed" if bad else "no works (the file is empty)"
-        raise InputError(where, reason)
-    bad.sort(key=lambda b: (b.file, b.line))
-    n_dupe_id = len(duplicates)
-    # Same DOI under two OpenAlex ids: keep the first seen.
-    by_doi: dict[str, str] = {}
-    for wid in list(parsed):
-        doi = parsed[wid][0][1]
-        if not doi:
-            continue
-        if doi in by_doi:
-            duplicates.append(
-                {
-                    "work_id": wid,
-                    "reason": f"same DOI as {by_doi[doi]}",
-                    "kept": by_doi[doi],
-                    "dropped": wid,
-                }
-            )
-            del parsed[wid]
-        else:
-            by_doi[doi] = wid
+                del parsed[wid]
+            else:
+                by_doi[doi] = wid
 
-    work_rows, authorship_rows = [], []
-    institutions: dict[str, tuple] = {}
-    authors: dict[str, tuple] = {}
-    for work, rows, insts, auths in parsed.values():
-        work_rows.append(work)
-        authorship_rows.extend(rows)
-        for k, v in insts.items():
-            institutions.setdefault(k, v)
-        for k, v in auths.items():
-            authors.setdefault(k, v)
+        work_rows, authorship_rows = [], []
+        institutions: dict[str, tuple] = {}
+        authors: dict[str, tuple] = {}
+        for work, rows, insts, auths in parsed.values():
+            work_rows.append(work)
+            authorship_rows.extend(rows)
+            for k, v in insts.items():
+                institutions.setdefault(k, v)
+            for k, v in auths.items():
+                authors.setdefault(k, v)
 
-    works = pd.DataFrame(work_rows, columns=WORK_COLUMNS)
-    works = works.astype(
-        {
-            "publication_year": "Int64",
-            "cited_by_count": "Int64",
-            "n_authors": "int64",
-            "source_line": "int64",
+        works = pd.DataFrame(work_rows, columns=WORK_COLUMNS)
+        works = works.astype(
+            {
+                "publication_year": "Int64",
+                "cited_by_count": "Int64",
+                "n_authors": "int64",
+                "source_line": "int64",
+            }
+        )
+        authorships = pd.DataFrame(authorship_rows, columns=AUTHORSHIP_COLUMNS)
+        institutions_df = pd.DataFrame(list(institutions.values()), columns=INSTITUTION_COLUMNS)
+        authors_df = pd.DataFrame(list(authors.values()), columns=AUTHOR_COLUMNS)
+        for df in (works, authorships, institutions_df, authors_df):
+            for col in df.columns:
+                if df[col].dtype == object and col not in ("lineage",):
+                    df[col] = df[col].astype("string")
+        counts = {
+            "files": len(files),
+            "records_read": n_read,
+            "bad_records_skipped": len(bad),
+            "duplicates_dropped": len(duplicates),
+            "duplicates_same_id": n_dupe_id,
+            "duplicates_same_doi": len(duplicates) - n_dupe_id,
+            "works": len(works),
+            "works_authors_truncated": int(works["is_authors_truncated"].sum()),
+            "works_retracted": int(works["is_retracted"].sum()),
+            "authorships": len(authorships),
+            "authorships_without_institution": int(authorships["institution_id"].isna().sum()),
+            "institutions": len(institutions_df),
+            "authors": len(authors_df),
         }
-    )
-    authorships = pd.DataFrame(authorship_rows, columns=AUTHORSHIP_COLUMNS)
-    institutions_df = pd.DataFrame(list(institutions.values()), columns=INSTITUTION_COLUMNS)
-    authors_df = pd.DataFrame(list(authors.values()), columns=AUTHOR_COLUMNS)
-    for df in (works, authorships, institutions_df, authors_df):
-        for col in df.columns:
-            if df[col].dtype == object and col not in ("lineage",):
-                df[col] = df[col].astype("string")
-    counts = {
-        "files": len(files),
-        "records_read": n_read,
-        "bad_records_skipped": len(bad),
-        "duplicates_dropped": len(duplicates),
-        "duplicates_same_id": n_dupe_id,
-        "duplicates_same_doi": len(duplicates) - n_dupe_id,
-        "works": len(works),
-        "works_authors_truncated": int(works["is_authors_truncated"].sum()),
-        "works_retracted": int(works["is_retracted"].sum()),
-        "authorships": len(authorships),
-        "authorships_without_institution": int(authorships["institution_id"].isna().sum()),
-        "institutions": len(institutions_df),
-        "authors": len(authors_df),
-    }
-    return Corpus(works, authorships, institutions_df, authors_df, files, counts, bad, duplicates)
+        return Corpus(
+            works, authorships, institutions_df, authors_df, files, counts, bad, duplicates
+        )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import operator
 import re
 import threading
@@ -14,6 +13,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
+from ._gc import paused_gc
 from .config import CATEGORIES
 from .errors import InputError
 
@@ -559,22 +559,9 @@ def graph_from_edge_table(
         n_works=int(len(t.work_ids)),
         excluded_hyperauthored_works=list(t.excluded),
     )
-    with _no_gc():
+    with paused_gc():
         _add_nodes(G, t, nodes)
     return G
-
-
-class _no_gc:
-    """Pause the cyclic garbage collector while millions of acyclic dicts are created
-    (each collection pass would walk every live object)."""
-
-    def __enter__(self):
-        self.was_enabled = gc.isenabled()
-        gc.disable()
-
-    def __exit__(self, *exc):
-        if self.was_enabled:
-            gc.enable()
 
 
 class _AdjacencyOnFirstUse:
@@ -649,7 +636,7 @@ class CoauthorshipGraph(nx.Graph):
                 return
             table = od["_edge_table"]  # kept until the dicts exist: an interrupted
             adj = {n: {} for n in self._node}  # write (Ctrl-C) can be tried again
-            with _no_gc():
+            with paused_gc():
                 if table.weight.size:
                     _add_edges(adj, table)
             od["_adj"] = adj
