@@ -213,10 +213,11 @@ def task_igraph_centrality(G, pivots):
         # distances from the pivots: scipy's Dijkstra, as collabnet (igraph's distances
         # return Python lists, slower to convert than to compute)
         ends = np.asarray(edges, dtype=np.int64).reshape(-1, 2)
-        csgraph = csr_matrix((dist, (ends[:, 0], ends[:, 1])), shape=(n, n))
+        both = (np.r_[ends[:, 0], ends[:, 1]], np.r_[ends[:, 1], ends[:, 0]])
+        csgraph = csr_matrix((np.r_[dist, dist], both), shape=(n, n))
         total = np.zeros(n)
         for lo in range(0, len(piv), 16):
-            d = dijkstra(csgraph, directed=False, indices=piv[lo : lo + 16])
+            d = dijkstra(csgraph, directed=True, indices=piv[lo : lo + 16])
             total += np.where(np.isfinite(d), d, 0).sum(axis=0)
     else:
         g.betweenness(weights=dist)

@@ -284,11 +284,13 @@ def _sampled_closeness_igraph(g, piv: list, dist, n: int, ends) -> np.ndarray:
     from scipy.sparse.csgraph import dijkstra
 
     lengths = np.ones(ends[0].size) if dist is None else np.asarray(dist, dtype=float)
-    # An undirected graph: each edge once, searched both ways (directed=False).
-    csgraph = csr_matrix((lengths, ends), shape=(n, n))
+    # Undirected: each edge stored both ways once, so every search runs on this one
+    # matrix (directed=False would transpose it on every call).
+    both = (np.concatenate(ends), np.concatenate(ends[::-1]))
+    csgraph = csr_matrix((np.concatenate([lengths, lengths]), both), shape=(n, n))
 
     def distances(sources: list) -> np.ndarray:
-        return dijkstra(csgraph, directed=False, indices=sources)
+        return dijkstra(csgraph, directed=True, indices=sources)
 
     total = np.zeros(n)
     count = np.zeros(n)
