@@ -12,6 +12,7 @@ import pytest
 from collabnet.export import (
     edges_table,
     exportable_graph,
+    spreadsheet_safe,
     write_edges_csv,
     write_edges_xlsx,
     write_gexf,
@@ -282,3 +283,30 @@ def test_edges_csv_takes_labels_of_any_type_and_defuses_formulas_in_every_text_c
     assert '\'=HYPERLINK("x") <b>&</b>' in labels and '=HYPERLINK("x") <b>&</b>' not in labels
     cells = table.drop(columns=["weight", "weight_fractional", "first_year", "last_year"])
     assert not cells.apply(lambda c: c.str.match(r"^[=+\-@]")).any().any()
+
+
+def test_edges_csv_keeps_a_non_number_set_on_a_tie_as_defused_text(tmp_path):
+    G = nx.Graph()
+    G.add_edge("a", "b", weight=1, weight_fractional="=1+1", works=["W1"])
+    G.add_edge("b", "c", weight=2, weight_fractional=0.5, works=["W1", "W2"])
+    table = pd.read_csv(write_edges_csv(G, tmp_path / "e.csv"), dtype=str)
+    assert table["weight_fractional"].tolist() == ["'=1+1", "0.5"]
+
+
+def test_edges_table_is_the_same_before_and_after_the_ties_are_written():
+    lazy, written, works = _corpus_graphs()
+    for G in (lazy, written):
+        G.nodes["I05"]["label"] = 1234  # a label that is not text keeps its value
+    a, b = edges_table(lazy, works), edges_table(written, works)
+    pd.testing.assert_frame_equal(a, b)
+    assert 1234 in set(a["source_label"]) | set(a["target_label"])
+
+
+def test_tab_and_carriage_return_starts_are_defused_too(tmp_path):
+    G = nx.Graph()
+    G.add_node("I1", label="\t=cmd")
+    G.add_node("I2", label="\r=cmd")
+    G.add_edge("I1", "I2", works=["W1"])
+    table = pd.read_csv(write_edges_csv(G, tmp_path / "e.csv"), dtype=str)
+    assert table.loc[0, "source_label"] == "'\t=cmd"
+    assert spreadsheet_safe(pd.DataFrame({"x": ["\r=cmd"]}))["x"].tolist() == ["'\r=cmd"]

@@ -475,3 +475,15 @@ def test_leiden_from_arrays_equals_leiden_from_the_written_graph():
     assert a[1]["communities"] == b[1]["communities"]
     parts = [set(g["node"]) for _, g in a[0].groupby("community")]
     assert a[1]["modularity"] == pytest.approx(nx.community.modularity(written, parts))
+
+
+def test_igraph_closeness_estimate_takes_the_shortest_of_parallel_ties():
+    G = _weighted(nx.florentine_families_graph())
+    M = nx.MultiGraph(G)
+    for u, v, w in list(G.edges(data="weight"))[::2]:
+        M.add_edge(u, v, weight=w / 2)  # a weaker parallel tie: a longer distance
+    M.add_edge("Medici", "Medici", weight=5)  # a self-loop shortens nothing
+    a = centrality_table(G, engine="igraph", exact_threshold=5, k=6, seed=1).set_index("node")
+    b = centrality_table(M, engine="igraph", exact_threshold=5, k=6, seed=1).set_index("node")
+    for v in G:
+        assert b.loc[v, "closeness"] == pytest.approx(a.loc[v, "closeness"], abs=1e-12)

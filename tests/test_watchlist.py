@@ -481,3 +481,24 @@ def test_cli_classify_bad_registry_is_a_clear_error(monkeypatch, capsys, tmp_pat
     monkeypatch.setattr("sys.stdin", io.StringIO("x\n"))
     assert cli.main(["classify", "--registry", str(tmp_path / "missing")]) == 2
     assert "watchlist registry not found" in capsys.readouterr().err
+
+
+def test_classify_tables_without_institution_countries():
+    inst = pd.DataFrame(
+        {"institution_id": ["I1"], "ror": ["02e2c7k09"], "display_name": ["TU Delft"]}
+    )
+    auth = pd.DataFrame(
+        {
+            "work_id": ["W1", "W1"],
+            "author_id": ["A1", "A2"],
+            "institution_id": ["I1", None],
+            "institution_name": ["TU Delft", None],
+            "country_code": ["NL", "CN"],
+            "raw_affiliation": ["TU Delft", "Institute of Forensic Science, Ministry of Public "
+                                "Security, Beijing"],
+        }
+    )  # fmt: skip
+    i, a, review = classify_tables(inst, auth)
+    assert len(i) == 1 and len(a) == 2
+    assert a.loc[1, "category"] == "cn_police"
+    assert "raw_affiliation" in set(review["kind"])

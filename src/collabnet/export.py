@@ -396,9 +396,15 @@ def edges_table(G: nx.Graph, works: pd.DataFrame | None = None) -> pd.DataFrame:
     """
     doi = _doi_lookup(works)
     t = pristine_edge_table(G)
-    if t is not None:
+    if t is not None and t.weight.size:
         table = pa.concat_tables(_arrow_edge_chunks(G, t, doi))
-        return table.to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get)
+        table = table.to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get)
+        # labels and categories keep their own values (the CSV writes them as text)
+        for end, codes in (("source", t.source), ("target", t.target)):
+            for attr in ("label", "category"):
+                values = [G._node[n].get(attr) for n in t.node_ids.tolist()]
+                table[f"{end}_{attr}"] = np.asarray(values, dtype=object)[codes]
+        return table
     rows = []
     for u, v, d in G.edges(data=True):
         work_ids = d.get("works") or []
@@ -439,11 +445,13 @@ def _doi_lookup(works: pd.DataFrame | None) -> dict:
     }
 
 
-_FORMULA_STARTS = ("=", "+", "-", "@")
+# What a spreadsheet may read as the start of a formula (OWASP: = + - @ tab CR).
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def spreadsheet_safe(table: pd.DataFrame) -> pd.DataFrame:
-    """Prefix text cells starting with ``= + - @`` with ``'`` (spreadsheet formula injection)."""
+    """Prefix text cells starting with ``= + - @``, a tab or a carriage return with ``'``
+    (spreadsheet formula injection)."""
     table = table.copy()
     for col in table.columns:
         values = table[col]
@@ -487,12 +495,14 @@ def write_edges_csv(G: nx.Graph, path, works: pd.DataFrame | None = None) -> Pat
 
     A ``data_source`` column (e.g. ``synthetic-demo``) is added when the graph carries
     ``G.graph["data_source"]``, so a spreadsheet made from demo data says so on every row.
-    Text cells starting with ``= + - @`` get a leading ``'`` so a spreadsheet does not
-    run them as formulas. Text is quoted; a missing value is an empty field.
+    Text cells starting with ``= + - @`` (or a tab or CR) get a leading ``'`` so a
+    spreadsheet does not run them as formulas.
 
     Written with Arrow's CSV writer, a chunk of ties at a time: a graph whose ties are
     still arrays (see :class:`collabnet.network.CoauthorshipGraph`) goes straight from
-    them, its work lists joined by Arrow, with no Python object per tie.
+    them, its work lists joined by Arrow, with no Python object per tie. Every text
+    field is quoted (an empty text ``""`` differs from a missing value, an empty
+    field); numbers are written as numbers, so a whole fractional weight reads ``2``.
     """
     import pyarrow.csv as pacsv
 
@@ -548,11 +558,14 @@ def _arrow_edges(table: pd.DataFrame) -> pa.Table:
     """:func:`edges_table`'s frame as the Arrow table the CSV writer takes."""
     columns = {}
     for col in table.columns:
+        values = table[col]
         if col in _EDGE_TYPES:
-            values = pd.to_numeric(table[col], errors="coerce")
-            columns[col] = pa.array(values, type=_EDGE_TYPES[col], from_pandas=True)
-        else:
-            columns[col] = _arrow_text(table[col].to_numpy(dtype=object))
+            numbers = pd.to_numeric(values, errors="coerce")
+            if not (numbers.isna() & values.notna()).any():
+                columns[col] = pa.array(numbers, type=_EDGE_TYPES[col], from_pandas=True)
+                continue
+            # a value that is not a number (set by hand on a tie) is written as text
+        columns[col] = _arrow_text(values.to_numpy(dtype=object))
     return pa.table(columns)
 
 
@@ -598,13 +611,13 @@ def _arrow_edge_chunks(G: nx.Graph, t: EdgeTable, doi: dict, chunk: int | None =
 
 
 def _arrow_formula_safe(table: pa.Table) -> pa.Table:
-    """:func:`spreadsheet_safe` for an Arrow table: text starting with ``= + - @`` gets
-    a leading ``'``."""
+    """:func:`spreadsheet_safe` for an Arrow table: text starting with ``= + - @``, a tab
+    or a CR gets a leading ``'``."""
     for i, field in enumerate(table.schema):
         if not pa.types.is_string(field.type):
             continue
         col = table.column(i)
-        risky = pc.match_substring_regex(col, r"^[=+\-@]")
+        risky = pc.match_substring_regex(col, r"^[=+\-@\t\r]")
         if pc.any(risky).as_py():
             escaped = pc.binary_join_element_wise("'", col, "")
             table = table.set_column(i, field, pc.if_else(risky, escaped, col))

@@ -934,37 +934,27 @@ def _derived_nodes(
     authorships: pd.DataFrame,
     node_column: str,
     columns: dict,
-    all_of: tuple[str, str] | None = None,
     codes_ids: tuple | None = None,
 ) -> pd.DataFrame:
     """Node attributes read from the authorships rows (most frequent value per node).
 
-    With ``all_of=(attr, col)``, `attr` also lists every distinct value of `col` per
-    node, sorted and joined with ``";"``. Nodes and values are coded as integers once
+    Nodes and values are coded as integers once
     (one ``pd.factorize`` each; `codes_ids` is the node column's, if the caller has
     it); see :class:`_ValuesPerKey` for the counting. Ties go to the first value in
     sorted order. Nodes with no value in any column get an all-null row.
     """
     present = {attr: col for attr, col in columns.items() if col in authorships.columns}
-    if all_of is not None and all_of[1] not in authorships.columns:
-        all_of = None
     if codes_ids is None:
         codes_ids = pd.factorize(authorships[node_column], sort=True)
     key_codes, keys = codes_ids
     rows = key_codes >= 0
-    if not rows.any() or (not present and all_of is None):
+    if not rows.any() or not present:
         return pd.DataFrame()
     key_codes = key_codes[rows].astype(np.int64)
-    coded: dict = {}  # column -> its _ValuesPerKey, reused by all_of
-
-    def values_per_key(col):
-        if col not in coded:
-            coded[col] = _ValuesPerKey(key_codes, len(keys), authorships[col], rows)
-        return coded[col]
-
-    data = {attr: values_per_key(col).most_frequent() for attr, col in present.items()}
-    if all_of is not None:
-        data[all_of[0]] = values_per_key(all_of[1]).joined_sets()
+    data = {
+        attr: _ValuesPerKey(key_codes, len(keys), authorships[col], rows).most_frequent()
+        for attr, col in present.items()
+    }
     # One row per node of the column, in the sorted order edge_table gives its nodes;
     # a node with no value anywhere keeps an all-null row (no attribute is set).
     return pd.DataFrame(
@@ -1027,20 +1017,6 @@ class _ValuesPerKey:
                     out[key] = value
         return out
 
-    def joined_sets(self) -> np.ndarray:
-        """Per key, its distinct values in sorted order joined with ``";"`` (NaN: none)."""
-        out = np.full(self.n_keys, np.nan, dtype=object)
-        one = np.flatnonzero(self.only >= 0)
-        if one.size:
-            used, inverse = np.unique(self.only[one], return_inverse=True)
-            text = np.asarray([str(v) for v in self.values[used].tolist()], dtype=object)
-            out[one] = text[inverse]
-        if self.key_of.size:
-            key_of = self.key_of
-            starts = np.flatnonzero(np.r_[True, key_of[1:] != key_of[:-1]])
-            out[key_of[starts]] = _joined_sets(self.value_of, starts, self.values, self.in_order)
-        return out
-
 
 def _before(a, b) -> bool:
     """``a < b``; values of types that do not compare go by type name, then text."""
@@ -1055,29 +1031,6 @@ def _in_sorted_order(items: list) -> list:
         return sorted(items)
     except TypeError:
         return sorted(items, key=lambda v: (type(v).__name__, str(v)))
-
-
-def _joined_sets(
-    value_of: np.ndarray, starts: np.ndarray, values: np.ndarray, in_order: bool = False
-) -> list:
-    """Per run ``value_of[starts[i]:starts[i+1]]`` (ascending codes), its values joined
-    with ``";"`` in sorted order (in code order when `in_order`: a categorical's own
-    order). With few distinct values (categories), each run becomes a bit mask and only
-    the distinct masks are joined."""
-    order = (lambda x: x) if in_order else _in_sorted_order
-    if len(values) <= 62:
-        masks = np.bitwise_or.reduceat(np.left_shift(np.int64(1), value_of), starts)
-        distinct, inverse = np.unique(masks, return_inverse=True)
-        bits = np.arange(len(values))
-        text = [
-            ";".join(map(str, order(values[(int(m) >> bits) & 1 == 1].tolist()))) for m in distinct
-        ]
-        return np.asarray(text, dtype=object)[inverse].tolist()
-    names = values[value_of].tolist()
-    ends = np.append(starts[1:], value_of.size).tolist()
-    return [
-        ";".join(map(str, order(names[s:e]))) for s, e in zip(starts.tolist(), ends, strict=True)
-    ]
 
 
 def author_categories(

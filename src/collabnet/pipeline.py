@@ -148,7 +148,8 @@ def write_table(table: pd.DataFrame, out_dir: str | Path, name: str) -> Path:
     """Write a result table as ``out_dir/name`` (CSV), marked and safe for spreadsheets.
 
     Made from the synthetic demo corpus, every row carries ``data_source = synthetic-demo``;
-    text cells that a spreadsheet would run as a formula (``= + - @``) are prefixed with ``'``.
+    text cells that a spreadsheet would run as a formula (``= + - @``, tab, CR) are prefixed
+    with ``'``.
     """
     from . import export
 

@@ -1260,8 +1260,10 @@ def classify_tables(
     # -- review table ---------------------------------------------------------------------
     rows = []
     n_by_inst = key_i.value_counts()
-    first_cc = inst.drop_duplicates("institution_id").set_index("institution_id")["country_code"]
-    country_of = dict(zip(first_cc.index, first_cc.tolist(), strict=True))
+    country_of = {}
+    if "country_code" in inst.columns:
+        first = inst.drop_duplicates("institution_id")
+        country_of = dict(zip(first["institution_id"], first["country_code"], strict=True))
     for iid, c in inst_lab.items():
         name = inst_names.get(iid)
         if c.rule in ("none", "override"):
