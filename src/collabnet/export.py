@@ -67,15 +67,23 @@ def joined_runs(values: list, ptr: list, sep: str = LIST_SEPARATOR) -> list[str]
 
 
 def _tie_chunks(t: EdgeTable, chunk: int | None = None):
-    """Per chunk of ties (in the graph's edge order): ``(lo, hi, works)`` with ``works``
-    the ``;``-joined work ids of ties ``lo .. hi-1``."""
-    work_ids = [str(w) for w in t.work_ids.tolist()]
+    """``(lo, hi)`` for each chunk of ties, in the graph's edge order."""
     chunk = chunk or TIE_CHUNK
     for lo in range(0, t.weight.size, chunk):
-        hi = min(lo + chunk, t.weight.size)
-        a, b = int(t.evidence_ptr[lo]), int(t.evidence_ptr[hi])
-        ids = [work_ids[i] for i in t.evidence[a:b].tolist()]
-        yield lo, hi, joined_runs(ids, (t.evidence_ptr[lo : hi + 1] - a).tolist())
+        yield lo, min(lo + chunk, t.weight.size)
+
+
+def _joined_evidence(t: EdgeTable, texts: pa.Array, lo: int, hi: int) -> pa.Array:
+    """For ties ``lo .. hi-1``: ``texts`` of each tie's works (one per work code),
+    joined with ``;`` in the tie's work order, by Arrow."""
+    a = int(t.evidence_ptr[lo])
+    offsets = pa.array(t.evidence_ptr[lo : hi + 1] - a, type=pa.int64())
+    per_row = texts.take(pa.array(t.evidence[a : int(t.evidence_ptr[hi])]))
+    return pc.binary_join(pa.LargeListArray.from_arrays(offsets, per_row), LIST_SEPARATOR)
+
+
+def _work_texts(t: EdgeTable) -> pa.Array:
+    return pa.array([str(w) for w in t.work_ids.tolist()], type=pa.string())
 
 
 class _StreamedGraph:
@@ -105,7 +113,9 @@ class _StreamedGraph:
     def edges(self, data: bool = False):
         t = self._t
         ids = t.node_ids.tolist()
-        for lo, hi, works in _tie_chunks(t):
+        work_texts = _work_texts(t)
+        for lo, hi in _tie_chunks(t):
+            works = _joined_evidence(t, work_texts, lo, hi).to_pylist()
             source = [ids[i] for i in t.source[lo:hi].tolist()]
             target = [ids[i] for i in t.target[lo:hi].tolist()]
             if not data:
@@ -509,7 +519,7 @@ def write_edges_csv(G: nx.Graph, path, works: pd.DataFrame | None = None) -> Pat
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     t = pristine_edge_table(G)
-    if t is None:
+    if t is None or not t.weight.size:
         batches = [_arrow_edges(edges_table(G, works))]
     else:
         batches = _arrow_edge_chunks(G, t, _doi_lookup(works))
@@ -570,22 +580,17 @@ def _arrow_edges(table: pd.DataFrame) -> pa.Table:
 
 
 def _arrow_edge_chunks(G: nx.Graph, t: EdgeTable, doi: dict, chunk: int | None = None):
-    """:func:`edges_table` of a graph whose ties are arrays, as Arrow tables of `chunk`
-    ties; the work ids and DOIs of each tie are joined by Arrow (``binary_join``)."""
+    """:func:`edges_table` of a graph whose ties are arrays (at least one), as Arrow
+    tables of `chunk` ties; each tie's work ids and DOIs are joined by Arrow."""
     nodes = G._node
     node_list = t.node_ids.tolist()
     ids = pa.array([str(n) for n in node_list], type=pa.string())
     labels = _arrow_text([nodes[n].get("label") for n in node_list])
     cats = _arrow_text([nodes[n].get("category") for n in node_list])
-    work_ids = pa.array([str(w) for w in t.work_ids.tolist()], type=pa.string())
-    work_dois = pa.array([doi.get(str(w), "") for w in t.work_ids.tolist()], type=pa.string())
+    work_ids = _work_texts(t)
+    work_dois = pa.array([doi.get(w, "") for w in work_ids.to_pylist()], type=pa.string())
     data_source = G.graph.get("data_source")
-    chunk = chunk or TIE_CHUNK
-    for lo in range(0, max(t.weight.size, 1), chunk):
-        hi = min(lo + chunk, t.weight.size)
-        a, b = int(t.evidence_ptr[lo]) if hi else 0, int(t.evidence_ptr[hi]) if hi else 0
-        offsets = pa.array(t.evidence_ptr[lo : hi + 1] - a if hi else [0], type=pa.int64())
-        evidence = pa.array(t.evidence[a:b])
+    for lo, hi in _tie_chunks(t, chunk):
         src, dst = pa.array(t.source[lo:hi]), pa.array(t.target[lo:hi])
         columns = {
             "source": ids.take(src),
@@ -598,12 +603,8 @@ def _arrow_edge_chunks(G: nx.Graph, t: EdgeTable, doi: dict, chunk: int | None =
             "weight_fractional": pa.array(t.weight_fractional[lo:hi], type=pa.float64()),
             "first_year": _arrow_years(t.first_year[lo:hi]),
             "last_year": _arrow_years(t.last_year[lo:hi]),
-            "work_ids": pc.binary_join(
-                pa.LargeListArray.from_arrays(offsets, work_ids.take(evidence)), LIST_SEPARATOR
-            ),
-            "dois": pc.binary_join(
-                pa.LargeListArray.from_arrays(offsets, work_dois.take(evidence)), LIST_SEPARATOR
-            ),
+            "work_ids": _joined_evidence(t, work_ids, lo, hi),
+            "dois": _joined_evidence(t, work_dois, lo, hi),
         }
         if data_source:
             columns["data_source"] = pa.array([str(data_source)] * (hi - lo), type=pa.string())
