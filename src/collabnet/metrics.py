@@ -283,13 +283,15 @@ def _sampled_closeness_igraph(g, piv: list, dist, n: int, ends) -> np.ndarray:
     from scipy.sparse import csr_matrix
     from scipy.sparse.csgraph import dijkstra
 
+    from .network import _run_starts
+
     lengths = np.ones(ends[0].size) if dist is None else np.asarray(dist, dtype=float)
     u, v = np.minimum(*ends), np.maximum(*ends)
     # A multigraph's parallel ties: the shortest counts (a sparse matrix would add them
     # up); a self-loop shortens no path.
     key = u * n + v
     order = np.lexsort((lengths, key))
-    first = order[np.flatnonzero(np.r_[True, key[order][1:] != key[order][:-1]])]
+    first = order[_run_starts(key[order])]
     first = first[u[first] != v[first]]
     u, v, lengths = u[first], v[first], lengths[first]
     # Undirected: each edge stored both ways once, so every search runs on this one

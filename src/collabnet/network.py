@@ -943,12 +943,10 @@ def _derived_nodes(
     columns: dict,
     codes_ids: tuple | None = None,
 ) -> pd.DataFrame:
-    """Node attributes read from the authorships rows (most frequent value per node).
-
-    Nodes and values are coded as integers once
-    (one ``pd.factorize`` each; `codes_ids` is the node column's, if the caller has
-    it); see :class:`_ValuesPerKey` for the counting. Ties go to the first value in
-    sorted order. Nodes with no value in any column get an all-null row.
+    """Node attributes read from the authorships rows (:func:`_most_frequent` value per
+    node, for each ``attribute: column`` of `columns` present). `codes_ids` is
+    ``pd.factorize(authorships[node_column], sort=True)`` if the caller has it. Nodes
+    with no value in any column get an all-null row.
     """
     present = {attr: col for attr, col in columns.items() if col in authorships.columns}
     if codes_ids is None:
@@ -959,7 +957,7 @@ def _derived_nodes(
         return pd.DataFrame()
     key_codes = key_codes[rows].astype(np.int64)
     data = {
-        attr: _ValuesPerKey(key_codes, len(keys), authorships[col], rows).most_frequent()
+        attr: _most_frequent(key_codes, len(keys), authorships[col], rows)
         for attr, col in present.items()
     }
     # One row per node of the column, in the sorted order edge_table gives its nodes;
@@ -969,60 +967,52 @@ def _derived_nodes(
     )
 
 
-class _ValuesPerKey:
-    """The non-null values of one column per key (node), counted.
+def _most_frequent(
+    key_codes: np.ndarray, n_keys: int, column: pd.Series, rows: np.ndarray
+) -> np.ndarray:
+    """Per key (node), the most frequent non-null value of `column` at `rows` (NaN:
+    none); ties go to the first value in sorted order (a categorical's own order).
 
     Values are coded once (``pd.factorize``: a categorical in its own order, other
-    values in order of appearance). Most keys have one value in every row (an
-    author's name, a single affiliation): one pass against a reference value per key
-    settles them. Only the rows of keys with several values are packed as
-    ``key * n_values + value`` and counted with ``np.unique``.
+    values in order of appearance). Most keys have one value in every row (an author's
+    name, a single affiliation): one pass against a reference value per key settles
+    them. Only the rows of keys with several values are packed as
+    ``key * n_values + value`` and counted.
     """
-
-    def __init__(self, key_codes: np.ndarray, n_keys: int, column: pd.Series, rows: np.ndarray):
-        self.in_order = isinstance(column.dtype, pd.CategoricalDtype)
-        codes, values = pd.factorize(column, sort=self.in_order)
-        self.values = np.asarray(values, dtype=object)
-        codes = codes[rows]
-        ok = codes >= 0
-        k, v = key_codes[ok], codes[ok].astype(np.int64)
-        ref = np.full(n_keys, -1, dtype=np.int64)
-        ref[k] = v  # some value of the key (which one does not matter)
-        mixed = np.zeros(n_keys, dtype=bool)
-        mixed[k[v != ref[k]]] = True
-        sel = mixed[k]
-        n_values = max(len(self.values), 1)
-        combo, self.count = np.unique(k[sel] * n_values + v[sel], return_counts=True)
-        self.key_of, self.value_of = np.divmod(combo, n_values)
-        ref[mixed] = -1
-        self.only = ref  # the key's one value (-1: none, or several: see key_of/value_of)
-        self.n_keys = n_keys
-
-    def most_frequent(self) -> np.ndarray:
-        """Per key, its most frequent value (NaN: none); ties: first in sorted order."""
-        out = np.full(self.n_keys, np.nan, dtype=object)
-        one = self.only >= 0
-        out[one] = self.values[self.only[one]]
-        key_of, value_of, count = self.key_of, self.value_of, self.count
-        if not key_of.size:
-            return out
-        # The value with the key's highest count wins; among equal counts, the first in
-        # sorted order (value codes are in order of appearance, so the few tied keys are
-        # settled by comparing the values themselves; a categorical's codes are in order).
-        starts = np.flatnonzero(np.r_[True, key_of[1:] != key_of[:-1]])
-        best = np.maximum.reduceat(count, starts)
-        at_best = np.flatnonzero(count == np.repeat(best, np.diff(np.append(starts, count.size))))
-        lead = np.r_[True, key_of[at_best[1:]] != key_of[at_best[:-1]]]
-        first = at_best[lead]
-        out[key_of[first]] = self.values[value_of[first]]
-        tied = _distinct(key_of[at_best[~lead]])
-        if tied.size and not self.in_order:
-            rows_tied = at_best[np.isin(key_of[at_best], tied)]
-            tied_values = self.values[value_of[rows_tied]]
-            for key, value in zip(key_of[rows_tied].tolist(), tied_values, strict=True):
-                if _before(value, out[key]):
-                    out[key] = value
+    in_order = isinstance(column.dtype, pd.CategoricalDtype)
+    codes, values = pd.factorize(column, sort=in_order)
+    values = np.asarray(values, dtype=object)
+    codes = codes[rows]
+    ok = codes >= 0
+    k, v = key_codes[ok], codes[ok].astype(np.int64)
+    ref = np.full(n_keys, -1, dtype=np.int64)
+    ref[k] = v  # some value of the key (which one does not matter)
+    mixed = np.zeros(n_keys, dtype=bool)
+    mixed[k[v != ref[k]]] = True
+    one = (ref >= 0) & ~mixed
+    out = np.full(n_keys, np.nan, dtype=object)
+    out[one] = values[ref[one]]
+    sel = mixed[k]
+    if not sel.any():
         return out
+    n_values = len(values)
+    combo, count = np.unique(k[sel] * n_values + v[sel], return_counts=True)
+    key_of, value_of = np.divmod(combo, n_values)
+    # The value with the key's highest count wins; among equal counts, the first in
+    # sorted order (value codes are in order of appearance, so the few tied keys are
+    # settled by comparing the values themselves; a categorical's codes are in order).
+    starts = _run_starts(key_of)
+    best = np.maximum.reduceat(count, starts)
+    at_best = np.flatnonzero(count == np.repeat(best, np.diff(np.append(starts, count.size))))
+    lead = at_best[_run_starts(key_of[at_best])]
+    out[key_of[lead]] = values[value_of[lead]]
+    tied = _distinct(key_of[np.setdiff1d(at_best, lead, assume_unique=True)])
+    if tied.size and not in_order:
+        rows_tied = at_best[np.isin(key_of[at_best], tied)]
+        for key, value in zip(key_of[rows_tied].tolist(), values[value_of[rows_tied]], strict=True):
+            if _before(value, out[key]):
+                out[key] = value
+    return out
 
 
 def _before(a, b) -> bool:
