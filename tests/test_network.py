@@ -293,6 +293,10 @@ def test_small_chunks_and_scratch_buffers_give_the_same_edge_table(monkeypatch, 
     # per-work values reduced over a handful of evidence rows at a time
     monkeypatch.setattr(network, "_PAIR_CHUNK", 4)
     monkeypatch.setattr(network, "_REDUCE_CHUNK", 3)
+    # teams of 3 or more written row by row; keys sorted in 3 parts side by side
+    monkeypatch.setattr(network, "_ROWWISE_TEAM", 3)
+    monkeypatch.setattr(network, "_SORT_PART", 8)
+    monkeypatch.setattr(network, "_cores", lambda: 3)
     chunked = network.edge_table(m, works, **options)
     for name in whole._fields:
         a, b = getattr(whole, name), getattr(chunked, name)
@@ -300,6 +304,19 @@ def test_small_chunks_and_scratch_buffers_give_the_same_edge_table(monkeypatch, 
             assert np.array_equal(a, b, equal_nan=True), name  # bit for bit, NaN included
         else:
             assert np.array_equal(np.asarray(a, dtype=object), np.asarray(b, dtype=object)), name
+
+
+def test_keys_sorted_in_parts_equal_one_sort(monkeypatch):
+    import collabnet.network as network
+
+    monkeypatch.setattr(network, "_SORT_PART", 10)
+    monkeypatch.setattr(network, "_cores", lambda: 4)
+    rng = np.random.default_rng(0)
+    for size in (0, 1, 25, 39, 40, 1000):
+        keys = rng.integers(0, 30, size)  # many equal keys straddle the part bounds
+        expected = np.sort(keys)
+        network._sort_keys(keys)
+        assert np.array_equal(keys, expected)
 
 
 def test_edge_table_matches_graph_and_neighbours_are_in_id_order():
@@ -319,20 +336,29 @@ def test_edge_table_matches_graph_and_neighbours_are_in_id_order():
     assert list(G.edges()) == sorted(G.edges())
 
 
-def test_node_attributes_take_the_most_frequent_value_ties_sorted():
+@pytest.mark.parametrize("dtype", ["str", object, "category"])
+def test_node_attributes_take_the_most_frequent_value_ties_sorted(dtype):
+    # "str" is Arrow-backed: names are compared through Arrow before any is coded
     a = pd.DataFrame(
         {
-            "work_id": ["W1", "W2", "W3", "W1", "W2", "W3", "W4"],
-            "author_id": ["A1", "A1", "A1", "A2", "A2", "A3", "A3"],
-            "author_name": ["Ann", "Anne", "Anne", "Bo", "Bob", "Cy", None],
-            "category": ["nl", "nl", "cn_police", None, None, "other", "other"],
+            "work_id": ["W1", "W2", "W3", "W1", "W2", "W3", "W4", "W5", "W4", "W5"],
+            "author_id": ["A1", "A1", "A1", "A2", "A2", "A3", "A3", "A3", "A4", "A4"],
+            "author_name": ["Ann", "Anne", "Anne", "Bo", "Bob", "Cy", None, "Cy", None, None],
+            "country_code": ["NL", "NL", "CN", None, "NL", "CN", "CN", None, "NL", "NL"],
+            "category": ["nl", "nl", "cn_police", None, None, "other", "other", None, "nl", "nl"],
         }
-    )
+    ).astype({"author_name": dtype, "country_code": dtype})
     G = author_graph(a, pd.DataFrame(columns=["work_id", "publication_year"]))
     assert G.nodes["A1"]["label"] == "Anne"  # 2 of 3
     assert G.nodes["A2"]["label"] == "Bo"  # tie: first in sorted order
     assert G.nodes["A2"]["category"] == "other"  # no category: the default
-    assert G.nodes["A3"]["label"] == "Cy"
+    assert G.nodes["A3"]["label"] == "Cy"  # nulls do not count
+    assert G.nodes["A4"]["label"] == "A4"  # no name: the id
+    assert [G.nodes[n]["country_code"] for n in ("A1", "A2", "A3", "A4")] == ["NL"] * 2 + [
+        "CN",
+        "NL",
+    ]
+    assert all(type(G.nodes[n]["label"]) is str for n in G)
 
 
 def test_ties_and_category_lists_do_not_depend_on_row_order():

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import operator
+import os
 import re
 import threading
 from collections import deque
-from itertools import repeat
+from concurrent.futures import ThreadPoolExecutor
+from itertools import pairwise, repeat
 from typing import NamedTuple
 
 import networkx as nx
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ._gc import paused_gc
 from .config import CATEGORIES
@@ -46,6 +50,12 @@ _PAIR_CHUNK = 4_000_000
 # Evidence rows handled per step when reducing per-work values over edges and when
 # finding where edges start: bounds the scratch buffers, which are reused.
 _REDUCE_CHUNK = 1 << 20
+
+# Teams of this many nodes or more have their pairs written row by row (_emit_pairs).
+_ROWWISE_TEAM = 128
+
+# Sorts of more keys than this per core are split across cores (:func:`_sort_keys`).
+_SORT_PART = 1 << 21
 
 # Pair-and-work keys must fit in int64 (a test lowers this to exercise the fallback).
 _KEY_LIMIT = 2**63
@@ -93,7 +103,10 @@ def _emit_pairs(starts: np.ndarray, sizes: np.ndarray, node_codes: np.ndarray, n
 
     Works are grouped by team size ``k`` so each group is a dense ``(n_works_k, k)``
     array whose upper-triangle column pairs (``np.triu_indices(k, 1)``) are the pairs:
-    no Python loop per pair or per work, only per distinct team size.
+    no Python loop per pair or per work, only per distinct team size. A work of
+    :data:`_ROWWISE_TEAM` nodes or more is written one row of its pair matrix at a
+    time instead (row ``i`` is node ``i`` with each later node, one ``bitwise_or``):
+    its index arrays would cost more to make and gather through than the loop.
     """
     nb, wb = _bits(n_nodes), _bits(len(sizes))
     if 2 ** (2 * nb + wb) > _KEY_LIMIT:
@@ -104,19 +117,56 @@ def _emit_pairs(starts: np.ndarray, sizes: np.ndarray, node_codes: np.ndarray, n
     # and the blocks written straight into `out` need no temporary of their own.
     scratch = np.empty(min(out.size, _PAIR_CHUNK + 2**16), dtype=np.int64)
     at = 0
-    for k, iu, ju, sel in _size_blocks(sizes):
-        block = node_codes[starts[sel][:, None] + np.arange(k)]  # (n, k), sorted rows
-        shape = (sel.size, iu.size)
-        pair = out[at : at + sel.size * iu.size].reshape(shape)
-        np.take(block, iu, axis=1, out=pair)
-        pair <<= np.int64(nb)
-        other = _scratch(scratch, pair.size).reshape(shape)
-        np.take(block, ju, axis=1, out=other)
-        pair |= other
-        pair <<= np.int64(wb)
-        pair |= sel[:, None]
-        at += pair.size
+    for k, sel in _size_groups(sizes):
+        if k >= _ROWWISE_TEAM:
+            for work in sel.tolist():
+                nodes = node_codes[starts[work] : starts[work] + k]
+                later = nodes << np.int64(wb)  # b, in place in the key
+                first = (nodes << np.int64(nb + wb)) | np.int64(work)  # a and the work
+                for i, a_work in enumerate(first[:-1].tolist()):
+                    n = k - 1 - i
+                    np.bitwise_or(later[i + 1 :], a_work, out=out[at : at + n])
+                    at += n
+            continue
+        for iu, ju, chunk in _triu_chunks(k, sel):
+            block = node_codes[starts[chunk][:, None] + np.arange(k)]  # (n, k), sorted rows
+            shape = (chunk.size, iu.size)
+            pair = out[at : at + chunk.size * iu.size].reshape(shape)
+            np.take(block, iu, axis=1, out=pair)
+            pair <<= np.int64(nb)
+            other = _scratch(scratch, pair.size).reshape(shape)
+            np.take(block, ju, axis=1, out=other)
+            pair |= other
+            pair <<= np.int64(wb)
+            pair |= chunk[:, None]
+            at += pair.size
     return out
+
+
+def _cores() -> int:
+    """CPU cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def _sort_keys(keys: np.ndarray) -> None:
+    """``keys.sort()``, on every core for large arrays.
+
+    One ``partition`` (linear time) splits the keys into ranges of equal size, each
+    holding only keys no smaller than those of the range before; the ranges are then
+    sorted in place side by side in threads (numpy releases the GIL while it sorts).
+    The result is the same array as one ``sort``.
+    """
+    parts = min(_cores(), keys.size // _SORT_PART)
+    if parts < 2:
+        keys.sort()
+        return
+    bounds = [keys.size * i // parts for i in range(parts + 1)]
+    keys.partition(bounds[1:-1])
+    with ThreadPoolExecutor(parts) as pool:
+        list(pool.map(np.ndarray.sort, [keys[a:b] for a, b in pairwise(bounds)]))
 
 
 def _scratch(buffer: np.ndarray, n: int) -> np.ndarray:
@@ -136,19 +186,23 @@ def _triu(k: int) -> tuple[np.ndarray, np.ndarray]:
     return iu, ju
 
 
-def _size_blocks(sizes: np.ndarray):
-    """``(k, iu, ju, chunk of the works of size k)``, chunked to bound memory."""
+def _size_groups(sizes: np.ndarray):
+    """``(k, works of size k)`` for each team size ``k >= 2``, works in order."""
     by_size = np.argsort(sizes, kind="stable")  # works of one size together, in order
     bounds = np.searchsorted(sizes[by_size], np.arange(2, sizes.max(initial=0) + 2))
     for k in range(2, bounds.size + 1):
         lo, hi = bounds[k - 2], bounds[k - 1]
-        if lo == hi:
-            continue
-        idx = by_size[lo:hi]
-        iu, ju = _triu(k)
-        step = max(1, _PAIR_CHUNK // iu.size)
-        for at in range(0, idx.size, step):
-            yield k, iu, ju, idx[at : at + step]
+        if lo < hi:
+            yield k, by_size[lo:hi]
+
+
+def _triu_chunks(k: int, works: np.ndarray):
+    """``(iu, ju, chunk of works)``: the pair columns of a team of `k`, and the works
+    in chunks small enough to bound the temporaries."""
+    iu, ju = _triu(k)
+    step = max(1, _PAIR_CHUNK // iu.size)
+    for at in range(0, works.size, step):
+        yield iu, ju, works[at : at + step]
 
 
 def _emit_pair_rows(starts: np.ndarray, sizes: np.ndarray, node_codes: np.ndarray, n_nodes: int):
@@ -156,10 +210,11 @@ def _emit_pair_rows(starts: np.ndarray, sizes: np.ndarray, node_codes: np.ndarra
     works, lexsorted."""
     keys, works = [], []
     nb = np.int64(_bits(n_nodes))
-    for k, iu, ju, sel in _size_blocks(sizes):
-        block = node_codes[starts[sel][:, None] + np.arange(k)]
-        keys.append(((block[:, iu] << nb) | block[:, ju]).ravel())
-        works.append(np.repeat(sel, iu.size))
+    for k, group in _size_groups(sizes):
+        for iu, ju, sel in _triu_chunks(k, group):
+            block = node_codes[starts[sel][:, None] + np.arange(k)]
+            keys.append(((block[:, iu] << nb) | block[:, ju]).ravel())
+            works.append(np.repeat(sel, iu.size))
     if not keys:
         empty = np.empty(0, dtype=np.int64)
         return empty, empty
@@ -357,7 +412,7 @@ def edge_table(
     # Rows sorted by (work, node): each work is a contiguous run of increasing node codes.
     nb = np.int64(_bits(n_nodes))
     rows = (work_codes << nb) | node_codes
-    rows.sort()
+    _sort_keys(rows)
     rows = rows[_run_starts(rows)]  # drop repeated rows
     work_codes, node_codes = rows >> nb, rows & ((1 << nb) - 1)
     del rows
@@ -375,7 +430,7 @@ def edge_table(
 
     keys = _emit_pairs(starts, sizes, node_codes, n_nodes)
     if keys is not None:
-        keys.sort()
+        _sort_keys(keys)
         wb = np.int64(_bits(n_works))
         edge_starts = _run_starts(keys, shift=wb)
         edge_keys = keys[edge_starts] >> wb
@@ -923,7 +978,7 @@ def _add_edges(adj: dict, t: EdgeTable) -> None:
     owner = np.concatenate((t.target, t.source))
     other = np.concatenate((t.source, t.target))
     keys = owner * np.int64(2 * n_edges) + np.arange(2 * n_edges, dtype=np.int64)
-    keys.sort()  # one int64 sort instead of a stable argsort
+    _sort_keys(keys)  # one int64 sort instead of a stable argsort
     pos = keys % (2 * n_edges)
     owner_sorted = keys // (2 * n_edges)
     del keys
@@ -957,7 +1012,9 @@ def _derived_nodes(
         return pd.DataFrame()
     key_codes = key_codes[rows].astype(np.int64)
     data = {
-        attr: _most_frequent(key_codes, len(keys), authorships[col], rows)
+        attr: _most_frequent(
+            key_codes, len(keys), authorships[col], rows, one_per_key=attr == "label"
+        )
         for attr, col in present.items()
     }
     # One row per node of the column, in the sorted order edge_table gives its nodes;
@@ -968,21 +1025,43 @@ def _derived_nodes(
 
 
 def _most_frequent(
-    key_codes: np.ndarray, n_keys: int, column: pd.Series, rows: np.ndarray
+    key_codes: np.ndarray,
+    n_keys: int,
+    column: pd.Series,
+    rows: np.ndarray,
+    *,
+    one_per_key: bool = False,
 ) -> np.ndarray:
     """Per key (node), the most frequent non-null value of `column` at `rows` (NaN:
     none); ties go to the first value in sorted order (a categorical's own order).
 
-    Values are coded once (``pd.factorize``: a categorical in its own order, other
-    values in order of appearance). Most keys have one value in every row (an author's
-    name, a single affiliation): one pass against a reference value per key settles
-    them. Only the rows of keys with several values are packed as
-    ``key * n_values + value`` and counted.
+    Most keys have one value in every row (an author's name, a single affiliation).
+    Each row is compared with a reference row of its key (the ``pd.factorize`` codes);
+    keys whose rows all agree are settled by their reference. Only the rows of keys
+    with several values are counted, packed as ``key * n_values + value``.
+
+    `one_per_key` says the values are about as many as the keys (an author's name):
+    then, for Arrow-backed strings, the rows are compared with Arrow ``take`` and
+    ``equal`` before anything is coded, as hashing hundreds of thousands of distinct
+    strings costs twice that. Only the keys with several values are coded.
     """
-    in_order = isinstance(column.dtype, pd.CategoricalDtype)
-    codes, values = pd.factorize(column, sort=in_order)
+    out = np.full(n_keys, np.nan, dtype=object)
+    positions = np.flatnonzero(rows)  # the row of `column` behind each key code
+    strings = _arrow_strings(column) if one_per_key else None
+    if strings is not None:
+        if positions.size < len(strings):
+            strings = strings.take(positions)
+        mixed_rows = _settle_by_reference(key_codes, n_keys, strings, out)
+        if not mixed_rows.size:
+            return out
+        key_codes, positions = key_codes[mixed_rows], positions[mixed_rows]
+        codes, values = pd.factorize(column.iloc[positions])
+        in_order = False
+    else:
+        in_order = isinstance(column.dtype, pd.CategoricalDtype)
+        codes, values = pd.factorize(column, sort=in_order)
+        codes = codes[positions]
     values = np.asarray(values, dtype=object)
-    codes = codes[rows]
     ok = codes >= 0
     k, v = key_codes[ok], codes[ok].astype(np.int64)
     ref = np.full(n_keys, -1, dtype=np.int64)
@@ -990,7 +1069,6 @@ def _most_frequent(
     mixed = np.zeros(n_keys, dtype=bool)
     mixed[k[v != ref[k]]] = True
     one = (ref >= 0) & ~mixed
-    out = np.full(n_keys, np.nan, dtype=object)
     out[one] = values[ref[one]]
     sel = mixed[k]
     if not sel.any():
@@ -1013,6 +1091,36 @@ def _most_frequent(
             if _before(value, out[key]):
                 out[key] = value
     return out
+
+
+def _arrow_strings(column: pd.Series):
+    """The column's Arrow string data (no copy), or ``None`` if it is held otherwise."""
+    if not isinstance(column.dtype, (pd.StringDtype, pd.ArrowDtype)):
+        return None
+    if getattr(column.dtype, "storage", "pyarrow") != "pyarrow":
+        return None
+    data = pa.chunked_array(pa.array(column))
+    kind = data.type
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+        return data
+    return None
+
+
+def _settle_by_reference(key_codes: np.ndarray, n_keys: int, strings, out: np.ndarray):
+    """Write to `out` the value of each key whose non-null `strings` (one per key code)
+    all agree; return the positions of the rows of the other keys."""
+    valid = strings.is_valid().to_numpy(zero_copy_only=False)
+    at = np.flatnonzero(valid)
+    ref = np.full(n_keys, -1, dtype=np.int64)
+    ref[key_codes[at]] = at  # some non-null row of the key (which one does not matter)
+    ref_of_row = ref[key_codes]
+    same = pc.equal(strings, strings.take(pa.array(ref_of_row, mask=ref_of_row < 0)))
+    differs = ~pc.fill_null(same, True).to_numpy(zero_copy_only=False)
+    mixed = np.zeros(n_keys, dtype=bool)
+    mixed[key_codes[differs]] = True
+    one = np.flatnonzero((ref >= 0) & ~mixed)
+    out[one] = strings.take(ref[one]).to_numpy(zero_copy_only=False)
+    return np.flatnonzero(mixed[key_codes])
 
 
 def _before(a, b) -> bool:
