@@ -7,12 +7,14 @@ import json
 import logging
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pytest
+import requests
 
 from collabnet import cli, config
 from collabnet import openalex as oa
@@ -645,3 +647,61 @@ def test_cli_query_file_and_missing_key(server, tmp_path, monkeypatch, capsys):
         "authorships.institutions.ror:018906e22,authorships.institutions.country_code:CN,"
         "publication_year:2018"
     )
+
+
+class _GoesOffline(requests.Session):
+    """Answers `online` requests, then fails as requests does when the host name does
+    not resolve (no network, no DNS)."""
+
+    def __init__(self, online: int = 0):
+        super().__init__()
+        self.online = online
+
+    def get(self, url, **kw):
+        from urllib3.exceptions import MaxRetryError, NameResolutionError
+
+        if self.online > 0:
+            self.online -= 1
+            return super().get(url, **kw)
+        try:
+            try:
+                raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+            except socket.gaierror as exc:
+                raise NameResolutionError("api.example", None, exc) from exc
+        except NameResolutionError as exc:
+            try:
+                raise MaxRetryError(None, url, exc) from exc
+            except MaxRetryError as outer:
+                raise requests.ConnectionError(outer) from None
+
+
+OFFLINE = r"could not look up the address of 127.0.0.1 \(3 attempts\).*offline"
+
+
+def test_an_offline_machine_is_told_in_seconds(server, tmp_path):
+    retry = fast_retry(max_retries=8)
+    with pytest.raises(oa.HarvestError, match=OFFLINE):
+        fetch(server, tmp_path / "out", retry=retry, session=_GoesOffline())
+    assert len(retry.sleep) == retry.max_lookup_retries == 2  # not 8 waits of up to a minute
+
+
+def test_going_offline_mid_harvest_stops_soon_and_resumes(server, tmp_path):
+    retry = fast_retry(max_retries=8)
+    with pytest.raises(oa.HarvestError, match=OFFLINE):
+        fetch(server, tmp_path / "out", retry=retry, session=_GoesOffline(online=4))
+    assert len(retry.sleep) == 2
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
+    assert manifest["status"] == "incomplete" and "resume" in manifest
+    fetch(server, tmp_path / "out")  # back online: the harvest finishes
+    assert sorted(list_ids(tmp_path / "out")) == sorted(server.expected)
+
+
+def test_a_refused_connection_is_still_retried_in_full(server, tmp_path):
+    class Refused(requests.Session):
+        def get(self, url, **kw):
+            raise requests.ConnectionError(ConnectionRefusedError(111, "Connection refused"))
+
+    retry = fast_retry(max_retries=4)
+    with pytest.raises(oa.HarvestError, match="gave up .* after 5 attempts"):
+        fetch(server, tmp_path / "out", retry=retry, session=Refused())
+    assert len(retry.sleep) == 4

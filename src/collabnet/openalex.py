@@ -23,6 +23,7 @@ import os
 import random
 import re
 import shutil
+import socket
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -465,6 +466,9 @@ class RetryPolicy:
     random factor in [0.5, 1] (jitter, so parallel clients do not retry in step); a
     ``Retry-After`` header is honoured as a lower bound. A ``Retry-After`` longer than
     ``max_wait`` seconds means the daily budget is spent: the harvest stops instead.
+    A host name that does not resolve (no network, no DNS) is tried
+    ``max_lookup_retries`` more times, not ``max_retries``: an offline machine learns
+    it in seconds rather than minutes.
 
     Notes
     -----
@@ -473,6 +477,7 @@ class RetryPolicy:
     """
 
     max_retries: int = 8
+    max_lookup_retries: int = 2  # the host name did not resolve: offline, most likely
     backoff: float = 1.0
     max_backoff: float = 60.0
     max_wait: float = 600.0
@@ -552,6 +557,13 @@ class _Client:
                 requests.exceptions.ChunkedEncodingError,
             ) as exc:
                 reason = f"{type(exc).__name__}: {self.redact(exc)}"
+                if _lookup_failed(exc) and attempt >= self.retry.max_lookup_retries:
+                    host = urlsplit(url).hostname
+                    raise HarvestError(
+                        f"could not look up the address of {host} ({attempt + 1} attempts): "
+                        "this machine seems to be offline or without DNS. Nothing is lost; "
+                        "run the same command again when it is online to resume"
+                    ) from exc
             else:
                 status = response.status_code
                 if status == 200:
@@ -610,6 +622,20 @@ class _Client:
             self.retries += 1
             attempt += 1
             self.retry.sleep(wait)
+
+
+def _lookup_failed(exc: BaseException) -> bool:
+    """Whether a connection error comes from a host name that did not resolve."""
+    seen, todo = set(), [exc]  # requests -> urllib3 -> socket.gaierror, via causes and reasons
+    while todo:
+        e = todo.pop()
+        if not isinstance(e, BaseException) or id(e) in seen:
+            continue
+        seen.add(id(e))
+        if isinstance(e, socket.gaierror):
+            return True
+        todo += [e.__cause__, e.__context__, getattr(e, "reason", None), *e.args]
+    return False
 
 
 def _error_message(response) -> str:
