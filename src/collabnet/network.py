@@ -577,16 +577,38 @@ def coauthorship_graph(
 
 
 def _build(
-    memberships, works, nodes, node_column, *, max_team_size=None, min_weight=1, codes_ids=None
+    memberships,
+    works,
+    nodes,
+    node_column,
+    *,
+    max_team_size=None,
+    min_weight=1,
+    codes_ids=None,
+    derive=None,
 ):
-    t = edge_table(
-        memberships,
-        works,
-        node_column=node_column,
-        max_team_size=max_team_size,
-        min_weight=min_weight,
-        node_codes_ids=codes_ids,
-    )
+    """Edge table, then graph. `derive`, if given, returns node attributes read from
+    the rows (they fill in what `nodes` leaves unset); it runs in a second thread while
+    this one builds the edge table: both spend most of their time in numpy and Arrow,
+    which release the GIL, so on two cores the node attributes come nearly for free."""
+
+    def edges():
+        return edge_table(
+            memberships,
+            works,
+            node_column=node_column,
+            max_team_size=max_team_size,
+            min_weight=min_weight,
+            node_codes_ids=codes_ids,
+        )
+
+    if derive is None:
+        t = edges()
+    else:
+        with ThreadPoolExecutor(1) as pool:
+            derived = pool.submit(derive)
+            t = edges()
+            nodes = _merge_nodes(nodes, derived.result())
     return graph_from_edge_table(
         t,
         nodes,
@@ -1274,22 +1296,19 @@ def institution_graph(
     """
     _require(authorships, ["work_id", node_column], "authorships")
     codes_ids = pd.factorize(authorships[node_column], sort=True)
-    derived = _derived_nodes(
-        authorships,
-        node_column,
-        {
+
+    def derive():
+        columns = {
             "label": "institution_name",
             "ror": "ror",
             "country_code": "country_code",
             "category": "category",
-        },
-        codes_ids=codes_ids,
-    )
+        }
+        return _derived_nodes(authorships, node_column, columns, codes_ids=codes_ids)
+
     if nodes is not None and "label" not in nodes.columns and "display_name" in nodes.columns:
         nodes = nodes.assign(label=nodes["display_name"])
-    return _build(
-        authorships, works, _merge_nodes(nodes, derived), node_column, codes_ids=codes_ids, **kw
-    )
+    return _build(authorships, works, nodes, node_column, codes_ids=codes_ids, derive=derive, **kw)
 
 
 def author_graph(
@@ -1320,31 +1339,31 @@ def author_graph(
     """
     _require(authorships, ["work_id", node_column], "authorships")
     codes_ids = pd.factorize(authorships[node_column], sort=True)
-    derived = _derived_nodes(
-        authorships,
-        node_column,
-        {
-            "label": "author_name",
-            "country_code": "country_code",
-            "institution_id": "institution_id",
-        },
-        codes_ids=codes_ids,
-    )
-    if "category" in authorships.columns:
+
+    def derive():
+        derived = _derived_nodes(
+            authorships,
+            node_column,
+            {
+                "label": "author_name",
+                "country_code": "country_code",
+                "institution_id": "institution_id",
+            },
+            codes_ids=codes_ids,
+        )
+        if "category" not in authorships.columns:
+            return derived
         main, listed = _categories_by_works(authorships, codes_ids)
         if derived.empty:
             index = pd.Index(np.asarray(codes_ids[1], dtype=object), dtype=object)
-            derived = pd.DataFrame(
-                {"category": main, "categories": listed}, index=index, dtype=object
-            )
-        else:
-            derived.insert(min(1, derived.shape[1]), "category", main)
-            derived["categories"] = listed
+            return pd.DataFrame({"category": main, "categories": listed}, index=index, dtype=object)
+        derived.insert(min(1, derived.shape[1]), "category", main)
+        derived["categories"] = listed
+        return derived
+
     if nodes is not None and "label" not in nodes.columns and "display_name" in nodes.columns:
         nodes = nodes.assign(label=nodes["display_name"])
-    return _build(
-        authorships, works, _merge_nodes(nodes, derived), node_column, codes_ids=codes_ids, **kw
-    )
+    return _build(authorships, works, nodes, node_column, codes_ids=codes_ids, derive=derive, **kw)
 
 
 def country_graph(
