@@ -293,8 +293,9 @@ def test_small_chunks_and_scratch_buffers_give_the_same_edge_table(monkeypatch, 
     # per-work values reduced over a handful of evidence rows at a time
     monkeypatch.setattr(network, "_PAIR_CHUNK", 4)
     monkeypatch.setattr(network, "_REDUCE_CHUNK", 3)
-    # teams of 3 or more written row by row; keys sorted in 3 parts side by side
-    monkeypatch.setattr(network, "_ROWWISE_TEAM", 3)
+    # teams of 3 or more written in bands of 2 rows; keys sorted in 3 parts side by side
+    monkeypatch.setattr(network, "_LARGE_TEAM", 3)
+    monkeypatch.setattr(network, "_BAND_ROWS", 2)
     monkeypatch.setattr(network, "_SORT_PART", 8)
     monkeypatch.setattr(network, "_cores", lambda: 3)
     chunked = network.edge_table(m, works, **options)

@@ -51,8 +51,10 @@ _PAIR_CHUNK = 4_000_000
 # finding where edges start: bounds the scratch buffers, which are reused.
 _REDUCE_CHUNK = 1 << 20
 
-# Teams of this many nodes or more have their pairs written row by row (_emit_pairs).
-_ROWWISE_TEAM = 128
+# Teams of this many nodes or more have their pairs written in bands of rows of their
+# pair matrix (_emit_team_pairs).
+_LARGE_TEAM = 128
+_BAND_ROWS = 64
 
 # Sorts of more keys than this per core are split across cores (:func:`_sort_keys`).
 _SORT_PART = 1 << 21
@@ -104,9 +106,9 @@ def _emit_pairs(starts: np.ndarray, sizes: np.ndarray, node_codes: np.ndarray, n
     Works are grouped by team size ``k`` so each group is a dense ``(n_works_k, k)``
     array whose upper-triangle column pairs (``np.triu_indices(k, 1)``) are the pairs:
     no Python loop per pair or per work, only per distinct team size. A work of
-    :data:`_ROWWISE_TEAM` nodes or more is written one row of its pair matrix at a
-    time instead (row ``i`` is node ``i`` with each later node, one ``bitwise_or``):
-    its index arrays would cost more to make and gather through than the loop.
+    :data:`_LARGE_TEAM` nodes or more is written by :func:`_emit_team_pairs`
+    instead: its index arrays would cost more to make and gather through than the
+    pairs themselves.
     """
     nb, wb = _bits(n_nodes), _bits(len(sizes))
     if 2 ** (2 * nb + wb) > _KEY_LIMIT:
@@ -118,15 +120,10 @@ def _emit_pairs(starts: np.ndarray, sizes: np.ndarray, node_codes: np.ndarray, n
     scratch = np.empty(min(out.size, _PAIR_CHUNK + 2**16), dtype=np.int64)
     at = 0
     for k, sel in _size_groups(sizes):
-        if k >= _ROWWISE_TEAM:
+        if k >= _LARGE_TEAM:
             for work in sel.tolist():
                 nodes = node_codes[starts[work] : starts[work] + k]
-                later = nodes << np.int64(wb)  # b, in place in the key
-                first = (nodes << np.int64(nb + wb)) | np.int64(work)  # a and the work
-                for i, a_work in enumerate(first[:-1].tolist()):
-                    n = k - 1 - i
-                    np.bitwise_or(later[i + 1 :], a_work, out=out[at : at + n])
-                    at += n
+                at = _emit_team_pairs(nodes, work, nb, wb, out, at)
             continue
         for iu, ju, chunk in _triu_chunks(k, sel):
             block = node_codes[starts[chunk][:, None] + np.arange(k)]  # (n, k), sorted rows
@@ -141,6 +138,36 @@ def _emit_pairs(starts: np.ndarray, sizes: np.ndarray, node_codes: np.ndarray, n
             pair |= chunk[:, None]
             at += pair.size
     return out
+
+
+def _emit_team_pairs(nodes: np.ndarray, work: int, nb: int, wb: int, out: np.ndarray, at: int):
+    """Write the pair keys of one large team (`nodes` sorted) into `out` from `at`; return
+    the position after them.
+
+    The upper triangle of the team's pair matrix is cut into bands of
+    :data:`_BAND_ROWS` rows. In a band of rows ``r0 .. r1-1``, the columns past ``r1``
+    are all pairs: one rectangle written by one broadcast ``bitwise_or``; the square
+    of columns ``r0+1 .. r1`` holds a triangle of pairs, picked out by a fixed mask. No
+    index arrays the size of the pairs are made, and there is one step per band, not
+    per row. The keys come out in no particular order (they are sorted next).
+    """
+    k = nodes.size
+    later = nodes << np.int64(wb)  # b, in place in the key
+    first = (nodes << np.int64(nb + wb)) | np.int64(work)  # a and the work
+    band = _BAND_ROWS
+    tri = np.arange(band)[None, :] >= np.arange(band)[:, None]  # column >= row, in the square
+    for r0 in range(0, k - 1, band):
+        r1 = min(r0 + band, k - 1)
+        r = r1 - r0
+        a = first[r0:r1, None]
+        n = r * (k - 1 - r1)
+        np.bitwise_or(a, later[None, r1 + 1 :], out=out[at : at + n].reshape(r, k - 1 - r1))
+        at += n
+        square = a | later[None, r0 + 1 : r1 + 1]
+        n = r * (r + 1) // 2
+        np.compress(tri[:r, :r].ravel(), square.ravel(), out=out[at : at + n])
+        at += n
+    return at
 
 
 def _cores() -> int:
