@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from collabnet.export import (
+    _mixed_types,
     edges_table,
     exportable_graph,
     spreadsheet_safe,
@@ -310,3 +311,80 @@ def test_tab_and_carriage_return_starts_are_defused_too(tmp_path):
     table = pd.read_csv(write_edges_csv(G, tmp_path / "e.csv"), dtype=str)
     assert table.loc[0, "source_label"] == "'\t=cmd"
     assert spreadsheet_safe(pd.DataFrame({"x": ["\r=cmd"]}))["x"].tolist() == ["'\r=cmd"]
+
+
+# --- GraphML written by collabnet, read by networkx -----------------------------------------
+
+
+def _random_text(rng):
+    pieces = list("ab<>&\"' \t\n\r;=é中") + ["]]>", "&amp;", "\u2028", "--"]
+    return "".join(rng.choice(pieces) for _ in range(rng.randint(0, 6)))
+
+
+def test_graphml_reads_back_as_networkx_writes_it(tmp_path):
+    """Hostile text (markup, quotes, entities, tabs, newlines, CR) in ids and values, and
+    every attribute type: networkx reads collabnet's file as it reads its own."""
+    import random
+
+    rng = random.Random(0)
+    for _ in range(60):
+        G = nx.Graph()
+        G.graph.update(name=_random_text(rng), n=rng.randint(0, 9), flag=rng.random() < 0.5)
+        nodes = list({_random_text(rng) or "x" for _ in range(rng.randint(1, 10))}) + [7]
+        for n in nodes:
+            choices = {
+                "label": _random_text(rng),
+                "score": rng.random() * 1e6,
+                "count": rng.randint(-5, 10**12),
+                "flag": rng.random() < 0.5,
+                "mixed": rng.choice([1, 2.5, "t"]),
+                "gone": float("nan"),
+            }
+            G.add_node(n, **{k: v for k, v in choices.items() if rng.random() < 0.7})
+        for _ in range(rng.randint(0, 15)):
+            G.add_edge(
+                rng.choice(nodes),
+                rng.choice(nodes),
+                weight=rng.randint(1, 9),
+                works=[_random_text(rng), _random_text(rng)],
+                share=np.float64(rng.random()),
+            )
+        ours = nx.read_graphml(write_graphml(G, tmp_path / "ours.graphml"))
+        theirs_path = tmp_path / "theirs.graphml"
+        nx.write_graphml(_mixed_types(exportable_graph(G)), theirs_path)  # one type each
+        theirs = nx.read_graphml(theirs_path)
+        assert ours.graph == theirs.graph
+        assert dict(ours.nodes(data=True)) == dict(theirs.nodes(data=True))
+        assert {frozenset((u, v)): d for u, v, d in ours.edges(data=True)} == {
+            frozenset((u, v)): d for u, v, d in theirs.edges(data=True)
+        }
+
+
+def _memberships_with_control_characters():
+    m = pd.DataFrame(
+        {"work_id": ["W1\x0b", "W1\x0b", "W2", "W2"], "node": ["I\x01", "I2", "I\x01", "I2"]}
+    )
+    return m, pd.DataFrame({"work_id": ["W1\x0b", "W2"], "publication_year": [2020, 2021]})
+
+
+@pytest.mark.parametrize("pristine", [True, False])
+@pytest.mark.parametrize(
+    ("writer", "reader"),
+    [(write_graphml, nx.read_graphml), (write_gexf, nx.read_gexf)],
+    ids=["graphml", "gexf"],
+)
+def test_characters_xml_cannot_hold_become_replacement_characters(
+    tmp_path, writer, reader, pristine
+):
+    from collabnet.network import coauthorship_graph
+
+    G = coauthorship_graph(*_memberships_with_control_characters())
+    G.nodes["I2"]["label"] = "tab\tbell\x07 nul\x00"
+    if not pristine:
+        G.adj  # noqa: B018  (ties as dicts)
+    with pytest.warns(UserWarning, match="U\\+FFFD"):
+        path = writer(G, tmp_path / "g.xml")
+    H = reader(path)  # a well-formed file
+    assert set(H) == {"I\ufffd", "I2"}
+    assert H.nodes["I2"]["label"] == "tab\tbell\ufffd nul\ufffd"
+    assert H.edges["I\ufffd", "I2"]["works"] == "W1\ufffd;W2"

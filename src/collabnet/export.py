@@ -15,7 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .config import CATEGORIES
-from .network import EdgeTable, pristine_edge_table, whole_years
+from .network import EdgeTable, pristine_edge_table
 
 __all__ = [
     "exportable_graph",
@@ -86,68 +86,18 @@ def _work_texts(t: EdgeTable) -> pa.Array:
     return pa.array([str(w) for w in t.work_ids.tolist()], type=pa.string())
 
 
-class _StreamedGraph:
-    """What networkx's GraphML writer reads of a graph — ``graph``, ``nodes(data=True)``,
-    ``edges(data=True)`` — with the ties of a :class:`~collabnet.network.CoauthorshipGraph`
-    made from its arrays one chunk at a time, so writing never holds a dict per tie.
-    The attributes are those :func:`exportable_graph` gives."""
-
-    def __init__(self, G: nx.Graph, t: EdgeTable):
-        H = nx.Graph()  # nodes only: cleaned and typed as for any other graph
-        H.graph.update(_clean(G.graph))
-        H.add_nodes_from((n, _clean(d)) for n, d in G.nodes(data=True))
-        _mixed_types(H)
-        self.graph = H.graph
-        self._nodes = H._node
-        self._t = t
-
-    def is_directed(self) -> bool:
-        return False
-
-    def is_multigraph(self) -> bool:
-        return False
-
-    def nodes(self, data: bool = False):
-        return iter(self._nodes.items()) if data else iter(self._nodes)
-
-    def edges(self, data: bool = False):
-        t = self._t
-        ids = t.node_ids.tolist()
-        work_texts = _work_texts(t)
-        for lo, hi in _tie_chunks(t):
-            works = _joined_evidence(t, work_texts, lo, hi).to_pylist()
-            source = [ids[i] for i in t.source[lo:hi].tolist()]
-            target = [ids[i] for i in t.target[lo:hi].tolist()]
-            if not data:
-                yield from zip(source, target, strict=True)
-                continue
-            rows = zip(
-                source,
-                target,
-                t.weight[lo:hi].tolist(),
-                t.weight_fractional[lo:hi].tolist(),
-                works,
-                whole_years(t.first_year[lo:hi]),
-                whole_years(t.last_year[lo:hi]),
-                strict=True,
-            )
-            for u, v, w, f, ev, first, last in rows:
-                d = {"weight": w, "weight_fractional": f, "works": ev}
-                if first is not None:
-                    d["first_year"] = first
-                if last is not None:
-                    d["last_year"] = last
-                yield u, v, d
-
-
 def _scalar(value):
     """A value GraphML/GEXF writers accept (str, int, float, bool), or None to drop it."""
     if value is None:
         return None
-    if isinstance(value, (bool, str, int)):
+    if isinstance(value, bool):
         return value
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
+    if isinstance(value, str):
+        return str(value)  # numpy's str_ too
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, float):  # numpy's float64 too: one type per attribute
+        return float(value) if math.isfinite(value) else None
     if isinstance(value, (list, tuple, set, frozenset)):
         items = sorted(value, key=str) if isinstance(value, (set, frozenset)) else value
         return LIST_SEPARATOR.join("" if v is None else str(v) for v in items)
@@ -217,6 +167,14 @@ def _mixed_types(H: nx.Graph) -> nx.Graph:
 def write_graphml(G: nx.Graph, path) -> Path:
     """Write ``G`` as GraphML (lists joined with ``;``) and return the path.
 
+    Attributes are those :func:`exportable_graph` gives, with one declared type per
+    attribute (ints and floats together become floats, other mixes text). Text is
+    escaped for XML; characters XML 1.0 cannot hold (control characters, lone
+    surrogates) become U+FFFD, with a warning (the CSV files keep them as they are).
+    Elements are formatted by Arrow a chunk at a time; the ties of a graph straight
+    from :func:`~collabnet.network.coauthorship_graph` come from its arrays, so
+    nothing per tie is made in Python. networkx reads the file back as the graph.
+
     Examples
     --------
     >>> import tempfile
@@ -229,11 +187,183 @@ def write_graphml(G: nx.Graph, path) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     t = pristine_edge_table(G)
-    if t is not None:  # ties straight from the arrays: nothing per tie is kept
-        nx.write_graphml_lxml(_StreamedGraph(G, t), path, encoding="utf-8")
+    H = nx.Graph()  # graph and node attributes, cleaned and typed (ties below)
+    H.graph.update(_clean(G.graph))
+    H.add_nodes_from((n, _clean(d)) for n, d in G.nodes(data=True))
+    if t is None:
+        H.add_edges_from((u, v, _clean(d)) for u, v, d in G.edges(data=True))
+    _mixed_types(H)
+    keys: list = []  # (id, scope, name, python type), in order of first use
+    graph_keys = _declare(keys, "graph", [H.graph])
+    node_keys = _declare(keys, "node", H._node.values())
+    if t is None:
+        edge_keys = _declare(keys, "edge", (d for _, _, d in H.edges(data=True)))
     else:
-        nx.write_graphml(_mixed_types(exportable_graph(G)), path, encoding="utf-8")
+        edge_keys = _declare(keys, "edge", [_tie_attribute_types(t)])
+    with open(path, "wb") as fh:
+        out = _GraphMLOut(fh)
+        out.text(_GRAPHML_HEAD)
+        for key, scope, name, kind in keys:
+            out.text(
+                f'<key id="{key}" for="{scope}" attr.name="{out.attr(name)}" '
+                f'attr.type="{_GRAPHML_TYPES[kind]}"/>\n'
+            )
+        out.text('<graph edgedefault="undirected">\n')
+        for key, name, kind in graph_keys:
+            value = out.formatted(out.column([H.graph[name]], kind), kind)[0].as_py()
+            out.text(f'<data key="{key}">{value}</data>\n')
+        nodes = list(H)
+        for lo in range(0, len(nodes), TIE_CHUNK):
+            part = nodes[lo : lo + TIE_CHUNK]
+            columns = out.columns([H._node[n] for n in part], node_keys)
+            out.elements("node", [out.ids(part)], columns, node_keys)
+        if t is None:
+            edges = list(H.edges(data=True))
+            for lo in range(0, len(edges), TIE_CHUNK):
+                part = edges[lo : lo + TIE_CHUNK]
+                ends = [out.ids([u for u, _, _ in part]), out.ids([v for _, v, _ in part])]
+                columns = out.columns([d for _, _, d in part], edge_keys)
+                out.elements("edge", ends, columns, edge_keys)
+        else:
+            for ends, columns in _tie_columns(t, out, edge_keys):
+                out.elements("edge", ends, columns, edge_keys)
+        out.text("</graph></graphml>\n")
+    if out.replaced:
+        warnings.warn(
+            f"{path}: characters XML cannot hold (control characters or lone "
+            f"surrogates) were written as U+FFFD ({out.replaced} replacement(s)); the CSV "
+            "files have the values as they are",
+            stacklevel=2,
+        )
     return path
+
+
+_GRAPHML_HEAD = (
+    "<?xml version='1.0' encoding='utf-8'?>\n"
+    '<graphml xmlns="http://graphml.graphdrawing.org/xmlns" '
+    'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
+    'xsi:schemaLocation="http://graphml.graphdrawing.org/xmlns '
+    'http://graphml.graphdrawing.org/xmlns/1.0/graphml.xsd">\n'
+)
+# What XML 1.0 cannot hold: replaced by U+FFFD. Python (lone surrogates included, which
+# never reach Arrow), and RE2 for text already in Arrow (valid UTF-8).
+_XML_ILLEGAL = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_XML_ILLEGAL_RE2 = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x{fffe}\x{ffff}]"
+_GRAPHML_TYPES = {bool: "boolean", int: "long", float: "double", str: "string"}
+_ARROW_TYPES = {bool: pa.bool_(), int: pa.int64(), float: pa.float64(), str: pa.string()}
+_ATTR_ESCAPES = str.maketrans(
+    {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "\t": "&#9;", "\n": "&#10;"}
+    | {"\r": "&#13;"}
+)
+
+
+def _declare(keys: list, scope: str, dicts) -> list:
+    """Add a key per attribute of `dicts` (one type each, see _mixed_types) to `keys`;
+    return this scope's ``(id, name, type)``."""
+    seen: dict = {}
+    for d in dicts:
+        for name, value in d.items():
+            seen.setdefault(name, type(value))
+    start = len(keys)
+    keys.extend((f"d{start + i}", scope, name, kind) for i, (name, kind) in enumerate(seen.items()))
+    return [(key, name, kind) for key, _, name, kind in keys[start:]]
+
+
+class _GraphMLOut:
+    """A GraphML file being written: text, and elements formatted by Arrow per chunk.
+    Counts the values whose characters XML cannot hold (``replaced``)."""
+
+    def __init__(self, fh):
+        self.fh = fh
+        self.replaced = 0
+
+    def clean(self, text: str) -> str:
+        text, n = _XML_ILLEGAL.subn("\ufffd", text)
+        self.replaced += n > 0
+        return text
+
+    def attr(self, value) -> str:
+        """`value` escaped for a double-quoted XML attribute."""
+        return self.clean(str(value)).translate(_ATTR_ESCAPES)
+
+    def text(self, text: str) -> None:
+        self.fh.write(text.encode("utf-8"))
+
+    def ids(self, nodes: list) -> pa.Array:
+        return pa.array([self.attr(n) for n in nodes], type=pa.string())
+
+    def column(self, values: list, kind: type) -> pa.Array:
+        if kind is str:
+            values = [None if v is None else self.clean(v) for v in values]
+        return pa.array(values, type=_ARROW_TYPES[kind])
+
+    def columns(self, dicts: list, keys: list) -> dict:
+        return {name: self.column([d.get(name) for d in dicts], kind) for _, name, kind in keys}
+
+    def formatted(self, values: pa.Array, kind: type) -> pa.Array:
+        """GraphML text of each value (null stays null): ``true``/``false``, numbers in
+        their shortest round-trip form, text with ``& < >`` and CR escaped."""
+        if kind is bool:
+            return pc.if_else(values, "true", "false")
+        if kind is not str:
+            return values.cast(pa.string())
+        if pc.any(pc.match_substring_regex(values, _XML_ILLEGAL_RE2)).as_py():
+            self.replaced += pc.sum(pc.match_substring_regex(values, _XML_ILLEGAL_RE2)).as_py()
+            values = pc.replace_substring_regex(values, _XML_ILLEGAL_RE2, "\ufffd")
+        for old, new in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ("\r", "&#13;")):
+            values = pc.replace_substring(values, old, new)
+        return values
+
+    def elements(self, tag: str, ends: list, columns: dict, keys: list) -> None:
+        """Write one element per row: ``<node id=..>`` (`ends`: ids) or ``<edge
+        source=.. target=..>`` (`ends`: sources, targets), each with a ``<data>`` line
+        per non-null attribute."""
+        n = len(ends[0])
+        if not n:
+            return
+        names = ["id"] if tag == "node" else ["source", "target"]
+        parts = [pa.array([f"<{tag}"] * n, type=pa.string())]
+        for name, values in zip(names, ends, strict=True):
+            parts += [pa.array([f' {name}="'] * n, type=pa.string()), values]
+            parts.append(pa.array(['"'] * n, type=pa.string()))
+        parts.append(pa.array([">"] * n, type=pa.string()))
+        for key, name, kind in keys:
+            text = self.formatted(columns[name], kind)
+            line = pc.binary_join_element_wise(f'\n  <data key="{key}">', text, "</data>", "")
+            parts.append(pc.fill_null(line, ""))
+        parts.append(pa.array([f"\n</{tag}>\n"] * n, type=pa.string()))
+        rows = pc.binary_join_element_wise(*parts, "")
+        width = np.int64 if pa.types.is_large_string(rows.type) else np.int32
+        _, offsets, data = rows.buffers()
+        bounds = np.frombuffer(offsets, dtype=width)[rows.offset : rows.offset + n + 1]
+        self.fh.write(memoryview(data)[int(bounds[0]) : int(bounds[-1])])
+
+
+def _tie_attribute_types(t: EdgeTable) -> dict:
+    """A stand-in tie dict with the types of the attributes written from the arrays, in
+    tie-dict order (years only if some tie has one, as the dicts would show)."""
+    kinds = {"weight": 0, "weight_fractional": 0.0, "works": ""}
+    if (~np.isnan(t.first_year)).any():
+        kinds |= {"first_year": 0, "last_year": 0}
+    return kinds
+
+
+def _tie_columns(t: EdgeTable, out: _GraphMLOut, keys: list):
+    """``(ends, columns)`` per chunk of ties, straight from the arrays."""
+    ids = out.ids(t.node_ids.tolist())
+    works = out.column([str(w) for w in t.work_ids.tolist()], str)
+    names = {name for _, name, _ in keys}
+    for lo, hi in _tie_chunks(t):
+        columns = {
+            "weight": pa.array(t.weight[lo:hi]),
+            "weight_fractional": pa.array(t.weight_fractional[lo:hi]),
+            "works": _joined_evidence(t, works, lo, hi),
+        }
+        if "first_year" in names:
+            for name, years in (("first_year", t.first_year), ("last_year", t.last_year)):
+                y = years[lo:hi]
+                columns[name] = pa.array(np.nan_to_num(y).astype(np.int64), mask=np.isnan(y))
+        yield [ids.take(pa.array(t.source[lo:hi])), ids.take(pa.array(t.target[lo:hi]))], columns
 
 
 def write_gexf(G: nx.Graph, path) -> Path:
@@ -246,8 +376,39 @@ def write_gexf(G: nx.Graph, path) -> Path:
     H = _mixed_types(exportable_graph(G))
     for n, d in H.nodes(data=True):
         d.setdefault("label", str(n))
+    H, replaced = _xml_safe(H)
     nx.write_gexf(H, path, encoding="utf-8")
+    if replaced:
+        warnings.warn(
+            f"{path}: characters XML cannot hold (control characters or lone surrogates) "
+            f"were written as U+FFFD ({replaced} replacement(s)); the CSV files have the "
+            "values as they are",
+            stacklevel=2,
+        )
     return path
+
+
+def _xml_safe(H: nx.Graph) -> tuple[nx.Graph, int]:
+    """`H` with characters XML cannot hold replaced by U+FFFD in node ids and text
+    values (networkx's GEXF writer would write them as they are: a file no XML parser
+    reads), and the number of replacements."""
+    count = 0
+
+    def safe(value):
+        nonlocal count
+        if not isinstance(value, str):
+            return value
+        value, n = _XML_ILLEGAL.subn("\ufffd", value)
+        count += n > 0
+        return value
+
+    for d in [H.graph, *H._node.values(), *(d for _, _, d in H.edges(data=True))]:
+        for key, value in d.items():
+            d[key] = safe(value)
+    mapping = {n: safe(n) for n in H}
+    if count and any(a != b for a, b in mapping.items()):
+        H = nx.relabel_nodes(H, mapping)
+    return H, count
 
 
 def _sorted_text(ids: np.ndarray) -> bool:
