@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import networkx as nx
 import pandas as pd
 import pytest
@@ -487,3 +489,77 @@ def test_igraph_closeness_estimate_takes_the_shortest_of_parallel_ties():
     b = centrality_table(M, engine="igraph", exact_threshold=5, k=6, seed=1).set_index("node")
     for v in G:
         assert b.loc[v, "closeness"] == pytest.approx(a.loc[v, "closeness"], abs=1e-12)
+
+
+# --- estimates on several cores ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("weight", ["weight", None])
+def test_estimated_betweenness_is_the_same_on_any_number_of_processes(monkeypatch, weight):
+    import collabnet._helper as helper
+    from collabnet.network import coauthorship_graph
+
+    m, works = _random_corpus(5)
+    G = coauthorship_graph(m, works)
+    opts = {"engine": "igraph", "weight": weight, "exact_threshold": 10, "k": 30, "seed": 2}
+    monkeypatch.setattr(helper, "cores", lambda: 1)
+    alone = centrality_table(G, **opts)
+    monkeypatch.setattr(helper, "cores", lambda: 3)  # this process and two helpers
+    monkeypatch.setattr(helper, "MIN_WORK", 0)
+    started = []
+    real = helper._start_helpers
+
+    def spy(*args):
+        helpers = real(*args)
+        started.extend(helpers)
+        return helpers
+
+    monkeypatch.setattr(helper, "_start_helpers", spy)
+    shared = centrality_table(G, **opts)
+    assert len(started) == 2 and all(p.returncode == 0 for p, _, _ in started)
+    _same_estimates(alone, shared)
+    # and the estimate is networkx's (same pivots, same rescaling)
+    if weight is None:
+        nx_table = centrality_table(G, **{**opts, "engine": "networkx"}).set_index("node")
+        ours = shared.set_index("node")
+        for v in G:
+            assert ours.loc[v, "betweenness"] == pytest.approx(
+                nx_table.loc[v, "betweenness"], abs=1e-9
+            )
+
+
+def test_a_failing_helper_process_is_replaced_by_this_one(monkeypatch, caplog):
+    import collabnet._helper as helper
+    from collabnet.network import coauthorship_graph
+
+    m, works = _random_corpus(6)
+    G = coauthorship_graph(m, works)
+    opts = {"engine": "igraph", "exact_threshold": 10, "k": 30, "seed": 1}
+    monkeypatch.setattr(helper, "cores", lambda: 1)
+    alone = centrality_table(G, **opts)
+    monkeypatch.setattr(helper, "cores", lambda: 2)
+    monkeypatch.setattr(helper, "MIN_WORK", 0)
+    monkeypatch.setattr(
+        helper, "_command", lambda out: [sys.executable, "-c", "raise SystemExit('no memory')"]
+    )
+    with caplog.at_level("WARNING", logger="collabnet.metrics"):
+        shared = centrality_table(G, **opts)
+    assert "a helper process failed (exit 1: no memory)" in caplog.text
+    _same_estimates(alone, shared)
+
+
+def _same_estimates(a, b):
+    """Betweenness and closeness equal bit for bit; the rest within rounding (igraph's
+    eigenvector solver starts from a random vector)."""
+    for column in ("betweenness", "closeness"):
+        assert a[column].tolist() == b[column].tolist(), column
+    pd.testing.assert_frame_equal(a, b, check_exact=False, rtol=1e-9)
+
+
+def test_processes_can_be_limited_by_the_environment(monkeypatch):
+    from collabnet._helper import cores
+
+    monkeypatch.setenv("COLLABNET_PROCESSES", "1")
+    assert cores() == 1
+    monkeypatch.setenv("COLLABNET_PROCESSES", "not a number")
+    assert cores() >= 1

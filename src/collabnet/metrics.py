@@ -12,6 +12,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
+from ._helper import from_pivots
 from .errors import CollabnetError, InputError
 from .network import author_graph, country_graph, institution_graph
 
@@ -67,10 +68,6 @@ def default_pivots(n_edges: int) -> int:
     (500, 200, 100)
     """
     return int(min(DEFAULT_PIVOTS, max(MIN_PIVOTS, PIVOT_BUDGET // max(n_edges, 1))))
-
-
-# Pivot distance rows fetched from igraph at once (each row is n Python floats).
-_DISTANCE_ROWS = 16
 
 
 # --- distances ----------------------------------------------------------------------------
@@ -270,48 +267,53 @@ def _table_networkx(G, weight, estimate, k, seed):
     }
 
 
-def _sampled_closeness_igraph(g, piv: list, dist, n: int, ends) -> np.ndarray:
-    """:func:`_sampled_closeness` on an igraph graph, with numpy sums instead of dicts.
+def _distance_graph(n: int, ends, dist):
+    """The graph as a scipy CSR matrix of edge lengths, each edge stored both ways, for
+    Dijkstra searches (``ends``: the edges' vertex indices in igraph's order).
 
-    Distances from the pivots come a few rows at a time from scipy's Dijkstra on the
-    same edges and distances (``ends``: the edges' vertex indices in igraph's order),
-    which returns numpy rows; igraph's ``distances`` returns Python lists, whose
-    conversion took longer than the search. Nodes whose component holds no pivot are
-    computed exactly: closeness of the subgraph of those components, and distance rows
-    for pivots alone in their component.
+    A multigraph's parallel ties: the shortest counts (a sparse matrix would add them
+    up); a self-loop shortens no path. Stored both ways once, so every search runs on
+    this one matrix (``directed=False`` would transpose it on every call).
     """
     from scipy.sparse import csr_matrix
-    from scipy.sparse.csgraph import dijkstra
 
     from .network import _run_starts
 
     lengths = np.ones(ends[0].size) if dist is None else np.asarray(dist, dtype=float)
     u, v = np.minimum(*ends), np.maximum(*ends)
-    # A multigraph's parallel ties: the shortest counts (a sparse matrix would add them
-    # up); a self-loop shortens no path.
     key = u * n + v
     order = np.lexsort((lengths, key))
     first = order[_run_starts(key[order])]
     first = first[u[first] != v[first]]
     u, v, lengths = u[first], v[first], lengths[first]
-    # Undirected: each edge stored both ways once, so every search runs on this one
-    # matrix (directed=False would transpose it on every call).
     both = (np.concatenate([u, v]), np.concatenate([v, u]))
-    csgraph = csr_matrix((np.concatenate([lengths, lengths]), both), shape=(n, n))
+    return csr_matrix((np.concatenate([lengths, lengths]), both), shape=(n, n))
+
+
+def _sampled_closeness_igraph(
+    g, piv: list, dist, n: int, csgraph, distance_parts: list
+) -> np.ndarray:
+    """:func:`_sampled_closeness` on an igraph graph, with numpy sums instead of dicts.
+
+    Distances from the pivots come from scipy's Dijkstra on `csgraph`
+    (:func:`_distance_graph`), which returns numpy rows (igraph's ``distances`` returns
+    Python lists, whose conversion took longer than the search): `distance_parts` holds,
+    per chunk of pivots in order, each node's sum of finite distances from them and
+    their number (:func:`collabnet._helper.from_pivots`). Nodes whose component holds
+    no pivot are computed exactly: closeness of the subgraph of those components, and
+    distance rows for pivots alone in their component.
+    """
+    from scipy.sparse.csgraph import dijkstra
 
     def distances(sources: list) -> np.ndarray:
         return dijkstra(csgraph, directed=True, indices=sources)
 
     total = np.zeros(n)
     count = np.zeros(n)
-    for lo in range(0, len(piv), _DISTANCE_ROWS):
-        chunk = piv[lo : lo + _DISTANCE_ROWS]
-        d = distances(chunk)
-        finite = np.isfinite(d)
-        d[~finite] = 0.0
-        total += d.sum(axis=0)
-        count += finite.sum(axis=0)
-        count[chunk] -= 1  # the pivot itself, at distance 0
+    for part in distance_parts:
+        total += part[0]
+        count += part[1]
+    np.subtract.at(count, piv, 1)  # each pivot itself, at distance 0
     cc = g.connected_components()
     reach = np.asarray(cc.sizes(), dtype=float)[cc.membership]
     sums = np.zeros(n)
@@ -355,7 +357,10 @@ def _table_igraph(G, weight, estimate, k, seed):
         piv = [index[p] for p in pivots]
         # igraph counts each unordered pair once; networkx sums single-source
         # dependencies over ordered pairs, hence the factor 2.
-        raw = 2 * np.asarray(g.betweenness(sources=piv, targets=None, weights=dist))
+        csgraph = _distance_graph(n, ends, dist)
+        # both searches from every pivot, on every core (collabnet._helper)
+        raw, distance_parts = from_pivots(g, ends, dist, piv, csgraph)
+        raw = 2 * raw
         btw = np.zeros(n)
         if n > 2:
             is_piv = np.zeros(n, dtype=bool)
@@ -363,7 +368,7 @@ def _table_igraph(G, weight, estimate, k, seed):
             scale = np.where(is_piv, 1 / max(k - 1, 1) / (n - 2), 1 / k / (n - 2))
             btw = raw * scale
 
-        clo = _sampled_closeness_igraph(g, piv, dist, n, ends)
+        clo = _sampled_closeness_igraph(g, piv, dist, n, csgraph, distance_parts)
     else:
         raw = np.asarray(g.betweenness(weights=dist))
         btw = raw * 2 / ((n - 1) * (n - 2)) if n > 2 else np.zeros(n)

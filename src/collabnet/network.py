@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import operator
-import os
 import re
 import threading
 from collections import deque
@@ -18,6 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ._gc import paused_gc
+from ._helper import cores as _cores
 from .config import CATEGORIES
 from .errors import InputError
 
@@ -168,14 +168,6 @@ def _emit_team_pairs(nodes: np.ndarray, work: int, nb: int, wb: int, out: np.nda
         np.compress(tri[:r, :r].ravel(), square.ravel(), out=out[at : at + n])
         at += n
     return at
-
-
-def _cores() -> int:
-    """CPU cores this process may run on."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
 
 
 def _sort_keys(keys: np.ndarray) -> None:

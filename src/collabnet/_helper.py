@@ -1,0 +1,208 @@
+"""Work from pivots (estimated betweenness and closeness) spread over processes.
+
+igraph and scipy's Dijkstra compute in one thread and hold the GIL, so the pivots of a
+large estimate are cut into fixed chunks and shared out: this process takes the first
+share, and helper processes (``python -m collabnet._helper FOLDER``, one per further
+core) take the rest. The parts are added up in chunk order, so the result is the same
+bit for bit whatever the number of processes, and a helper that fails has its chunks
+done here instead.
+
+A helper is a fresh interpreter that imports only numpy, scipy and igraph: nothing of
+the caller's program runs again in it (as it would in a spawned ``multiprocessing``
+worker of a script without a ``__main__`` guard), and no lock held by another thread is
+inherited (as it could be by a forked one).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+_log = logging.getLogger("collabnet.metrics")
+
+#: Pivots per chunk of betweenness, and per chunk of distance rows: the units of work
+#: shared out, and the fixed order in which their parts are added up.
+PIVOT_CHUNK = 8
+DISTANCE_ROWS = 16
+#: Helpers are started only above this many tie visits (pivots x ties): below it, the
+#: second or so a helper takes to start and load the graph is not won back.
+MIN_WORK = 50_000_000
+# Rough cost of one pivot's search, betweenness (Brandes, with path counts) vs distances
+# alone (Dijkstra), to share the chunks out evenly.
+_COST = {"betweenness": 4.0, "distances": 1.0}
+
+
+def cores() -> int:
+    """CPU cores this process may run on, at most ``COLLABNET_PROCESSES`` if that is set."""
+    try:
+        n = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        n = os.cpu_count() or 1
+    limit = os.environ.get("COLLABNET_PROCESSES", "").strip()
+    if limit.isdigit() and int(limit) > 0:
+        n = min(n, int(limit))
+    return max(n, 1)
+
+
+def _graph(n: int, source, target):
+    import igraph as ig
+
+    return ig.Graph(n=n, edges=list(zip(source.tolist(), target.tolist(), strict=True)))
+
+
+def _betweenness(g, sources: list, weights) -> np.ndarray:
+    """Betweenness of every vertex counted over paths from `sources` (igraph's sum)."""
+    return np.asarray(g.betweenness(sources=sources, targets=None, weights=weights), float)
+
+
+def _distance_sums(csgraph, sources: list) -> np.ndarray:
+    """Per vertex: the sum of its finite distances from `sources`, and their number
+    (two rows)."""
+    from scipy.sparse.csgraph import dijkstra
+
+    d = dijkstra(csgraph, directed=True, indices=sources)
+    finite = np.isfinite(d)
+    d[~finite] = 0.0
+    return np.stack([d.sum(axis=0), finite.sum(axis=0).astype(float)])
+
+
+def from_pivots(g, ends: tuple, weights, pivots: list, csgraph=None) -> tuple:
+    """igraph's ``g.betweenness(sources=pivots, weights=weights)``, and with `csgraph`
+    (scipy, the same graph) each chunk's :func:`_distance_sums` for chunks of
+    ``DISTANCE_ROWS`` pivots, computed on several cores.
+
+    `ends` are the edges' two vertex indices (int arrays) in ``g``'s edge order, which
+    helpers rebuild the graph from; `weights` are the edge lengths (or ``None``).
+    Returns ``(betweenness, [distance sums per chunk])``.
+    """
+    units = [
+        ("betweenness", pivots[i : i + PIVOT_CHUNK]) for i in range(0, len(pivots), PIVOT_CHUNK)
+    ]
+    if csgraph is not None:
+        units += [
+            ("distances", pivots[i : i + DISTANCE_ROWS])
+            for i in range(0, len(pivots), DISTANCE_ROWS)
+        ]
+    processes = min(cores(), len(units))
+    if processes > 1 and len(pivots) * g.ecount() < MIN_WORK:
+        processes = 1
+    shares = _shares(units, processes)
+    parts: list = [None] * len(units)
+
+    def compute(i: int) -> np.ndarray:
+        kind, sources = units[i]
+        if kind == "betweenness":
+            return _betweenness(g, sources, weights)
+        return _distance_sums(csgraph, sources)
+
+    with tempfile.TemporaryDirectory(prefix="collabnet-") as folder:
+        helpers = _start_helpers(
+            Path(folder), g.vcount(), ends, weights, csgraph, units, shares[1:]
+        )
+        for i in shares[0]:
+            parts[i] = compute(i)
+        for proc, share, out in helpers:
+            _collect(proc, share, out, parts)
+    for i, part in enumerate(parts):
+        if part is None:  # a helper failed (logged): done here instead
+            parts[i] = compute(i)
+    btw = np.zeros(g.vcount())
+    for (kind, _), part in zip(units, parts, strict=True):
+        if kind == "betweenness":
+            btw += part
+    return btw, [p for (kind, _), p in zip(units, parts, strict=True) if kind == "distances"]
+
+
+def _shares(units: list, processes: int) -> list[list[int]]:
+    """Unit indices cut into `processes` runs of about equal cost, in order."""
+    cost = np.cumsum([_COST[kind] * len(sources) for kind, sources in units])
+    if not len(units):
+        return [[]]
+    bounds = np.searchsorted(cost, cost[-1] * np.arange(1, processes) / processes)
+    cuts = [0, *bounds.tolist(), len(units)]
+    return [list(range(a, b)) for a, b in zip(cuts, cuts[1:], strict=False) if b > a] or [[]]
+
+
+def _start_helpers(folder: Path, n: int, ends, weights, csgraph, units, shares) -> list:
+    if not shares or not sys.executable:
+        return []
+    arrays = {"source": np.asarray(ends[0]), "target": np.asarray(ends[1])}
+    if weights is not None:
+        arrays["weights"] = np.asarray(weights, dtype=float)
+    if csgraph is not None:
+        arrays |= {"cs_data": csgraph.data, "cs_indices": csgraph.indices}
+        arrays |= {"cs_indptr": csgraph.indptr}
+    np.savez(folder / "graph.npz", n=np.int64(n), **arrays)
+    env = dict(os.environ)
+    package_root = str(Path(__file__).resolve().parent.parent)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_root, env.get("PYTHONPATH")]))
+    helpers = []
+    for h, share in enumerate(shares):
+        out = folder / f"helper{h}"
+        out.mkdir()
+        task = {str(i): units[i] for i in share}
+        (out / "task.json").write_text(json.dumps(task), encoding="utf-8")
+        try:
+            with open(out / "stderr.txt", "wb") as err:  # a file: a full pipe would block
+                proc = subprocess.Popen(
+                    _command(out), env=env, stdout=subprocess.DEVNULL, stderr=err
+                )
+        except OSError as exc:
+            _log.warning("could not start a helper process (%s); computing here", exc)
+            continue
+        helpers.append((proc, share, out))
+    return helpers
+
+
+def _command(out: Path) -> list:
+    return [sys.executable, "-m", "collabnet._helper", str(out)]
+
+
+def _collect(proc, share, out: Path, parts: list) -> None:
+    proc.wait()
+    if proc.returncode != 0:
+        err = (out / "stderr.txt").read_text(encoding="utf-8", errors="replace")
+        lines = err.strip().splitlines() or ["(no message)"]
+        _log.warning(
+            "a helper process failed (exit %s: %s); its pivots are computed here",
+            proc.returncode,
+            lines[-1],
+        )
+        return
+    for i in share:
+        parts[i] = np.load(out / f"part{i}.npy")
+
+
+def main(argv: list) -> int:
+    """Helper process: the units of ``FOLDER/task.json``, each to ``FOLDER/part<i>.npy``."""
+    out = Path(argv[0])
+    data = np.load(out.parent / "graph.npz")
+    task = json.loads((out / "task.json").read_text(encoding="utf-8"))
+    kinds = {kind for kind, _ in task.values()}
+    n = int(data["n"])
+    g = _graph(n, data["source"], data["target"]) if "betweenness" in kinds else None
+    weights = data["weights"].tolist() if "weights" in data.files else None
+    csgraph = None
+    if "distances" in kinds:
+        from scipy.sparse import csr_matrix
+
+        arrays = (data["cs_data"], data["cs_indices"], data["cs_indptr"])
+        csgraph = csr_matrix(arrays, shape=(n, n))
+    for i, (kind, sources) in task.items():
+        if kind == "betweenness":
+            part = _betweenness(g, sources, weights)
+        else:
+            part = _distance_sums(csgraph, sources)
+        np.save(out / f"part{i}.npy", part)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
