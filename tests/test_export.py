@@ -388,3 +388,41 @@ def test_characters_xml_cannot_hold_become_replacement_characters(
     assert set(H) == {"I\ufffd", "I2"}
     assert H.nodes["I2"]["label"] == "tab\tbell\ufffd nul\ufffd"
     assert H.edges["I\ufffd", "I2"]["works"] == "W1\ufffd;W2"
+
+
+@pytest.mark.parametrize("kind", [nx.MultiGraph, nx.DiGraph])
+def test_graphml_keeps_parallel_and_directed_ties(tmp_path, kind):
+    G = kind()
+    G.add_edge("a", "b", weight=1, works=["W1"])
+    G.add_edge("a", "b", weight=2, works=["W2"])
+    G.add_edge("c", "a", weight=3, works=["W3"])
+    H = nx.read_graphml(write_graphml(G, tmp_path / "g.graphml"), force_multigraph=False)
+    assert H.is_multigraph() == G.is_multigraph() and H.is_directed() == G.is_directed()
+    assert H.number_of_edges() == G.number_of_edges()
+    if G.is_directed():
+        assert H.has_edge("c", "a") and not H.has_edge("a", "c")
+
+
+def test_graphml_writes_integers_beyond_64_bits(tmp_path):
+    G = nx.Graph()
+    G.add_node("x", big=2**70)
+    G.add_node("y", big=5)
+    H = nx.read_graphml(write_graphml(G, tmp_path / "g.graphml"))
+    assert H.nodes["x"]["big"] == 2**70 and H.nodes["y"]["big"] == 5
+
+
+@pytest.mark.parametrize(
+    ("writer", "reader"),
+    [(write_graphml, nx.read_graphml), (write_gexf, nx.read_gexf)],
+    ids=["graphml", "gexf"],
+)
+def test_ids_and_names_that_clash_once_cleaned_stay_apart(tmp_path, writer, reader):
+    G = nx.Graph()
+    G.add_edge("a\x01", "a\x02", weight=1)
+    G.add_edge("a\x02", "b", weight=1)
+    G.nodes["b"]["odd\x03name"] = "v"
+    with pytest.warns(UserWarning, match="U\\+FFFD"):
+        H = reader(writer(G, tmp_path / "g.xml"))
+    assert H.number_of_nodes() == 3 and H.number_of_edges() == 2  # no two nodes merged
+    assert {"a\ufffd", "a\ufffd (2)", "b"} == set(H)
+    assert H.nodes["b"]["odd\ufffdname"] == "v"

@@ -528,7 +528,15 @@ def test_estimated_betweenness_is_the_same_on_any_number_of_processes(monkeypatc
             )
 
 
-def test_a_failing_helper_process_is_replaced_by_this_one(monkeypatch, caplog):
+@pytest.mark.parametrize(
+    ("command", "message"),
+    [
+        ([sys.executable, "-c", "raise SystemExit('no memory')"], "failed (exit 1: no memory)"),
+        (["/nonexistent/python"], "could not start a helper process"),
+    ],
+    ids=["fails", "cannot-start"],
+)
+def test_a_failing_helper_process_is_replaced_by_this_one(monkeypatch, caplog, command, message):
     import collabnet._helper as helper
     from collabnet.network import coauthorship_graph
 
@@ -539,12 +547,10 @@ def test_a_failing_helper_process_is_replaced_by_this_one(monkeypatch, caplog):
     alone = centrality_table(G, **opts)
     monkeypatch.setattr(helper, "cores", lambda: 2)
     monkeypatch.setattr(helper, "MIN_WORK", 0)
-    monkeypatch.setattr(
-        helper, "_command", lambda out: [sys.executable, "-c", "raise SystemExit('no memory')"]
-    )
+    monkeypatch.setattr(helper, "_command", lambda out: command)
     with caplog.at_level("WARNING", logger="collabnet.metrics"):
         shared = centrality_table(G, **opts)
-    assert "a helper process failed (exit 1: no memory)" in caplog.text
+    assert message in caplog.text
     _same_estimates(alone, shared)
 
 

@@ -675,7 +675,7 @@ class _GoesOffline(requests.Session):
                 raise requests.ConnectionError(outer) from None
 
 
-OFFLINE = r"could not look up the address of 127.0.0.1 \(3 attempts\).*offline"
+OFFLINE = r"could not look up the address of 127.0.0.1 \(3 attempts in a row\).*offline"
 
 
 def test_an_offline_machine_is_told_in_seconds(server, tmp_path):
@@ -705,3 +705,30 @@ def test_a_refused_connection_is_still_retried_in_full(server, tmp_path):
     with pytest.raises(oa.HarvestError, match="gave up .* after 5 attempts"):
         fetch(server, tmp_path / "out", retry=retry, session=Refused())
     assert len(retry.sleep) == 4
+
+
+def test_a_passing_lookup_failure_among_other_faults_does_not_stop_the_harvest(server, tmp_path):
+    class Flaky(_GoesOffline):
+        """Fails once with each of: 503 (from the server), a lookup failure, a timeout,
+        then a lookup failure again, then answers."""
+
+        def __init__(self):
+            super().__init__(online=10**6)
+            self.script = ["lookup", "timeout", "lookup", "lookup"]
+
+        def get(self, url, **kw):
+            if self.script:
+                step = self.script.pop(0)
+                if step == "timeout":
+                    raise requests.Timeout("read timed out")
+                self.online = 0
+                try:
+                    return super().get(url, **kw)
+                finally:
+                    self.online = 10**6
+            return super().get(url, **kw)
+
+    retry = fast_retry(max_retries=8)
+    fetch(server, tmp_path / "out", retry=retry, session=Flaky())
+    assert len(retry.sleep) == 4  # two lookups in a row at most: never given up
+    assert sorted(list_ids(tmp_path / "out")) == sorted(server.expected)

@@ -2,13 +2,13 @@
 
 igraph and scipy's Dijkstra compute in one thread and hold the GIL, so the pivots of a
 large estimate are cut into fixed chunks and shared out: this process takes the first
-share, and helper processes (``python -m collabnet._helper FOLDER``, one per further
-core) take the rest. The parts are added up in chunk order, so the result is the same
-bit for bit whatever the number of processes, and a helper that fails has its chunks
-done here instead.
+share, and helper processes (one per further core) take the rest. The parts are added up
+in chunk order, so the result is the same bit for bit whatever the number of processes,
+and a helper that fails has its chunks done here instead.
 
-A helper is a fresh interpreter that imports only numpy, scipy and igraph: nothing of
-the caller's program runs again in it (as it would in a spawned ``multiprocessing``
+A helper is a fresh interpreter (``python -P``: files in the working folder are not
+imported in place of installed ones) that imports only numpy, scipy and igraph: nothing
+of the caller's program runs again in it (as it would in a spawned ``multiprocessing``
 worker of a script without a ``__main__`` guard), and no lock held by another thread is
 inherited (as it could be by a forked one).
 """
@@ -40,15 +40,26 @@ _COST = {"betweenness": 4.0, "distances": 1.0}
 
 
 def cores() -> int:
-    """CPU cores this process may run on, at most ``COLLABNET_PROCESSES`` if that is set."""
+    """CPU cores this process may run on (its affinity, and a container's CPU quota), at
+    most ``COLLABNET_PROCESSES`` if that is set."""
     try:
         n = len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
         n = os.cpu_count() or 1
+    n = min(n, _cgroup_cpus() or n)
     limit = os.environ.get("COLLABNET_PROCESSES", "").strip()
     if limit.isdigit() and int(limit) > 0:
         n = min(n, int(limit))
     return max(n, 1)
+
+
+def _cgroup_cpus() -> int | None:
+    """CPUs a cgroup v2 quota allows (``cpu.max``: quota and period), if any."""
+    try:
+        quota, period = Path("/sys/fs/cgroup/cpu.max").read_text().split()[:2]
+        return max(1, -(-int(quota) // int(period)))  # rounded up
+    except (OSError, ValueError):  # no cgroup v2, or "max": no quota
+        return None
 
 
 def _graph(n: int, source, target):
@@ -102,14 +113,21 @@ def from_pivots(g, ends: tuple, weights, pivots: list, csgraph=None) -> tuple:
             return _betweenness(g, sources, weights)
         return _distance_sums(csgraph, sources)
 
-    with tempfile.TemporaryDirectory(prefix="collabnet-") as folder:
-        helpers = _start_helpers(
-            Path(folder), g.vcount(), ends, weights, csgraph, units, shares[1:]
-        )
-        for i in shares[0]:
-            parts[i] = compute(i)
-        for proc, share, out in helpers:
-            _collect(proc, share, out, parts)
+    if len(shares) > 1:
+        with tempfile.TemporaryDirectory(prefix="collabnet-") as folder:
+            helpers = _start_helpers(
+                Path(folder), g.vcount(), ends, weights, csgraph, units, shares[1:]
+            )
+            try:
+                for i in shares[0]:
+                    parts[i] = compute(i)
+                for proc, share, out in helpers:
+                    _collect(proc, share, out, parts)
+            finally:  # interrupted here (Ctrl-C, an error): stop the helpers too
+                for proc, _, _ in helpers:
+                    if proc.poll() is None:
+                        proc.kill()
+                        proc.wait()
     for i, part in enumerate(parts):
         if part is None:  # a helper failed (logged): done here instead
             parts[i] = compute(i)
@@ -131,6 +149,8 @@ def _shares(units: list, processes: int) -> list[list[int]]:
 
 
 def _start_helpers(folder: Path, n: int, ends, weights, csgraph, units, shares) -> list:
+    """Start one helper per share; shares whose helper cannot be set up or started are
+    left to this process (logged)."""
     if not shares or not sys.executable:
         return []
     arrays = {"source": np.asarray(ends[0]), "target": np.asarray(ends[1])}
@@ -139,30 +159,34 @@ def _start_helpers(folder: Path, n: int, ends, weights, csgraph, units, shares) 
     if csgraph is not None:
         arrays |= {"cs_data": csgraph.data, "cs_indices": csgraph.indices}
         arrays |= {"cs_indptr": csgraph.indptr}
-    np.savez(folder / "graph.npz", n=np.int64(n), **arrays)
-    env = dict(os.environ)
-    package_root = str(Path(__file__).resolve().parent.parent)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_root, env.get("PYTHONPATH")]))
     helpers = []
-    for h, share in enumerate(shares):
-        out = folder / f"helper{h}"
-        out.mkdir()
-        task = {str(i): units[i] for i in share}
-        (out / "task.json").write_text(json.dumps(task), encoding="utf-8")
-        try:
+    try:
+        np.savez(folder / "graph.npz", n=np.int64(n), **arrays)
+        for h, share in enumerate(shares):
+            out = folder / f"helper{h}"
+            out.mkdir()
+            task = {str(i): units[i] for i in share}
+            (out / "task.json").write_text(json.dumps(task), encoding="utf-8")
             with open(out / "stderr.txt", "wb") as err:  # a file: a full pipe would block
-                proc = subprocess.Popen(
-                    _command(out), env=env, stdout=subprocess.DEVNULL, stderr=err
-                )
-        except OSError as exc:
-            _log.warning("could not start a helper process (%s); computing here", exc)
-            continue
-        helpers.append((proc, share, out))
+                proc = subprocess.Popen(_command(out), stdout=subprocess.DEVNULL, stderr=err)
+            helpers.append((proc, share, out))
+    except OSError as exc:  # no room for the graph, no process to be had
+        _log.warning("could not start a helper process (%s); computing here", exc)
     return helpers
 
 
+# A helper's entry: a fresh interpreter that does not put the working folder first on its
+# path (-P), and finds this package where the caller found it (appended: the standard
+# library and installed packages are never shadowed).
+_ENTRY = (
+    "import sys; sys.path.append(sys.argv[1]); "
+    "from collabnet._helper import main; sys.exit(main(sys.argv[2:]))"
+)
+
+
 def _command(out: Path) -> list:
-    return [sys.executable, "-m", "collabnet._helper", str(out)]
+    root = str(Path(__file__).resolve().parent.parent)
+    return [sys.executable, "-P", "-c", _ENTRY, root, str(out)]
 
 
 def _collect(proc, share, out: Path, parts: list) -> None:

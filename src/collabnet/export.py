@@ -186,6 +186,11 @@ def write_graphml(G: nx.Graph, path) -> Path:
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    if G.is_multigraph() or G.is_directed():  # parallel or directed ties: networkx's writer
+        H, replaced = _xml_safe(_mixed_types(exportable_graph(G)))
+        nx.write_graphml(H, path, encoding="utf-8")
+        _warn_replaced(path, replaced)
+        return path
     t = pristine_edge_table(G)
     H = nx.Graph()  # graph and node attributes, cleaned and typed (ties below)
     H.graph.update(_clean(G.graph))
@@ -201,7 +206,7 @@ def write_graphml(G: nx.Graph, path) -> Path:
     else:
         edge_keys = _declare(keys, "edge", [_tie_attribute_types(t)])
     with open(path, "wb") as fh:
-        out = _GraphMLOut(fh)
+        out = _GraphMLOut(fh, H)
         out.text(_GRAPHML_HEAD)
         for key, scope, name, kind in keys:
             out.text(
@@ -228,14 +233,18 @@ def write_graphml(G: nx.Graph, path) -> Path:
             for ends, columns in _tie_columns(t, out, edge_keys):
                 out.elements("edge", ends, columns, edge_keys)
         out.text("</graph></graphml>\n")
-    if out.replaced:
-        warnings.warn(
-            f"{path}: characters XML cannot hold (control characters or lone "
-            f"surrogates) were written as U+FFFD ({out.replaced} replacement(s)); the CSV "
-            "files have the values as they are",
-            stacklevel=2,
-        )
+    _warn_replaced(path, out.replaced)
     return path
+
+
+def _warn_replaced(path: Path, replaced: int) -> None:
+    if replaced:
+        warnings.warn(
+            f"{path}: characters XML cannot hold (control characters or lone surrogates) "
+            f"were written as U+FFFD ({replaced} replacement(s)); the CSV files have the "
+            "values as they are",
+            stacklevel=3,
+        )
 
 
 _GRAPHML_HEAD = (
@@ -257,6 +266,31 @@ _ATTR_ESCAPES = str.maketrans(
 )
 
 
+def _distinct_xml_ids(nodes) -> dict:
+    """For node ids that would coincide once characters XML cannot hold are replaced
+    (``"a\x01"`` and ``"a\x02"`` both read ``"a\ufffd"``): a distinct stand-in for each
+    after the first (``"a\ufffd (2)"``), so no two nodes merge in the file."""
+    cleaned: dict = {}
+    for n in nodes:
+        text = str(n)
+        if _XML_ILLEGAL.search(text):
+            cleaned.setdefault(_XML_ILLEGAL.sub("\ufffd", text), []).append(n)
+    if not cleaned:
+        return {}
+    taken = {str(n) for n in nodes}
+    out = {}
+    for text, group in cleaned.items():
+        for i, n in enumerate(group):
+            if i == 0 and text not in taken:
+                continue
+            k = i + 1
+            while f"{text} ({k})" in taken:
+                k += 1
+            out[n] = f"{text} ({k})"
+            taken.add(out[n])
+    return out
+
+
 def _declare(keys: list, scope: str, dicts) -> list:
     """Add a key per attribute of `dicts` (one type each, see _mixed_types) to `keys`;
     return this scope's ``(id, name, type)``."""
@@ -273,9 +307,10 @@ class _GraphMLOut:
     """A GraphML file being written: text, and elements formatted by Arrow per chunk.
     Counts the values whose characters XML cannot hold (``replaced``)."""
 
-    def __init__(self, fh):
+    def __init__(self, fh, nodes=()):
         self.fh = fh
         self.replaced = 0
+        self.id_of = _distinct_xml_ids(nodes)  # ids that clash once cleaned
 
     def clean(self, text: str) -> str:
         text, n = _XML_ILLEGAL.subn("\ufffd", text)
@@ -290,12 +325,15 @@ class _GraphMLOut:
         self.fh.write(text.encode("utf-8"))
 
     def ids(self, nodes: list) -> pa.Array:
-        return pa.array([self.attr(n) for n in nodes], type=pa.string())
+        return pa.array([self.attr(self.id_of.get(n, n)) for n in nodes], type=pa.string())
 
     def column(self, values: list, kind: type) -> pa.Array:
         if kind is str:
             values = [None if v is None else self.clean(v) for v in values]
-        return pa.array(values, type=_ARROW_TYPES[kind])
+        try:
+            return pa.array(values, type=_ARROW_TYPES[kind])
+        except OverflowError:  # an int beyond 64 bits: its digits (GraphML "long" reads it)
+            return pa.array([None if v is None else str(v) for v in values], pa.string())
 
     def columns(self, dicts: list, keys: list) -> dict:
         return {name: self.column([d.get(name) for d in dicts], kind) for _, name, kind in keys}
@@ -378,13 +416,7 @@ def write_gexf(G: nx.Graph, path) -> Path:
         d.setdefault("label", str(n))
     H, replaced = _xml_safe(H)
     nx.write_gexf(H, path, encoding="utf-8")
-    if replaced:
-        warnings.warn(
-            f"{path}: characters XML cannot hold (control characters or lone surrogates) "
-            f"were written as U+FFFD ({replaced} replacement(s)); the CSV files have the "
-            "values as they are",
-            stacklevel=2,
-        )
+    _warn_replaced(path, replaced)
     return path
 
 
@@ -403,10 +435,12 @@ def _xml_safe(H: nx.Graph) -> tuple[nx.Graph, int]:
         return value
 
     for d in [H.graph, *H._node.values(), *(d for _, _, d in H.edges(data=True))]:
-        for key, value in d.items():
-            d[key] = safe(value)
-    mapping = {n: safe(n) for n in H}
-    if count and any(a != b for a, b in mapping.items()):
+        items = list(d.items())
+        d.clear()
+        d.update((safe(key), safe(value)) for key, value in items)
+    distinct = _distinct_xml_ids(H)
+    mapping = {n: distinct.get(n) or safe(n) for n in H}
+    if any(a != b for a, b in mapping.items()):
         H = nx.relabel_nodes(H, mapping)
     return H, count
 

@@ -546,6 +546,7 @@ class _Client:
     def get_json(self, url: str, *, validate: Callable[[object], bool] | None = None):
         """GET ``url`` and return its JSON, retrying what is worth retrying."""
         attempt = 0
+        lookups = 0  # failed host-name lookups in a row
         while True:
             retry_after = None
             self.requests += 1
@@ -557,14 +558,17 @@ class _Client:
                 requests.exceptions.ChunkedEncodingError,
             ) as exc:
                 reason = f"{type(exc).__name__}: {self.redact(exc)}"
-                if _lookup_failed(exc) and attempt >= self.retry.max_lookup_retries:
+                lookups = lookups + 1 if _lookup_failed(exc) else 0
+                if lookups > self.retry.max_lookup_retries:
                     host = urlsplit(url).hostname
                     raise HarvestError(
-                        f"could not look up the address of {host} ({attempt + 1} attempts): "
+                        f"could not look up the address of {host} "
+                        f"({lookups} attempts in a row): "
                         "this machine seems to be offline or without DNS. Nothing is lost; "
                         "run the same command again when it is online to resume"
                     ) from exc
             else:
+                lookups = 0
                 status = response.status_code
                 if status == 200:
                     try:
