@@ -345,8 +345,9 @@ class _GraphMLOut:
             return pc.if_else(values, "true", "false")
         if kind is not str:
             return values.cast(pa.string())
-        if pc.any(pc.match_substring_regex(values, _XML_ILLEGAL_RE2)).as_py():
-            self.replaced += pc.sum(pc.match_substring_regex(values, _XML_ILLEGAL_RE2)).as_py()
+        illegal = pc.sum(pc.match_substring_regex(values, _XML_ILLEGAL_RE2)).as_py()
+        if illegal:
+            self.replaced += illegal
             values = pc.replace_substring_regex(values, _XML_ILLEGAL_RE2, "\ufffd")
         for old, new in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ("\r", "&#13;")):
             values = pc.replace_substring(values, old, new)
@@ -389,7 +390,7 @@ def _tie_attribute_types(t: EdgeTable) -> dict:
 def _tie_columns(t: EdgeTable, out: _GraphMLOut, keys: list):
     """``(ends, columns)`` per chunk of ties, straight from the arrays."""
     ids = out.ids(t.node_ids.tolist())
-    works = out.column([str(w) for w in t.work_ids.tolist()], str)
+    works = _work_texts(t)  # escaped (and made XML-safe) once joined, by out.formatted
     names = {name for _, name, _ in keys}
     for lo, hi in _tie_chunks(t):
         columns = {
