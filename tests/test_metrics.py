@@ -569,3 +569,33 @@ def test_processes_can_be_limited_by_the_environment(monkeypatch):
     assert cores() == 1
     monkeypatch.setenv("COLLABNET_PROCESSES", "not a number")
     assert cores() >= 1
+
+
+def test_helpers_are_as_many_as_memory_allows(monkeypatch):
+    import collabnet._helper as helper
+    from collabnet.network import coauthorship_graph
+
+    m, works = _random_corpus(5)
+    G = coauthorship_graph(m, works)
+    n_edges = G.number_of_edges()
+    monkeypatch.setattr(helper, "cores", lambda: 4)
+    monkeypatch.setattr(helper, "MIN_WORK", 0)
+    started = []
+    real = helper._start_helpers
+
+    def spy(*args):
+        helpers = real(*args)
+        started.append(len(helpers))
+        return helpers
+
+    monkeypatch.setattr(helper, "_start_helpers", spy)
+    # room for one copy of the graph in half the available memory: one helper, not three
+    one_copy = 2 * helper.HELPER_BYTES_PER_TIE * n_edges + 2 * helper.HELPER_BYTES_PER_NODE * len(G)
+    monkeypatch.setattr(helper, "_available_memory", lambda: int(one_copy * 1.5))
+    opts = {"engine": "igraph", "exact_threshold": 10, "k": 40, "seed": 4}
+    shared = centrality_table(G, **opts)
+    assert started == [1]
+    monkeypatch.setattr(helper, "_available_memory", lambda: 0)  # no room: this process only
+    alone = centrality_table(G, **opts)
+    assert started == [1]  # no helper was started the second time
+    _same_estimates(alone, shared)

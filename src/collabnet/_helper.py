@@ -53,6 +53,33 @@ def cores() -> int:
     return max(n, 1)
 
 
+#: Bytes a helper needs per tie and per node at its peak (the graph built from a list of
+#: pairs, the distance matrix, the arrays it was sent); measured about 100-160 per tie.
+HELPER_BYTES_PER_TIE = 200
+HELPER_BYTES_PER_NODE = 200
+
+
+def _affordable_helpers(n_edges: int, n_nodes: int) -> int | None:
+    """How many helpers half the memory available now can hold (``None``: unknown)."""
+    available = _available_memory()
+    if available is None:
+        return None
+    need = HELPER_BYTES_PER_TIE * n_edges + HELPER_BYTES_PER_NODE * n_nodes
+    return int(available // 2 // max(need, 1))
+
+
+def _available_memory() -> int | None:
+    """``MemAvailable`` of ``/proc/meminfo`` in bytes (Linux), else ``None``."""
+    try:
+        with open("/proc/meminfo") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        return None
+    return None
+
+
 def _cgroup_cpus() -> int | None:
     """CPUs a cgroup v2 quota allows (``cpu.max``: quota and period), if any."""
     try:
@@ -104,6 +131,11 @@ def from_pivots(g, ends: tuple, weights, pivots: list, csgraph=None) -> tuple:
     processes = min(cores(), len(units))
     if processes > 1 and len(pivots) * g.ecount() < MIN_WORK:
         processes = 1
+    if processes > 1:  # each helper holds a copy of the graph: no more than memory allows
+        affordable = _affordable_helpers(g.ecount(), g.vcount())
+        if affordable is not None and affordable < processes - 1:
+            _log.info("memory allows %d helper process(es), not %d", affordable, processes - 1)
+            processes = affordable + 1
     shares = _shares(units, processes)
     parts: list = [None] * len(units)
 
