@@ -21,6 +21,7 @@ import os
 import subprocess
 import sys
 import tempfile
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -89,7 +90,8 @@ def _cgroup_cpus() -> int | None:
         return None
 
 
-def _graph(n: int, source, target):
+def igraph_from_ends(n: int, source, target):
+    """The igraph graph of `n` vertices and the edges ``source[i]``-``target[i]``."""
     import igraph as ig
 
     return ig.Graph(n=n, edges=list(zip(source.tolist(), target.tolist(), strict=True)))
@@ -172,12 +174,12 @@ def from_pivots(g, ends: tuple, weights, pivots: list, csgraph=None) -> tuple:
 
 def _shares(units: list, processes: int) -> list[list[int]]:
     """Unit indices cut into `processes` runs of about equal cost, in order."""
-    cost = np.cumsum([_COST[kind] * len(sources) for kind, sources in units])
-    if not len(units):
+    if not units:
         return [[]]
+    cost = np.cumsum([_COST[kind] * len(sources) for kind, sources in units])
     bounds = np.searchsorted(cost, cost[-1] * np.arange(1, processes) / processes)
     cuts = [0, *bounds.tolist(), len(units)]
-    return [list(range(a, b)) for a, b in zip(cuts, cuts[1:], strict=False) if b > a] or [[]]
+    return [list(range(a, b)) for a, b in pairwise(cuts) if b > a]
 
 
 def _start_helpers(folder: Path, n: int, ends, weights, csgraph, units, shares) -> list:
@@ -243,7 +245,7 @@ def main(argv: list) -> int:
     task = json.loads((out / "task.json").read_text(encoding="utf-8"))
     kinds = {kind for kind, _ in task.values()}
     n = int(data["n"])
-    g = _graph(n, data["source"], data["target"]) if "betweenness" in kinds else None
+    g = igraph_from_ends(n, data["source"], data["target"]) if "betweenness" in kinds else None
     weights = data["weights"].tolist() if "weights" in data.files else None
     csgraph = None
     if "distances" in kinds:

@@ -12,7 +12,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from ._helper import from_pivots
+from ._helper import from_pivots, igraph_from_ends
 from .errors import CollabnetError, InputError
 from .network import author_graph, country_graph, institution_graph
 
@@ -146,12 +146,11 @@ def _to_igraph(G: nx.Graph, weight: str | None):
     t = pristine_edge_table(G)
     if t is not None and weight in (None, "weight", "weight_fractional"):
         nodes = t.node_ids.tolist()
-        edges = list(zip(t.source.tolist(), t.target.tolist(), strict=True))
         weights = None
         if weight is not None:
             weights = (t.weight if weight == "weight" else t.weight_fractional).tolist()
         ends = (t.source.astype(np.int64), t.target.astype(np.int64))
-        return ig.Graph(n=len(nodes), edges=edges), nodes, weights, ends
+        return igraph_from_ends(len(nodes), *ends), nodes, weights, ends
     nodes = list(G)
     index = {n: i for i, n in enumerate(nodes)}
     edges = []
