@@ -678,11 +678,12 @@ class _GoesOffline(requests.Session):
 OFFLINE = r"could not look up the address of 127.0.0.1 \(3 attempts in a row\).*offline"
 
 
-def test_an_offline_machine_is_told_in_seconds(server, tmp_path):
+def test_an_offline_machine_is_told_in_seconds(server, tmp_path, caplog):
     retry = fast_retry(max_retries=8)
     with pytest.raises(oa.HarvestError, match=OFFLINE):
         fetch(server, tmp_path / "out", retry=retry, session=_GoesOffline())
     assert len(retry.sleep) == retry.max_lookup_retries == 2  # not 8 waits of up to a minute
+    assert "retry 2/2 in" in caplog.text and "/8 in" not in caplog.text  # the log says so
 
 
 def test_going_offline_mid_harvest_stops_soon_and_resumes(server, tmp_path):

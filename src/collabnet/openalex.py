@@ -615,14 +615,11 @@ class _Client:
                     f"gave up on {url} after {attempt + 1} attempts; last problem: {reason}"
                 )
             wait = self.retry.delay(attempt, retry_after)
-            logger.warning(
-                "%s for %s; retry %d/%d in %.1f s",
-                reason,
-                url,
-                attempt + 1,
-                self.retry.max_retries,
-                wait,
-            )
+            # a failed lookup has its own, shorter count (see max_lookup_retries)
+            done, most = (attempt + 1, self.retry.max_retries)
+            if lookups:
+                done, most = lookups, self.retry.max_lookup_retries
+            logger.warning("%s for %s; retry %d/%d in %.1f s", reason, url, done, most, wait)
             self.retries += 1
             attempt += 1
             self.retry.sleep(wait)
