@@ -129,10 +129,10 @@ def _emit_pairs(starts: np.ndarray, sizes: np.ndarray, node_codes: np.ndarray, n
             block = node_codes[starts[chunk][:, None] + np.arange(k)]  # (n, k), sorted rows
             shape = (chunk.size, iu.size)
             pair = out[at : at + chunk.size * iu.size].reshape(shape)
-            np.take(block, iu, axis=1, out=pair)
+            np.take(block, iu, axis=1, out=pair, mode="wrap")
             pair <<= np.int64(nb)
             other = _scratch(scratch, pair.size).reshape(shape)
-            np.take(block, ju, axis=1, out=other)
+            np.take(block, ju, axis=1, out=other, mode="wrap")
             pair |= other
             pair <<= np.int64(wb)
             pair |= chunk[:, None]
@@ -337,7 +337,7 @@ def _reduce_over_works(evidence: np.ndarray, ptr: np.ndarray, reductions: list) 
         at = ptr[e0:e1] - lo
         for (values, ufuncs), out in zip(reductions, outs, strict=True):
             gathered = _scratch(buffer, hi - lo) if values.dtype == buffer.dtype else None
-            gathered = np.take(values, rows, out=gathered)
+            gathered = np.take(values, rows, out=gathered, mode="wrap")
             for ufunc, o in zip(ufuncs, out, strict=True):
                 ufunc.reduceat(gathered, at, out=o[e0:e1])
         e0 = e1
