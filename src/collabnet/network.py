@@ -6,7 +6,7 @@ import operator
 import re
 import threading
 from collections import deque
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from itertools import pairwise, repeat
 from typing import NamedTuple
 
@@ -386,7 +386,8 @@ def edge_table(
     arrays into networkx dicts). Useful on its own to write edge lists or to feed
     another graph library; the parameters are those of :func:`coauthorship_graph`.
     `node_codes_ids`, if given, is ``pd.factorize(memberships[node_column], sort=True)``
-    already computed by the caller (the node attributes need it too).
+    already computed by the caller (the node attributes need it too), or a
+    :class:`concurrent.futures.Future` of it, awaited once the works are coded.
 
     Examples
     --------
@@ -417,6 +418,8 @@ def edge_table(
     work_codes = all_work_codes[:n_rows]
     if node_codes_ids is None:
         node_codes_ids = pd.factorize(memberships[node_column], sort=True)
+    elif isinstance(node_codes_ids, Future):
+        node_codes_ids = node_codes_ids.result()
     node_codes, node_ids = node_codes_ids
     ok = (work_codes >= 0) & (node_codes >= 0)
     work_codes, work_ids, work_new_code = _compact(work_codes[ok], work_ids)
@@ -603,15 +606,16 @@ def _build(
     *,
     max_team_size=None,
     min_weight=1,
-    codes_ids=None,
     derive=None,
 ):
     """Edge table, then graph. `derive`, if given, returns node attributes read from
-    the rows (they fill in what `nodes` leaves unset); it runs in a second thread while
-    this one builds the edge table: both spend most of their time in numpy and Arrow,
-    which release the GIL, so on two cores the node attributes come nearly for free."""
+    the rows (they fill in what `nodes` leaves unset), given the sorted factorization
+    of the node column. A second thread factorizes that column, while this one codes
+    the works, then derives the attributes while this one builds the edge table: both
+    spend most of their time in numpy and Arrow, which release the GIL, so on two cores
+    the node attributes come nearly for free."""
 
-    def edges():
+    def edges(codes_ids=None):
         return edge_table(
             memberships,
             works,
@@ -624,9 +628,10 @@ def _build(
     if derive is None:
         t = edges()
     else:
-        with ThreadPoolExecutor(1) as pool:
-            derived = pool.submit(derive)
-            t = edges()
+        with ThreadPoolExecutor(1) as pool:  # one thread: its tasks run in turn
+            codes_ids = pool.submit(pd.factorize, memberships[node_column], sort=True)
+            derived = pool.submit(lambda: derive(codes_ids.result()))
+            t = edges(codes_ids)
             nodes = _merge_nodes(nodes, derived.result())
     return graph_from_edge_table(
         t,
@@ -1314,9 +1319,8 @@ def institution_graph(
     [('I1', 'Delft'), ('I2', 'PPSUC')]
     """
     _require(authorships, ["work_id", node_column], "authorships")
-    codes_ids = pd.factorize(authorships[node_column], sort=True)
 
-    def derive():
+    def derive(codes_ids):
         columns = {
             "label": "institution_name",
             "ror": "ror",
@@ -1327,7 +1331,7 @@ def institution_graph(
 
     if nodes is not None and "label" not in nodes.columns and "display_name" in nodes.columns:
         nodes = nodes.assign(label=nodes["display_name"])
-    return _build(authorships, works, nodes, node_column, codes_ids=codes_ids, derive=derive, **kw)
+    return _build(authorships, works, nodes, node_column, derive=derive, **kw)
 
 
 def author_graph(
@@ -1357,9 +1361,8 @@ def author_graph(
     (2, 'nl', 'nl (1); cn_police (1)')
     """
     _require(authorships, ["work_id", node_column], "authorships")
-    codes_ids = pd.factorize(authorships[node_column], sort=True)
 
-    def derive():
+    def derive(codes_ids):
         derived = _derived_nodes(
             authorships,
             node_column,
@@ -1382,7 +1385,7 @@ def author_graph(
 
     if nodes is not None and "label" not in nodes.columns and "display_name" in nodes.columns:
         nodes = nodes.assign(label=nodes["display_name"])
-    return _build(authorships, works, nodes, node_column, codes_ids=codes_ids, derive=derive, **kw)
+    return _build(authorships, works, nodes, node_column, derive=derive, **kw)
 
 
 def country_graph(
