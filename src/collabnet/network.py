@@ -945,16 +945,22 @@ def _set_each(dicts, key, values) -> None:
     deque(map(operator.setitem, dicts, repeat(key), values), maxlen=0)
 
 
+def _del_each(dicts, key) -> None:
+    """``del d[key]`` for each dict, looped in C."""
+    deque(map(operator.delitem, dicts, repeat(key)), maxlen=0)
+
+
 def _add_nodes(G: nx.Graph, t: EdgeTable, nodes: pd.DataFrame | None) -> None:
     """Write the node attribute dicts of `G` in bulk.
 
-    Attributes are the non-null `nodes` columns in column order, then ``label`` (= id)
-    and ``category`` (``"other"``) where not set, then ``n_works``. The dicts are filled
-    one column at a time (one C-level loop per column, not a Python loop per node).
+    Attributes are the non-null `nodes` columns, then ``label`` (= id) and ``category``
+    (``"other"``) where not set, then ``n_works``; every dict has its keys in that
+    order. Each dict starts as a copy of one template holding every key (so it is
+    never resized) and is filled one column at a time: one C-level loop per column,
+    not a Python loop per node; the keys of null values are then deleted.
     """
     node_list = t.node_ids.tolist()
-    attrs = np.empty(len(node_list), dtype=object)  # fancy-indexable list of dicts
-    attrs[:] = [{} for _ in node_list]
+    n = len(node_list)
     cols: list = []
     if nodes is not None and len(nodes):
         known = nodes
@@ -962,16 +968,18 @@ def _add_nodes(G: nx.Graph, t: EdgeTable, nodes: pd.DataFrame | None) -> None:
         if not (len(known) == len(ids) and known.index.equals(ids)):
             known = known[~known.index.duplicated()].reindex(ids)
         cols = list(known.columns)
-    unset = {"label": np.ones(len(node_list), bool), "category": np.ones(len(node_list), bool)}
+    template = dict.fromkeys([*cols, "label", "category", "n_works"])
+    attrs = np.empty(n, dtype=object)  # fancy-indexable list of dicts
+    attrs[:] = list(map(dict.copy, repeat(template, n)))
+    unset = {"label": np.ones(n, bool), "category": np.ones(n, bool)}
     for col in cols:
         values = known[col]
-        ok = values.notna().to_numpy()
-        if ok.all():
-            _set_each(attrs, col, values.tolist())  # Python (or pandas) scalars
-        elif ok.any():
-            _set_each(attrs[ok], col, values[ok].tolist())
+        _set_each(attrs, col, values.tolist())  # Python (or pandas) scalars
+        missing = values.isna().to_numpy()
         if col in unset:
-            unset[col] = ~ok
+            unset[col] = missing
+        elif missing.any():
+            _del_each(attrs[missing], col)
     for key, missing in unset.items():
         if missing.any():
             fill = map(str, t.node_ids[missing].tolist()) if key == "label" else repeat("other")
