@@ -113,6 +113,13 @@ def test_nodes_table_sets_attributes():
     assert G.nodes["a"] == {"label": "Alpha", "category": "nl", "x": 1, "n_works": 4}
     assert G.nodes["b"]["label"] == "b"
     assert "zz" not in G
+    # one key order for every node; a null value leaves its key out (label and category
+    # are filled in instead)
+    assert list(G.nodes["a"]) == ["label", "category", "x", "n_works"]
+    assert list(G.nodes["b"]) == ["label", "category", "n_works"]
+    assert G.nodes["b"]["category"] == "other"
+    H = coauthorship_graph(MEMBERSHIPS, WORKS, nodes[["x"]])
+    assert list(H.nodes["a"]) == ["x", "label", "category", "n_works"]
 
 
 def test_empty_and_bad_input():

@@ -129,6 +129,8 @@ def _emit_pairs(starts: np.ndarray, sizes: np.ndarray, node_codes: np.ndarray, n
             block = node_codes[starts[chunk][:, None] + np.arange(k)]  # (n, k), sorted rows
             shape = (chunk.size, iu.size)
             pair = out[at : at + chunk.size * iu.size].reshape(shape)
+            # mode="wrap": the indices are valid, and the default "raise" with `out`
+            # first writes to a temporary and then copies it
             np.take(block, iu, axis=1, out=pair, mode="wrap")
             pair <<= np.int64(nb)
             other = _scratch(scratch, pair.size).reshape(shape)
@@ -337,7 +339,7 @@ def _reduce_over_works(evidence: np.ndarray, ptr: np.ndarray, reductions: list) 
         at = ptr[e0:e1] - lo
         for (values, ufuncs), out in zip(reductions, outs, strict=True):
             gathered = _scratch(buffer, hi - lo) if values.dtype == buffer.dtype else None
-            gathered = np.take(values, rows, out=gathered, mode="wrap")
+            gathered = np.take(values, rows, out=gathered, mode="wrap")  # see _emit_pairs
             for ufunc, o in zip(ufuncs, out, strict=True):
                 ufunc.reduceat(gathered, at, out=o[e0:e1])
         e0 = e1
@@ -953,11 +955,12 @@ def _del_each(dicts, key) -> None:
 def _add_nodes(G: nx.Graph, t: EdgeTable, nodes: pd.DataFrame | None) -> None:
     """Write the node attribute dicts of `G` in bulk.
 
-    Attributes are the non-null `nodes` columns, then ``label`` (= id) and ``category``
-    (``"other"``) where not set, then ``n_works``; every dict has its keys in that
-    order. Each dict starts as a copy of one template holding every key (so it is
-    never resized) and is filled one column at a time: one C-level loop per column,
-    not a Python loop per node; the keys of null values are then deleted.
+    Every dict has its keys in one order: the `nodes` columns, then ``label`` and
+    ``category`` (unless among them), then ``n_works``. A null value leaves its key
+    out, except ``label`` (filled with the id) and ``category`` (``"other"``). Each
+    dict starts as a copy of one template holding every key (so it is never resized)
+    and is filled one column at a time: one C-level loop per column, not a Python loop
+    per node; the keys of null values are then deleted.
     """
     node_list = t.node_ids.tolist()
     n = len(node_list)
