@@ -412,6 +412,10 @@ def test_graph_is_networkx_and_its_ties_are_written_on_first_read():
     G.nodes["a"]["score"] = 1.0  # node attributes may change: the ties are the same
     t = pristine_edge_table(G)
     assert t is not None and t.weight.size == 10
+    # the arrays are the graph's ties: code handed them cannot change the graph
+    for name in ("source", "target", "weight", "weight_fractional", "evidence", "node_ids"):
+        with pytest.raises(ValueError, match="read-only"):
+            getattr(t, name)[0] = getattr(t, name)[-1]
     assert G.degree("a") == 4  # first read of the adjacency
     assert type(G) is nx.Graph and pristine_edge_table(G) is None
     assert G.edges["a", "b"]["works"] == ["W1", "W2", "W5"]

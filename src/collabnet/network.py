@@ -657,7 +657,8 @@ def graph_from_edge_table(
     Node attributes come from `nodes` as in :func:`coauthorship_graph`; the remaining
     arguments are recorded in ``G.graph``. The nodes and their attributes are written
     at once; the adjacency (one dict per tie, with its list of works) is written from
-    `t` the first time anything reads it (see :class:`CoauthorshipGraph`).
+    `t` the first time anything reads it (see :class:`CoauthorshipGraph`). Until then
+    `t`'s arrays are the graph's ties, so they are made read-only.
     """
     G = CoauthorshipGraph._pending(t)
     G.graph.update(
@@ -732,6 +733,11 @@ class CoauthorshipGraph(nx.Graph):
 
     @classmethod
     def _pending(cls, table: EdgeTable) -> CoauthorshipGraph:
+        # The arrays are the graph's ties until they are written: read-only, so that code
+        # handed them by pristine_edge_table cannot change the graph behind its back.
+        for array in table:
+            if isinstance(array, np.ndarray):
+                array.flags.writeable = False
         G = object.__new__(cls)
         G.graph = G.graph_attr_dict_factory()
         G._node = G.node_dict_factory()
