@@ -457,7 +457,8 @@ def edge_table(
         _sort_keys(keys)
         wb = np.int64(_bits(n_works))
         edge_starts = _run_starts(keys, shift=wb)
-        edge_keys = keys[edge_starts] >> wb
+        edge_keys = keys[edge_starts]
+        edge_keys >>= wb  # in place: fresh memory is slow to touch
         keys &= (1 << wb) - 1  # in place: the keys become the evidence (work codes)
         evidence = keys
         del keys
@@ -487,7 +488,9 @@ def edge_table(
         edge_keys, weight, frac = edge_keys[keep], weight[keep], frac[keep]
         first, last = first[keep], last[keep]
         ptr = np.concatenate(([0], np.cumsum(weight))).astype(np.int64)
-    source, target = edge_keys >> nb, edge_keys & ((1 << nb) - 1)
+    source = edge_keys >> nb
+    edge_keys &= (1 << nb) - 1  # in place: the keys become the targets
+    target = edge_keys
     return EdgeTable(
         node_ids=node_ids,
         work_ids=work_ids,
