@@ -533,8 +533,9 @@ def test_estimated_betweenness_is_the_same_on_any_number_of_processes(monkeypatc
     [
         ([sys.executable, "-c", "raise SystemExit('no memory')"], "failed (exit 1: no memory)"),
         (["/nonexistent/python"], "could not start a helper process"),
+        ([sys.executable, "-c", "pass"], "left no result"),  # exits 0, writes nothing
     ],
-    ids=["fails", "cannot-start"],
+    ids=["fails", "cannot-start", "no-result"],
 )
 def test_a_failing_helper_process_is_replaced_by_this_one(monkeypatch, caplog, command, message):
     import collabnet._helper as helper

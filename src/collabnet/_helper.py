@@ -113,6 +113,14 @@ def _distance_sums(csgraph, sources: list) -> np.ndarray:
     return np.stack([d.sum(axis=0), finite.sum(axis=0).astype(float)])
 
 
+def _compute(unit: tuple, g, weights, csgraph) -> np.ndarray:
+    """One unit of work, ``(kind, sources)``: in this process or in a helper."""
+    kind, sources = unit
+    if kind == "betweenness":
+        return _betweenness(g, sources, weights)
+    return _distance_sums(csgraph, sources)
+
+
 def from_pivots(g, ends: tuple, weights, pivots: list, csgraph=None) -> tuple:
     """igraph's ``g.betweenness(sources=pivots, weights=weights)``, and with `csgraph`
     (scipy, the same graph) each chunk's :func:`_distance_sums` for chunks of
@@ -142,10 +150,7 @@ def from_pivots(g, ends: tuple, weights, pivots: list, csgraph=None) -> tuple:
     parts: list = [None] * len(units)
 
     def compute(i: int) -> np.ndarray:
-        kind, sources = units[i]
-        if kind == "betweenness":
-            return _betweenness(g, sources, weights)
-        return _distance_sums(csgraph, sources)
+        return _compute(units[i], g, weights, csgraph)
 
     if len(shares) > 1:
         with tempfile.TemporaryDirectory(prefix="collabnet-") as folder:
@@ -224,6 +229,8 @@ def _command(out: Path) -> list:
 
 
 def _collect(proc, share, out: Path, parts: list) -> None:
+    """Read a finished helper's parts into `parts`; those it did not deliver stay
+    ``None`` (logged) and are computed here."""
     proc.wait()
     if proc.returncode != 0:
         err = (out / "stderr.txt").read_text(encoding="utf-8", errors="replace")
@@ -234,8 +241,18 @@ def _collect(proc, share, out: Path, parts: list) -> None:
             lines[-1],
         )
         return
+    missing = []
     for i in share:
-        parts[i] = np.load(out / f"part{i}.npy")
+        try:
+            parts[i] = np.load(out / f"part{i}.npy")
+        except (OSError, ValueError):  # missing or cut short
+            missing.append(i)
+    if missing:
+        _log.warning(
+            "a helper process left no result for %d of its %d chunks; computed here",
+            len(missing),
+            len(share),
+        )
 
 
 def main(argv: list) -> int:
@@ -253,14 +270,6 @@ def main(argv: list) -> int:
 
         arrays = (data["cs_data"], data["cs_indices"], data["cs_indptr"])
         csgraph = csr_matrix(arrays, shape=(n, n))
-    for i, (kind, sources) in task.items():
-        if kind == "betweenness":
-            part = _betweenness(g, sources, weights)
-        else:
-            part = _distance_sums(csgraph, sources)
-        np.save(out / f"part{i}.npy", part)
+    for i, unit in task.items():
+        np.save(out / f"part{i}.npy", _compute(unit, g, weights, csgraph))
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
