@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import threading
 
 import networkx as nx
 import numpy as np
@@ -11,6 +12,7 @@ import pytest
 
 from collabnet.errors import InputError
 from collabnet.network import (
+    author_categories,
     author_graph,
     category_pair_counts,
     coauthorship_graph,
@@ -129,6 +131,49 @@ def test_empty_and_bad_input():
         coauthorship_graph(pd.DataFrame({"work_id": ["W1"]}), WORKS)
     with pytest.raises(InputError, match="min_weight"):
         coauthorship_graph(MEMBERSHIPS, WORKS, min_weight=0)
+
+
+def test_bad_works_table_raises_and_does_not_leave_the_node_thread_waiting():
+    # The node attributes are read in a second thread that waits for the works to be
+    # coded; when coding them fails, the error must come out, not a hang.
+    a = pd.DataFrame(
+        {"work_id": ["W1", "W1"], "author_id": ["A1", "A2"], "category": ["nl", "other"]}
+    )
+    bad = pd.DataFrame({"id": ["W1"], "publication_year": [2020]})
+    outcome: list = []
+
+    def build():
+        try:
+            author_graph(a, bad)
+        except InputError as exc:
+            outcome.append(str(exc))
+
+    thread = threading.Thread(target=build, daemon=True)
+    thread.start()
+    thread.join(timeout=30)
+    assert not thread.is_alive(), "author_graph hung on a works table without work_id"
+    assert outcome and "works" in outcome[0] and "work_id" in outcome[0]
+
+
+def test_author_graph_categories_equal_author_categories_on_a_random_corpus():
+    rng = np.random.default_rng(7)
+    n = 400
+    a = pd.DataFrame(
+        {
+            "work_id": rng.choice([f"W{i}" for i in range(60)] + [None], n),
+            "author_id": rng.choice([f"A{i}" for i in range(80)] + [None], n),
+            "category": rng.choice(["nl", "cn_police", "other", "cn_other", None], n),
+        }
+    )
+    works = pd.DataFrame({"work_id": [f"W{i}" for i in range(0, 90, 2)], "publication_year": 2020})
+    G = author_graph(a, works)
+    table = author_categories(a)
+    for node, attrs in G.nodes(data=True):
+        if pd.isna(table.loc[node, "category"]):
+            assert attrs["category"] == "other" and "categories" not in attrs
+        else:
+            assert attrs["category"] == table.loc[node, "category"]
+            assert attrs["categories"] == table.loc[node, "categories"]
 
 
 def test_matches_networkx_projection_on_random_corpus():
@@ -593,7 +638,6 @@ def test_works_on_ties_and_degrees_agree_before_and_after_the_ties_are_written()
 
 
 def test_an_authors_category_counts_works_not_rows_and_ties_never_favour_police():
-    from collabnet.network import author_categories
 
     a = pd.DataFrame(
         {

@@ -381,6 +381,7 @@ def edge_table(
     max_team_size: int | None = None,
     min_weight: int = 1,
     node_codes_ids: tuple | None = None,
+    _row_work_codes: Future | None = None,
 ) -> EdgeTable:
     """Return the edges of :func:`coauthorship_graph` as arrays, without building a graph.
 
@@ -390,6 +391,8 @@ def edge_table(
     `node_codes_ids`, if given, is ``pd.factorize(memberships[node_column], sort=True)``
     already computed by the caller (the node attributes need it too), or a
     :class:`concurrent.futures.Future` of it, awaited once the works are coded.
+    `_row_work_codes`, a ``Future``, receives ``(codes, n)``: each membership row's work
+    code (``-1``: null) among ``n`` codes, as soon as they are known.
 
     Examples
     --------
@@ -418,6 +421,8 @@ def edge_table(
         )
     all_work_codes, work_ids = pd.factorize(work_column, sort=True)
     work_codes = all_work_codes[:n_rows]
+    if _row_work_codes is not None:
+        _row_work_codes.set_result((work_codes, len(work_ids)))
     if node_codes_ids is None:
         node_codes_ids = pd.factorize(memberships[node_column], sort=True)
     elif isinstance(node_codes_ids, Future):
@@ -615,12 +620,13 @@ def _build(
 ):
     """Edge table, then graph. `derive`, if given, returns node attributes read from
     the rows (they fill in what `nodes` leaves unset), given the sorted factorization
-    of the node column. A second thread factorizes that column, while this one codes
-    the works, then derives the attributes while this one builds the edge table: both
-    spend most of their time in numpy and Arrow, which release the GIL, so on two cores
-    the node attributes come nearly for free."""
+    of the node column and a ``Future`` of the rows' work codes (see `_row_work_codes`
+    in :func:`edge_table`). A second thread factorizes that column, while this one
+    codes the works, then derives the attributes while this one builds the edge
+    table: both spend most of their time in numpy and Arrow, which release the GIL,
+    so on two cores the node attributes come nearly for free."""
 
-    def edges(codes_ids=None):
+    def edges(codes_ids=None, work_codes=None):
         return edge_table(
             memberships,
             works,
@@ -628,15 +634,21 @@ def _build(
             max_team_size=max_team_size,
             min_weight=min_weight,
             node_codes_ids=codes_ids,
+            _row_work_codes=work_codes,
         )
 
     if derive is None:
         t = edges()
     else:
+        work_codes: Future = Future()  # set by edge_table; derive may use them
         with ThreadPoolExecutor(1) as pool:  # one thread: its tasks run in turn
             codes_ids = pool.submit(pd.factorize, memberships[node_column], sort=True)
-            derived = pool.submit(lambda: derive(codes_ids.result()))
-            t = edges(codes_ids)
+            derived = pool.submit(lambda: derive(codes_ids.result(), work_codes))
+            try:
+                t = edges(codes_ids, work_codes)
+            finally:  # never leave derive waiting for codes that will not come
+                if not work_codes.done():
+                    work_codes.set_exception(RuntimeError("the works were not coded"))
             nodes = _merge_nodes(nodes, derived.result())
     return graph_from_edge_table(
         t,
@@ -1099,7 +1111,8 @@ def _most_frequent(
     one_per_key: bool = False,
 ) -> np.ndarray:
     """Per key (node), the most frequent non-null value of `column` at `rows` (NaN:
-    none); ties go to the first value in sorted order (a categorical's own order).
+    none); ties go to the first value in sorted order (a categorical's own order;
+    values of types that do not compare go by type name, then text).
 
     Most keys have one value in every row (an author's name, a single affiliation).
     Each row is compared with a reference row of its key (the ``pd.factorize`` codes);
@@ -1152,10 +1165,16 @@ def _most_frequent(
     out[key_of[lead]] = values[value_of[lead]]
     tied = _distinct(key_of[np.setdiff1d(at_best, lead, assume_unique=True)])
     if tied.size and not in_order:
+        # Rank the candidate values of the tied keys in sorted order, then take the
+        # first per key: one sort of the few distinct candidates, no loop per key.
         rows_tied = at_best[np.isin(key_of[at_best], tied)]
-        for key, value in zip(key_of[rows_tied].tolist(), values[value_of[rows_tied]], strict=True):
-            if _before(value, out[key]):
-                out[key] = value
+        candidates, which = np.unique(value_of[rows_tied], return_inverse=True)
+        rank = np.empty(candidates.size, dtype=np.int64)
+        rank[_sorted_positions(values[candidates].tolist())] = np.arange(candidates.size)
+        keys_tied = key_of[rows_tied]
+        order = np.lexsort((rank[which.ravel()], keys_tied))
+        first = order[_run_starts(keys_tied[order])]
+        out[keys_tied[first]] = values[value_of[rows_tied[first]]]
     return out
 
 
@@ -1189,19 +1208,24 @@ def _settle_by_reference(key_codes: np.ndarray, n_keys: int, strings, out: np.nd
     return np.flatnonzero(mixed[key_codes])
 
 
-def _before(a, b) -> bool:
-    """``a < b``; values of types that do not compare go by type name, then text."""
-    try:
-        return bool(a < b)
-    except TypeError:
-        return (type(a).__name__, str(a)) < (type(b).__name__, str(b))
+def _by_type_then_text(v) -> tuple:
+    return (type(v).__name__, str(v))
 
 
 def _in_sorted_order(items: list) -> list:
+    """`items` sorted; if some do not compare, all go by type name, then text."""
     try:
         return sorted(items)
     except TypeError:
-        return sorted(items, key=lambda v: (type(v).__name__, str(v)))
+        return sorted(items, key=_by_type_then_text)
+
+
+def _sorted_positions(items: list) -> list:
+    """The positions of `items` in :func:`_in_sorted_order` order."""
+    try:
+        return sorted(range(len(items)), key=items.__getitem__)
+    except TypeError:
+        return sorted(range(len(items)), key=lambda i: _by_type_then_text(items[i]))
 
 
 def author_categories(
@@ -1252,10 +1276,15 @@ def _category_rank(values: np.ndarray, in_order: bool) -> np.ndarray:
 
 
 def _categories_by_works(
-    authorships: pd.DataFrame, codes_ids: tuple, category_column: str = "category"
+    authorships: pd.DataFrame,
+    codes_ids: tuple,
+    category_column: str = "category",
+    *,
+    work_codes: Future | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """:func:`author_categories` per node code: the main category and the listing
-    (object arrays, NaN for a node with no categorised work)."""
+    (object arrays, NaN for a node with no categorised work). `work_codes`, if given,
+    is a ``Future`` of the rows' work codes as :func:`edge_table` makes them."""
     key_codes, keys = codes_ids
     n_keys = len(keys)
     main = np.full(n_keys, np.nan, dtype=object)
@@ -1263,7 +1292,11 @@ def _categories_by_works(
     column = authorships[category_column]
     in_order = isinstance(column.dtype, pd.CategoricalDtype)
     cat_codes, values = pd.factorize(column, sort=in_order)
-    work_codes, work_ids = pd.factorize(authorships["work_id"])
+    if work_codes is None:
+        work_codes, work_ids = pd.factorize(authorships["work_id"])
+        n_w = len(work_ids)
+    else:
+        work_codes, n_w = work_codes.result()
     ok = (key_codes >= 0) & (cat_codes >= 0) & (work_codes >= 0)
     if not ok.any():
         return main, listed
@@ -1275,7 +1308,7 @@ def _categories_by_works(
     r = rank[cat_codes[ok]]
     w = work_codes[ok].astype(np.int64)
     # Distinct (node, category, work) rows, then works per (node, category).
-    n_r, n_w = len(values), len(work_ids)
+    n_r = len(values)
     if n_keys * n_r * n_w < _KEY_LIMIT:
         kr = _distinct((k * n_r + r) * n_w + w) // n_w
     else:  # too many to pack into one int64
@@ -1340,7 +1373,7 @@ def institution_graph(
     """
     _require(authorships, ["work_id", node_column], "authorships")
 
-    def derive(codes_ids):
+    def derive(codes_ids, _work_codes):
         columns = {
             "label": "institution_name",
             "ror": "ror",
@@ -1382,7 +1415,7 @@ def author_graph(
     """
     _require(authorships, ["work_id", node_column], "authorships")
 
-    def derive(codes_ids):
+    def derive(codes_ids, work_codes):
         derived = _derived_nodes(
             authorships,
             node_column,
@@ -1395,7 +1428,7 @@ def author_graph(
         )
         if "category" not in authorships.columns:
             return derived
-        main, listed = _categories_by_works(authorships, codes_ids)
+        main, listed = _categories_by_works(authorships, codes_ids, work_codes=work_codes)
         if derived.empty:
             index = pd.Index(np.asarray(codes_ids[1], dtype=object), dtype=object)
             return pd.DataFrame({"category": main, "categories": listed}, index=index, dtype=object)
