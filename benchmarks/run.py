@@ -4,9 +4,11 @@ Usage: ``python benchmarks/run.py [--sizes 10k,100k] [--quick] [--with-500k] [--
 
 Each measurement runs in a fresh subprocess that loads the same seeded corpus (cached
 as Parquet in a temporary folder), so peak RSS (``ru_maxrss``) belongs to one task.
-Measurements are repeated (``--repeat``, default 3; centrality runs longer than 20 s
-once) and the fastest run is reported, for collabnet and the baselines alike: short
-timings on a shared machine vary by tens of percent from run to run.
+Measurements are repeated (``--repeat``, default 5; centrality runs longer than 20 s
+once) in interleaved rounds (each task once, then each again), and the fastest run is
+reported, for collabnet and the baselines alike: short timings on a shared machine vary
+by tens of percent from run to run, and interleaving gives every task the same spells
+of a busy or quiet machine.
 Baselines, measured in the same run on the same corpus:
 
 - graph building, for the institution and the author graph:
@@ -262,6 +264,9 @@ BUILD_LABELS = {
     "collabnet": "(d) collabnet graph (public function)",
     "written": "(e) (d), then every tie read via networkx",
 }
+# Run once however many rounds: figures for information, not targets (a long
+# pure-Python loop; writing 2 million tie dicts).
+BUILD_ONCE = {"networkx", "written"}
 CENTRALITY_TASKS = {
     "collabnet": task_collabnet_centrality,
     "igraph": task_igraph_centrality,
@@ -306,38 +311,69 @@ def child(kind: str, name: str, folder: str, col: str, pivots: str) -> None:
 # --- parent -------------------------------------------------------------------------------
 
 
-def measure(kind, name, folder, col, pivots, timeout, repeat: int = 1, below=None) -> dict:
-    """Run a task `repeat` times, each in a fresh process: the fastest time, the highest peak.
+def _run_once(kind, name, folder, col, pivots, timeout) -> dict:
+    cmd = [sys.executable, __file__, "--child", kind, name, str(folder), col, str(pivots)]
+    try:
+        out = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=True)
+    except subprocess.TimeoutExpired:
+        return {"skipped": f"over {timeout:.0f} s"}
+    except subprocess.CalledProcessError as exc:
+        lines = exc.stderr.strip().splitlines() or [f"exit {exc.returncode}"]
+        return {"skipped": "failed: " + lines[-1]}
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def measure(
+    kind, names, folder, col, pivots, timeout, repeat: int = 1, below=None, once=()
+) -> dict:
+    """Run each task of `names` `repeat` times, each in a fresh process, in interleaved
+    rounds (every task once, then every task again): per task, the fastest time and the
+    highest peak.
 
     The fastest of several runs is the least disturbed by whatever else the machine
-    is doing (as ``timeit`` reports); memory is the worst seen. With `below` (seconds),
-    a task whose first run takes longer is not repeated.
+    is doing (as ``timeit`` reports); memory is the worst seen. Interleaving gives
+    collabnet and its baselines the same spells of a busy or quiet machine, so their
+    ratio does not depend on which ran first. With `below` (seconds), a task whose
+    first run takes longer is not repeated, nor is a task named in `once` (figures
+    given for information only); a task that fails or times out is not run again.
     """
-    cmd = [sys.executable, __file__, "--child", kind, name, str(folder), col, str(pivots)]
-    runs = []
-    for _ in range(repeat):
-        if runs and below is not None and runs[0]["seconds"] > below:
-            break
-        try:
-            out = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=True)
-        except subprocess.TimeoutExpired:
-            return {"skipped": f"over {timeout:.0f} s"}
-        except subprocess.CalledProcessError as exc:
-            lines = exc.stderr.strip().splitlines() or [f"exit {exc.returncode}"]
-            return {"skipped": "failed: " + lines[-1]}
-        runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
-    best = min(runs, key=lambda r: r["seconds"])
-    return {
-        **best,
-        "peak_mb": max(r["peak_mb"] for r in runs),
-        "extra_mb": max(r["extra_mb"] for r in runs),
-    }
+    runs: dict = {name: [] for name in names}
+    skipped: dict = {}
+    for round_ in range(repeat):
+        for name in names:
+            if name in skipped:
+                continue
+            if round_ and (
+                name in once or (below is not None and runs[name][0]["seconds"] > below)
+            ):
+                continue
+            r = _run_once(kind, name, folder, col, pivots, timeout)
+            if "skipped" in r:
+                skipped[name] = r
+            else:
+                runs[name].append(r)
+    results = {}
+    for name in names:
+        if name in skipped and not runs[name]:
+            results[name] = skipped[name]
+            continue
+        best = min(runs[name], key=lambda r: r["seconds"])
+        results[name] = {
+            **best,
+            "runs": len(runs[name]),
+            "peak_mb": max(r["peak_mb"] for r in runs[name]),
+            "extra_mb": max(r["extra_mb"] for r in runs[name]),
+        }
+    return results
 
 
 def _fmt(r: dict) -> str:
     if "skipped" in r:
         return f"skipped ({r['skipped']})"
-    return f"{r['seconds']:8.2f} s  peak {r['peak_mb']:7.0f} MB (+{max(r['extra_mb'], 0):.0f})"
+    runs = " (1 run)" if r.get("runs") == 1 else ""
+    return (
+        f"{r['seconds']:8.2f} s  peak {r['peak_mb']:7.0f} MB (+{max(r['extra_mb'], 0):.0f}){runs}"
+    )
 
 
 def _ratio(x: dict, y: dict) -> str:
@@ -357,15 +393,12 @@ def _verdict(what: str, x: dict, base: dict, base_name: str) -> bool | None:
 
 
 def bench_build(size, n, folder, col, args) -> dict:
-    build = {}
+    names = [name for name in BUILD_TASKS if not (name == "networkx" and n > NX_BUILD_MAX)]
+    build = measure(
+        "build", names, folder, col, args.pivots, args.timeout, args.repeat, once=BUILD_ONCE
+    )
     for name in BUILD_TASKS:
-        if name == "networkx" and n > NX_BUILD_MAX:
-            build[name] = {"skipped": f"above {NX_BUILD_MAX:,} works"}
-        else:
-            build[name] = measure(
-                "build", name, folder, col, args.pivots, args.timeout, args.repeat
-            )
-        r = build[name]
+        r = build.setdefault(name, {"skipped": f"above {NX_BUILD_MAX:,} works"})
         extra = f"  {r.get('edges', 0):>12,} edges" if "edges" in r else ""
         print(f"  {BUILD_LABELS[name]:42s} {_fmt(r)}{extra}")
     counts = [build[k] for k in ("scipy counts", "duckdb counts") if "seconds" in build[k]]
@@ -401,14 +434,16 @@ def bench_build(size, n, folder, col, args) -> dict:
 
 
 def bench_centrality(folder, col, nodes, edges, args) -> bool | None:
-    cent = {}
+    names = [
+        name
+        for name in CENTRALITY_TASKS
+        if not (name == "networkx" and edges > NX_CENTRALITY_MAX_EDGES)
+    ]
+    cent = measure(
+        "centrality", names, folder, col, args.pivots, args.timeout, args.repeat, below=20
+    )
     for name in CENTRALITY_TASKS:
-        if name == "networkx" and edges > NX_CENTRALITY_MAX_EDGES:
-            cent[name] = {"skipped": f"above {NX_CENTRALITY_MAX_EDGES:,} edges"}
-        else:
-            cent[name] = measure(
-                "centrality", name, folder, col, args.pivots, args.timeout, args.repeat, below=20
-            )
+        cent.setdefault(name, {"skipped": f"above {NX_CENTRALITY_MAX_EDGES:,} edges"})
         extra = ""
         if cent[name].get("estimate"):
             extra = f"  (estimate, {cent[name]['sample_size']} pivots)"
@@ -434,8 +469,9 @@ def main(argv=None) -> int:
     p.add_argument(
         "--repeat",
         type=int,
-        default=3,
-        help="runs per measurement, fastest reported (centrality runs over 20 s: one run)",
+        default=5,
+        help="runs per measurement, interleaved, fastest reported (centrality runs over "
+        "20 s: one run)",
     )
     p.add_argument("--timeout", type=float, default=600, help="seconds per measurement")
     p.add_argument("--child", nargs=5, help=argparse.SUPPRESS)
