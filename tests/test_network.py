@@ -176,6 +176,29 @@ def test_author_graph_categories_equal_author_categories_on_a_random_corpus():
             assert attrs["categories"] == table.loc[node, "categories"]
 
 
+@pytest.mark.parametrize("options", [{}, {"min_weight": 2}, {"max_team_size": 8, "min_weight": 2}])
+def test_author_graph_ties_equal_the_single_threaded_build(options):
+    # author_graph reduces the ties in a second thread while it writes the node dicts;
+    # coauthorship_graph builds in one thread: the same ties, cut and capped alike.
+    rng = np.random.default_rng(11)
+    n = 600
+    a = pd.DataFrame(
+        {
+            "work_id": rng.choice([f"W{i}" for i in range(80)], n),
+            "author_id": rng.choice([f"A{i}" for i in range(60)] + [None], n),
+        }
+    )
+    works = pd.DataFrame(
+        {"work_id": [f"W{i}" for i in range(80)], "publication_year": rng.integers(2000, 2024, 80)}
+    )
+    threaded = author_graph(a, works, **options)
+    single = coauthorship_graph(a, works, node_column="author_id", **options)
+    assert threaded.graph == single.graph
+    assert threaded.number_of_edges() == single.number_of_edges() > 0
+    assert list(threaded.nodes(data="n_works")) == list(single.nodes(data="n_works"))
+    assert list(threaded.edges(data=True)) == list(single.edges(data=True))
+
+
 def test_matches_networkx_projection_on_random_corpus():
     rng = np.random.default_rng(1)
     rows = []

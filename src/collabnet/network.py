@@ -401,6 +401,40 @@ def edge_table(
     >>> t.node_ids[t.source].tolist(), t.weight.tolist(), t.evidence.tolist()
     (['a'], [2], [0, 1])
     """
+    _, finish = _edge_table_stages(
+        memberships,
+        works,
+        node_column=node_column,
+        max_team_size=max_team_size,
+        min_weight=min_weight,
+        node_codes_ids=node_codes_ids,
+        _row_work_codes=_row_work_codes,
+    )
+    return finish()
+
+
+class _Nodes(NamedTuple):
+    """What the node dicts need of an edge table, known before its ties are."""
+
+    node_ids: np.ndarray
+    n_works_per_node: np.ndarray
+
+
+def _edge_table_stages(
+    memberships: pd.DataFrame,
+    works: pd.DataFrame | None,
+    *,
+    node_column: str,
+    max_team_size: int | None,
+    min_weight: int,
+    node_codes_ids,
+    _row_work_codes: Future | None,
+):
+    """:func:`edge_table` in two stages: returns the nodes (:class:`_Nodes`) and a
+    function that computes the rest (per-tie reductions over the works, the
+    `min_weight` cut) and returns the :class:`EdgeTable`. The second stage is numpy
+    alone, so another thread can run it while this one writes the node dicts.
+    """
     _require(memberships, ["work_id", node_column], "memberships")
     if min_weight < 1:
         raise InputError("min_weight", f"must be at least 1, got {min_weight}")
@@ -477,39 +511,41 @@ def edge_table(
     ptr[:-1] = edge_starts
     ptr[-1] = evidence.size
     del edge_starts
-    weight = np.diff(ptr)
 
-    # Per-edge attributes from per-work values, reduced over each edge's works.
-    with np.errstate(divide="ignore"):
-        frac_work = np.where(sizes >= 2, 1.0 / (sizes - 1), 0.0)
-    frac, first, last = _reduce_over_works(
-        evidence, ptr, [(frac_work, (np.add,)), (years, (np.fmin, np.fmax))]
-    )
+    def finish() -> EdgeTable:
+        nonlocal evidence, edge_keys, ptr
+        weight = np.diff(ptr)
+        # Per-edge attributes from per-work values, reduced over each edge's works.
+        with np.errstate(divide="ignore"):
+            frac_work = np.where(sizes >= 2, 1.0 / (sizes - 1), 0.0)
+        frac, first, last = _reduce_over_works(
+            evidence, ptr, [(frac_work, (np.add,)), (years, (np.fmin, np.fmax))]
+        )
+        keep = weight >= min_weight
+        if not keep.all():
+            ev_keep = np.repeat(keep, weight)
+            evidence = evidence[ev_keep]
+            edge_keys, weight, frac = edge_keys[keep], weight[keep], frac[keep]
+            first, last = first[keep], last[keep]
+            ptr = np.concatenate(([0], np.cumsum(weight))).astype(np.int64)
+        source = edge_keys >> nb
+        edge_keys &= (1 << nb) - 1  # in place: the keys become the targets
+        return EdgeTable(
+            node_ids=node_ids,
+            work_ids=work_ids,
+            n_works_per_node=n_works_per_node,
+            excluded=excluded,
+            source=source,
+            target=edge_keys,
+            weight=weight,
+            weight_fractional=frac,
+            first_year=first,
+            last_year=last,
+            evidence_ptr=ptr,
+            evidence=evidence,
+        )
 
-    keep = weight >= min_weight
-    if not keep.all():
-        ev_keep = np.repeat(keep, weight)
-        evidence = evidence[ev_keep]
-        edge_keys, weight, frac = edge_keys[keep], weight[keep], frac[keep]
-        first, last = first[keep], last[keep]
-        ptr = np.concatenate(([0], np.cumsum(weight))).astype(np.int64)
-    source = edge_keys >> nb
-    edge_keys &= (1 << nb) - 1  # in place: the keys become the targets
-    target = edge_keys
-    return EdgeTable(
-        node_ids=node_ids,
-        work_ids=work_ids,
-        n_works_per_node=n_works_per_node,
-        excluded=excluded,
-        source=source,
-        target=target,
-        weight=weight,
-        weight_fractional=frac,
-        first_year=first,
-        last_year=last,
-        evidence_ptr=ptr,
-        evidence=evidence,
-    )
+    return _Nodes(node_ids, n_works_per_node), finish
 
 
 def coauthorship_graph(
@@ -624,39 +660,44 @@ def _build(
     in :func:`edge_table`). A second thread factorizes that column, while this one
     codes the works, then derives the attributes while this one builds the edge
     table: both spend most of their time in numpy and Arrow, which release the GIL,
-    so on two cores the node attributes come nearly for free."""
+    so on two cores the node attributes come nearly for free. Last, that thread
+    reduces the ties' per-work values (the second stage of the edge table, numpy
+    alone) while this one writes the node dicts."""
 
-    def edges(codes_ids=None, work_codes=None):
-        return edge_table(
+    options = {"level": node_column, "max_team_size": max_team_size, "min_weight": min_weight}
+    if derive is None:
+        t = edge_table(
             memberships,
             works,
             node_column=node_column,
             max_team_size=max_team_size,
             min_weight=min_weight,
-            node_codes_ids=codes_ids,
-            _row_work_codes=work_codes,
         )
-
-    if derive is None:
-        t = edges()
-    else:
-        work_codes: Future = Future()  # set by edge_table; derive may use them
-        with ThreadPoolExecutor(1) as pool:  # one thread: its tasks run in turn
-            codes_ids = pool.submit(pd.factorize, memberships[node_column], sort=True)
-            derived = pool.submit(lambda: derive(codes_ids.result(), work_codes))
-            try:
-                t = edges(codes_ids, work_codes)
-            finally:  # never leave derive waiting for codes that will not come
-                if not work_codes.done():
-                    work_codes.set_exception(RuntimeError("the works were not coded"))
-            nodes = _merge_nodes(nodes, derived.result())
-    return graph_from_edge_table(
-        t,
-        nodes,
-        level=node_column,
-        max_team_size=max_team_size,
-        min_weight=min_weight,
-    )
+        return graph_from_edge_table(t, nodes, **options)
+    work_codes: Future = Future()  # set by the edge table; derive may use them
+    with ThreadPoolExecutor(1) as pool:  # one thread: its tasks run in turn
+        codes_ids = pool.submit(pd.factorize, memberships[node_column], sort=True)
+        derived = pool.submit(lambda: derive(codes_ids.result(), work_codes))
+        try:
+            node_part, finish = _edge_table_stages(
+                memberships,
+                works,
+                node_column=node_column,
+                max_team_size=max_team_size,
+                min_weight=min_weight,
+                node_codes_ids=codes_ids,
+                _row_work_codes=work_codes,
+            )
+        finally:  # never leave derive waiting for codes that will not come
+            if not work_codes.done():
+                work_codes.set_exception(RuntimeError("the works were not coded"))
+        # The ties' reductions (numpy, which releases the GIL) run in the other
+        # thread, once it has derived the attributes, while this one writes the node
+        # dicts (Python objects, which need the GIL).
+        table = pool.submit(finish)
+        node_dict = _node_dicts(node_part, _merge_nodes(nodes, derived.result()))
+        t = table.result()
+    return _graph(t, node_dict, **options)
 
 
 def graph_from_edge_table(
@@ -675,6 +716,25 @@ def graph_from_edge_table(
     `t` the first time anything reads it (see :class:`CoauthorshipGraph`). Until then
     `t`'s arrays are the graph's ties, so they are made read-only.
     """
+    return _graph(
+        t,
+        _node_dicts(t, nodes),
+        level=level,
+        max_team_size=max_team_size,
+        min_weight=min_weight,
+    )
+
+
+def _node_dicts(t: EdgeTable | _Nodes, nodes: pd.DataFrame | None) -> dict:
+    node_dict: dict = {}
+    with paused_gc():
+        _add_nodes(node_dict, t, nodes)
+    return node_dict
+
+
+def _graph(
+    t: EdgeTable, node_dict: dict, *, level: str, max_team_size: int | None, min_weight: int
+) -> CoauthorshipGraph:
     G = CoauthorshipGraph._pending(t)
     G.graph.update(
         level=level,
@@ -685,8 +745,7 @@ def graph_from_edge_table(
         n_works=int(len(t.work_ids)),
         excluded_hyperauthored_works=list(t.excluded),
     )
-    with paused_gc():
-        _add_nodes(G, t, nodes)
+    G._node = node_dict
     return G
 
 
@@ -973,8 +1032,8 @@ def _del_each(dicts, key) -> None:
     deque(map(operator.delitem, dicts, repeat(key)), maxlen=0)
 
 
-def _add_nodes(G: nx.Graph, t: EdgeTable, nodes: pd.DataFrame | None) -> None:
-    """Write the node attribute dicts of `G` in bulk.
+def _add_nodes(node_dict: dict, t: EdgeTable | _Nodes, nodes: pd.DataFrame | None) -> None:
+    """Write the node attribute dicts of a graph into `node_dict` (its ``G._node``) in bulk.
 
     Every dict has its keys in one order: the `nodes` columns, then ``label`` and
     ``category`` (unless among them), then ``n_works``. A null value leaves its key
@@ -1011,7 +1070,7 @@ def _add_nodes(G: nx.Graph, t: EdgeTable, nodes: pd.DataFrame | None) -> None:
     _set_each(attrs, "n_works", t.n_works_per_node.tolist())
     # What add_nodes_from writes, without its per-node copies and checks: every node
     # is new and every attribute dict is ours.
-    G._node.update(zip(node_list, attrs, strict=True))
+    node_dict.update(zip(node_list, attrs, strict=True))
 
 
 def whole_years(values: np.ndarray) -> list:
