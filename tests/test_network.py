@@ -155,6 +155,47 @@ def test_bad_works_table_raises_and_does_not_leave_the_node_thread_waiting():
     assert outcome and "works" in outcome[0] and "work_id" in outcome[0]
 
 
+def test_a_numeric_tie_is_settled_by_number_beside_a_tie_of_mixed_types():
+    # A1's tie (10, 9) compares as numbers; A2's ("x", 3) does not compare at all and
+    # goes by type name, then text; one does not change how the other is settled.
+    a = pd.DataFrame(
+        {
+            "work_id": ["W1", "W2", "W3", "W4"],
+            "author_id": ["A1", "A1", "A2", "A2"],
+            "institution_id": pd.Series([10, 9, "x", 3], dtype=object),
+        }
+    )
+    G = author_graph(a, None)
+    assert G.nodes["A1"]["institution_id"] == 9
+    assert G.nodes["A2"]["institution_id"] == 3  # "int" before "str"
+
+
+@pytest.mark.parametrize("where", ["_derived_nodes", "_reduce_over_works"])
+def test_an_error_in_either_thread_of_the_build_comes_out(monkeypatch, where):
+    import collabnet.network as network
+
+    def broken(*args, **kwargs):
+        raise ValueError(f"broken {where}")
+
+    monkeypatch.setattr(network, where, broken)
+    a = pd.DataFrame(
+        {"work_id": ["W1", "W1"], "author_id": ["A1", "A2"], "category": ["nl", "other"]}
+    )
+    outcome: list = []
+
+    def build():
+        try:
+            author_graph(a, None)
+        except ValueError as exc:
+            outcome.append(str(exc))
+
+    thread = threading.Thread(target=build, daemon=True)
+    thread.start()
+    thread.join(timeout=30)
+    assert not thread.is_alive(), f"author_graph hung on an error in {where}"
+    assert outcome == [f"broken {where}"]
+
+
 def test_author_graph_categories_equal_author_categories_on_a_random_corpus():
     rng = np.random.default_rng(7)
     n = 400

@@ -512,8 +512,13 @@ def _edge_table_stages(
     ptr[-1] = evidence.size
     del edge_starts
 
-    def finish() -> EdgeTable:
-        nonlocal evidence, edge_keys, ptr
+    finished = False
+
+    def finish() -> EdgeTable:  # once: it turns the keys into the targets in place
+        nonlocal evidence, edge_keys, ptr, finished
+        if finished:
+            raise RuntimeError("the second stage of an edge table runs once")
+        finished = True
         weight = np.diff(ptr)
         # Per-edge attributes from per-work values, reduced over each edge's works.
         with np.errstate(divide="ignore"):
@@ -653,16 +658,17 @@ def _build(
     max_team_size=None,
     min_weight=1,
     derive=None,
+    derive_reads_work_codes=False,
 ):
     """Edge table, then graph. `derive`, if given, returns node attributes read from
     the rows (they fill in what `nodes` leaves unset), given the sorted factorization
-    of the node column and a ``Future`` of the rows' work codes (see `_row_work_codes`
-    in :func:`edge_table`). A second thread factorizes that column, while this one
-    codes the works, then derives the attributes while this one builds the edge
-    table: both spend most of their time in numpy and Arrow, which release the GIL,
-    so on two cores the node attributes come nearly for free. Last, that thread
-    reduces the ties' per-work values (the second stage of the edge table, numpy
-    alone) while this one writes the node dicts."""
+    of the node column and, if `derive_reads_work_codes`, a ``Future`` of the rows'
+    work codes (see `_row_work_codes` in :func:`edge_table`; else ``None``). A second
+    thread factorizes that column, while this one codes the works, then derives the
+    attributes while this one builds the edge table: both spend most of their time in
+    numpy and Arrow, which release the GIL, so on two cores the node attributes come
+    nearly for free. Last, that thread reduces the ties' per-work values (the second
+    stage of the edge table, numpy alone) while this one writes the node dicts."""
 
     options = {"level": node_column, "max_team_size": max_team_size, "min_weight": min_weight}
     if derive is None:
@@ -674,11 +680,12 @@ def _build(
             min_weight=min_weight,
         )
         return graph_from_edge_table(t, nodes, **options)
-    work_codes: Future = Future()  # set by the edge table; derive may use them
+    # Set by the edge table when derive reads them (it holds them until the end).
+    work_codes: Future | None = Future() if derive_reads_work_codes else None
     with ThreadPoolExecutor(1) as pool:  # one thread: its tasks run in turn
-        codes_ids = pool.submit(pd.factorize, memberships[node_column], sort=True)
-        derived = pool.submit(lambda: derive(codes_ids.result(), work_codes))
         try:
+            codes_ids = pool.submit(pd.factorize, memberships[node_column], sort=True)
+            derived = pool.submit(lambda: derive(codes_ids.result(), work_codes))
             node_part, finish = _edge_table_stages(
                 memberships,
                 works,
@@ -689,7 +696,7 @@ def _build(
                 _row_work_codes=work_codes,
             )
         finally:  # never leave derive waiting for codes that will not come
-            if not work_codes.done():
+            if work_codes is not None and not work_codes.done():
                 work_codes.set_exception(RuntimeError("the works were not coded"))
         # The ties' reductions (numpy, which releases the GIL) run in the other
         # thread, once it has derived the attributes, while this one writes the node
@@ -1224,12 +1231,21 @@ def _most_frequent(
     out[key_of[lead]] = values[value_of[lead]]
     tied = _distinct(key_of[np.setdiff1d(at_best, lead, assume_unique=True)])
     if tied.size and not in_order:
-        # Rank the candidate values of the tied keys in sorted order, then take the
-        # first per key: one sort of the few distinct candidates, no loop per key.
         rows_tied = at_best[np.isin(key_of[at_best], tied)]
         candidates, which = np.unique(value_of[rows_tied], return_inverse=True)
+        try:
+            positions = sorted(range(candidates.size), key=values[candidates].__getitem__)
+        except TypeError:  # values that do not compare: pair by pair, as before sorting
+            for key, value in zip(
+                key_of[rows_tied].tolist(), values[value_of[rows_tied]], strict=True
+            ):
+                if _before(value, out[key]):
+                    out[key] = value
+            return out
+        # Rank the candidate values of the tied keys in sorted order, then take the
+        # first per key: one sort of the few distinct candidates, no loop per key.
         rank = np.empty(candidates.size, dtype=np.int64)
-        rank[_sorted_positions(values[candidates].tolist())] = np.arange(candidates.size)
+        rank[positions] = np.arange(candidates.size)
         keys_tied = key_of[rows_tied]
         order = np.lexsort((rank[which.ravel()], keys_tied))
         first = order[_run_starts(keys_tied[order])]
@@ -1267,8 +1283,12 @@ def _settle_by_reference(key_codes: np.ndarray, n_keys: int, strings, out: np.nd
     return np.flatnonzero(mixed[key_codes])
 
 
-def _by_type_then_text(v) -> tuple:
-    return (type(v).__name__, str(v))
+def _before(a, b) -> bool:
+    """``a < b``; values of types that do not compare go by type name, then text."""
+    try:
+        return bool(a < b)
+    except TypeError:
+        return (type(a).__name__, str(a)) < (type(b).__name__, str(b))
 
 
 def _in_sorted_order(items: list) -> list:
@@ -1276,15 +1296,7 @@ def _in_sorted_order(items: list) -> list:
     try:
         return sorted(items)
     except TypeError:
-        return sorted(items, key=_by_type_then_text)
-
-
-def _sorted_positions(items: list) -> list:
-    """The positions of `items` in :func:`_in_sorted_order` order."""
-    try:
-        return sorted(range(len(items)), key=items.__getitem__)
-    except TypeError:
-        return sorted(range(len(items)), key=lambda i: _by_type_then_text(items[i]))
+        return sorted(items, key=lambda v: (type(v).__name__, str(v)))
 
 
 def author_categories(
@@ -1497,7 +1509,15 @@ def author_graph(
 
     if nodes is not None and "label" not in nodes.columns and "display_name" in nodes.columns:
         nodes = nodes.assign(label=nodes["display_name"])
-    return _build(authorships, works, nodes, node_column, derive=derive, **kw)
+    return _build(
+        authorships,
+        works,
+        nodes,
+        node_column,
+        derive=derive,
+        derive_reads_work_codes="category" in authorships.columns,
+        **kw,
+    )
 
 
 def country_graph(
