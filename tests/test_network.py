@@ -133,26 +133,37 @@ def test_empty_and_bad_input():
         coauthorship_graph(MEMBERSHIPS, WORKS, min_weight=0)
 
 
-def test_bad_works_table_raises_and_does_not_leave_the_node_thread_waiting():
-    # The node attributes are read in a second thread that waits for the works to be
-    # coded; when coding them fails, the error must come out, not a hang.
-    a = pd.DataFrame(
-        {"work_id": ["W1", "W1"], "author_id": ["A1", "A2"], "category": ["nl", "other"]}
-    )
-    bad = pd.DataFrame({"id": ["W1"], "publication_year": [2020]})
+TWO_AUTHORS = pd.DataFrame(
+    {"work_id": ["W1", "W1"], "author_id": ["A1", "A2"], "category": ["nl", "other"]}
+)
+
+
+def _error_of_build(works, error: type[Exception]) -> str:
+    """The message of the `error` that ``author_graph(TWO_AUTHORS, works)`` raises; fails
+    the test if the build neither raises it nor returns within 30 s (a thread left
+    waiting)."""
     outcome: list = []
 
     def build():
         try:
-            author_graph(a, bad)
-        except InputError as exc:
+            author_graph(TWO_AUTHORS, works)
+        except error as exc:
             outcome.append(str(exc))
 
     thread = threading.Thread(target=build, daemon=True)
     thread.start()
     thread.join(timeout=30)
-    assert not thread.is_alive(), "author_graph hung on a works table without work_id"
-    assert outcome and "works" in outcome[0] and "work_id" in outcome[0]
+    assert not thread.is_alive(), "author_graph hung"
+    assert outcome, f"author_graph raised no {error.__name__}"
+    return outcome[0]
+
+
+def test_bad_works_table_raises_and_does_not_leave_the_node_thread_waiting():
+    # The node attributes are read in a second thread that waits for the works to be
+    # coded; when coding them fails, the error must come out, not a hang.
+    bad = pd.DataFrame({"id": ["W1"], "publication_year": [2020]})
+    message = _error_of_build(bad, InputError)
+    assert "works" in message and "work_id" in message
 
 
 def test_a_numeric_tie_is_settled_by_number_beside_a_tie_of_mixed_types():
@@ -178,22 +189,7 @@ def test_an_error_in_either_thread_of_the_build_comes_out(monkeypatch, where):
         raise ValueError(f"broken {where}")
 
     monkeypatch.setattr(network, where, broken)
-    a = pd.DataFrame(
-        {"work_id": ["W1", "W1"], "author_id": ["A1", "A2"], "category": ["nl", "other"]}
-    )
-    outcome: list = []
-
-    def build():
-        try:
-            author_graph(a, None)
-        except ValueError as exc:
-            outcome.append(str(exc))
-
-    thread = threading.Thread(target=build, daemon=True)
-    thread.start()
-    thread.join(timeout=30)
-    assert not thread.is_alive(), f"author_graph hung on an error in {where}"
-    assert outcome == [f"broken {where}"]
+    assert _error_of_build(None, ValueError) == f"broken {where}"
 
 
 def test_author_graph_categories_equal_author_categories_on_a_random_corpus():

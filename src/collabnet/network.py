@@ -733,6 +733,7 @@ def graph_from_edge_table(
 
 
 def _node_dicts(t: EdgeTable | _Nodes, nodes: pd.DataFrame | None) -> dict:
+    """A graph's ``G._node``: node id -> attribute dict (see :func:`_add_nodes`)."""
     node_dict: dict = {}
     with paused_gc():
         _add_nodes(node_dict, t, nodes)
@@ -1235,7 +1236,7 @@ def _most_frequent(
         candidates, which = np.unique(value_of[rows_tied], return_inverse=True)
         try:
             positions = sorted(range(candidates.size), key=values[candidates].__getitem__)
-        except TypeError:  # values that do not compare: pair by pair, as before sorting
+        except TypeError:  # values that do not compare: pair by pair (see _before)
             for key, value in zip(
                 key_of[rows_tied].tolist(), values[value_of[rows_tied]], strict=True
             ):
