@@ -381,7 +381,6 @@ def edge_table(
     max_team_size: int | None = None,
     min_weight: int = 1,
     node_codes_ids: tuple | None = None,
-    _row_work_codes: Future | None = None,
 ) -> EdgeTable:
     """Return the edges of :func:`coauthorship_graph` as arrays, without building a graph.
 
@@ -389,10 +388,7 @@ def edge_table(
     arrays into networkx dicts). Useful on its own to write edge lists or to feed
     another graph library; the parameters are those of :func:`coauthorship_graph`.
     `node_codes_ids`, if given, is ``pd.factorize(memberships[node_column], sort=True)``
-    already computed by the caller (the node attributes need it too), or a
-    :class:`concurrent.futures.Future` of it, awaited once the works are coded.
-    `_row_work_codes`, a ``Future``, receives ``(codes, n)``: each membership row's work
-    code (``-1``: null) among ``n`` codes, as soon as they are known.
+    already computed by the caller (the node attributes need it too).
 
     Examples
     --------
@@ -408,7 +404,6 @@ def edge_table(
         max_team_size=max_team_size,
         min_weight=min_weight,
         node_codes_ids=node_codes_ids,
-        _row_work_codes=_row_work_codes,
     )
     return finish()
 
@@ -428,12 +423,17 @@ def _edge_table_stages(
     max_team_size: int | None,
     min_weight: int,
     node_codes_ids,
-    _row_work_codes: Future | None,
+    row_work_codes: Future | None = None,
 ):
     """:func:`edge_table` in two stages: returns the nodes (:class:`_Nodes`) and a
     function that computes the rest (per-tie reductions over the works, the
     `min_weight` cut) and returns the :class:`EdgeTable`. The second stage is numpy
     alone, so another thread can run it while this one writes the node dicts.
+
+    `node_codes_ids` may also be a :class:`concurrent.futures.Future` of the node
+    column's factorization, awaited once the works are coded. `row_work_codes`, a
+    ``Future``, if given, receives ``(codes, n)``: each membership row's work code
+    (``-1``: null) among ``n`` codes, as soon as they are known.
     """
     _require(memberships, ["work_id", node_column], "memberships")
     if min_weight < 1:
@@ -455,8 +455,8 @@ def _edge_table_stages(
         )
     all_work_codes, work_ids = pd.factorize(work_column, sort=True)
     work_codes = all_work_codes[:n_rows]
-    if _row_work_codes is not None:
-        _row_work_codes.set_result((work_codes, len(work_ids)))
+    if row_work_codes is not None:
+        row_work_codes.set_result((work_codes, len(work_ids)))
     if node_codes_ids is None:
         node_codes_ids = pd.factorize(memberships[node_column], sort=True)
     elif isinstance(node_codes_ids, Future):
@@ -663,7 +663,7 @@ def _build(
     """Edge table, then graph. `derive`, if given, returns node attributes read from
     the rows (they fill in what `nodes` leaves unset), given the sorted factorization
     of the node column and, if `derive_reads_work_codes`, a ``Future`` of the rows'
-    work codes (see `_row_work_codes` in :func:`edge_table`; else ``None``). A second
+    work codes (see :func:`_edge_table_stages`; else ``None``). A second
     thread factorizes that column, while this one codes the works, then derives the
     attributes while this one builds the edge table: both spend most of their time in
     numpy and Arrow, which release the GIL, so on two cores the node attributes come
@@ -693,7 +693,7 @@ def _build(
                 max_team_size=max_team_size,
                 min_weight=min_weight,
                 node_codes_ids=codes_ids,
-                _row_work_codes=work_codes,
+                row_work_codes=work_codes,
             )
         finally:  # never leave derive waiting for codes that will not come
             if work_codes is not None and not work_codes.done():
