@@ -102,19 +102,19 @@ def test_a_truncated_work_that_was_not_refetched_is_counted(tmp_path):
     ("line", "message"),
     [
         ('{"id": "https://openalex.org/W2", "authorships": [', "line 2: not valid JSON"),
-        ("[1, 2]", "line 2: expected one OpenAlex Work object per line, found list"),
+        ("[1, 2]", "line 2 (item 0): expected an OpenAlex Work object, found a number"),
         ('{"title": "no id"}', "line 2: record has no OpenAlex work id"),
         (
             '{"id": "https://openalex.org/W2", "authorships": {}}',
-            "line 2 (W2): 'authorships' is not a list",
+            "line 2 (W2): field 'authorships' is {} (an object), expected a list",
         ),
         (
             '{"id": "https://openalex.org/W2", "publication_year": "2019"}',
-            "line 2 (W2): 'publication_year'",
+            "line 2 (W2): field 'publication_year' is '2019' (text), expected a whole number",
         ),
         (
-            '{"id": "https://openalex.org/W2", "authorships": [{"author": {}}]}',
-            "authorship 0 has no author id",
+            '{"id": "https://openalex.org/W2", "authorships": [{"author": "A1"}]}',
+            "line 2 (W2): field 'authorships[0].author' is 'A1' (text), expected an object",
         ),
     ],
 )
@@ -133,7 +133,7 @@ def test_skip_bad_records_skips_and_lists_each_one(tmp_path):
     assert c.works["work_id"].tolist() == ["W1", "W2", "W3"]
     assert [(b.line, b.message.split(" (")[0]) for b in c.bad_records] == [
         (2, "not valid JSON"),
-        (4, "expected one OpenAlex Work object per line, found str"),
+        (4, "expected an OpenAlex Work object, found text"),
     ]
     assert c.counts["bad_records_skipped"] == 2
 
@@ -142,7 +142,7 @@ def test_missing_paths_and_empty_folders_are_errors(tmp_path):
     with pytest.raises(InputError, match="no such file or folder"):
         read_corpus(tmp_path / "nope.jsonl")
     (tmp_path / "empty").mkdir()
-    with pytest.raises(InputError, match="holds no .jsonl"):
+    with pytest.raises(InputError, match="folder holds no files"):
         read_corpus(tmp_path / "empty")
 
 

@@ -229,7 +229,7 @@ def test_an_empty_works_file_is_a_clear_error(tmp_path, capsys, content):
     works.write_text(content)
     assert main(["build", str(works), "--out", str(tmp_path / "out")]) == 2
     err = capsys.readouterr().err
-    assert f"{works}: no works (the file is empty)" in err and "Traceback" not in err
+    assert f"{works}: holds no works (the file is empty)" in err and "Traceback" not in err
 
 
 def test_works_without_authorships_still_build(tmp_path):

@@ -2,26 +2,18 @@
 
 from __future__ import annotations
 
-import gzip
 import hashlib
-import json
-from collections.abc import Iterable, Iterator
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import pandas as pd
 
 from ._gc import paused_gc
 from .errors import InputError
-
-try:  # orjson parses OpenAlex records several times faster; json is the fallback.
-    import orjson
-
-    _loads = orjson.loads
-    _JSONError: tuple[type[Exception], ...] = (orjson.JSONDecodeError,)
-except ImportError:  # pragma: no cover - exercised only without orjson
-    _loads = json.loads
-    _JSONError = (json.JSONDecodeError,)
+from .sources import Located, NotWorks, Skipped, Source, find_sources, iter_located
 
 __all__ = [
     "WORK_COLUMNS",
@@ -31,7 +23,6 @@ __all__ = [
     "Corpus",
     "BadRecord",
     "work_files",
-    "iter_records",
     "read_corpus",
     "short_id",
     "bare_doi",
@@ -51,6 +42,7 @@ WORK_COLUMNS = [
     "n_authors",
     "source_file",
     "source_line",
+    "source_index",
 ]
 AUTHORSHIP_COLUMNS = [
     "work_id",
@@ -125,74 +117,13 @@ def file_sha256(path: str | Path) -> str:
     return h.hexdigest()
 
 
-def work_files(paths: Iterable[str | Path]) -> list[Path]:
-    """Expand files and folders into the Work JSON Lines files to read, in a stable order.
+def work_files(paths: Iterable[str | Path]) -> list[Path | str]:
+    """The files that :func:`read_corpus` would read for `paths` (folders expanded).
 
-    A folder (a harvest) contributes every ``*.jsonl`` and ``*.jsonl.gz`` below it, sorted by
-    path; a file is taken as given. A path that does not exist, or a folder with no such file,
-    is an error: an empty corpus is never built by accident.
+    A path that does not exist is an error (:class:`~collabnet.errors.InputError`); which
+    files in a folder hold works is decided when they are read.
     """
-    files: list[Path] = []
-    for raw in paths:
-        path = Path(raw)
-        if path.is_dir():
-            found = sorted(
-                p
-                for p in path.rglob("*")
-                if p.is_file() and p.name.endswith((".jsonl", ".jsonl.gz"))
-            )
-            if not found:
-                raise InputError(path, "folder holds no .jsonl or .jsonl.gz file of works")
-            files.extend(found)
-        elif path.is_file():
-            files.append(path)
-        else:
-            raise InputError(path, "no such file or folder")
-    return files
-
-
-def _open_text(path: Path):
-    with open(path, "rb") as fh:
-        magic = fh.read(2)
-    if magic == b"\x1f\x8b":
-        return gzip.open(path, "rt", encoding="utf-8")
-    return open(path, encoding="utf-8")
-
-
-def iter_records(
-    path: str | Path, *, errors: list[InputError] | None = None
-) -> Iterator[tuple[int, dict]]:
-    """Yield ``(line_number, record)`` for each non-blank line of a JSON Lines file.
-
-    Plain or gzip-compressed (detected from the bytes, not the name). A line that is not a JSON
-    object raises :class:`~collabnet.errors.InputError` naming the file and line, or, when an
-    ``errors`` list is given, is appended to it and skipped.
-    """
-    path = Path(path)
-    try:
-        with _open_text(path) as fh:
-            for lineno, line in enumerate(fh, start=1):
-                if not line.strip():
-                    continue
-                try:
-                    record = _loads(line)
-                except _JSONError as exc:
-                    problem = InputError(path, f"not valid JSON ({exc})", line=lineno)
-                else:
-                    if isinstance(record, dict):
-                        yield lineno, record
-                        continue
-                    problem = InputError(
-                        path,
-                        "expected one OpenAlex Work object per line, "
-                        f"found {type(record).__name__}",
-                        line=lineno,
-                    )
-                if errors is None:
-                    raise problem
-                errors.append(problem)
-    except (OSError, EOFError, UnicodeDecodeError) as exc:
-        raise InputError(path, f"cannot be read ({exc})") from None
+    return [s.path for s in find_sources(paths)[0]]
 
 
 @dataclass
@@ -200,169 +131,286 @@ class BadRecord:
     """A record that could not be parsed (kept only with ``skip_bad_records=True``)."""
 
     file: str
-    line: int
+    line: int | None
     message: str
 
 
 @dataclass
 class Corpus:
-    """Tidy tables built from Work records, with the counts that reconcile them."""
+    """Tidy tables built from Work records, with the counts that reconcile them.
+
+    ``sources`` describes every file read (form, records); ``skipped`` every file of an
+    input folder that was not read, with the reason.
+    """
 
     works: pd.DataFrame
     authorships: pd.DataFrame
     institutions: pd.DataFrame
     authors: pd.DataFrame
-    files: list[Path] = field(default_factory=list)
+    sources: list[Source] = field(default_factory=list)
     counts: dict = field(default_factory=dict)
     bad_records: list[BadRecord] = field(default_factory=list)
     duplicates: list[dict] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+
+    @property
+    def files(self) -> list[Path | str]:
+        """The paths of the files read (``"-"`` for standard input)."""
+        return [s.path for s in self.sources]
 
 
-def _parse_work(rec: dict, path: Path, lineno: int):
-    """Return (work_row, authorship_rows, institutions, authors) for one Work record."""
-    wid = short_id(rec.get("id"))
-    if not isinstance(wid, str) or not wid.startswith("W"):
-        raise InputError(
-            path, f"record has no OpenAlex work id (id = {rec.get('id')!r})", line=lineno
+class _Work(NamedTuple):
+    """One row of the works table (see ``WORK_COLUMNS``)."""
+
+    work_id: str
+    doi: str | None
+    title: str | None
+    publication_year: int | None
+    type: str | None
+    is_retracted: bool
+    cited_by_count: int | None
+    funders: str | None
+    is_authors_truncated: bool
+    n_authors: int
+    source_file: str
+    source_line: int | None
+    source_index: int | None
+
+
+class _Parsed(NamedTuple):
+    """What one Work record contributes to each table."""
+
+    work: _Work
+    authorships: list[tuple]  # rows in AUTHORSHIP_COLUMNS order
+    institutions: dict[str, tuple]  # id -> row in INSTITUTION_COLUMNS order
+    authors: dict[str, tuple]  # id -> row in AUTHOR_COLUMNS order
+    without_author_id: int
+
+
+_ID = re.compile(r"^[A-Za-z]\d+$")
+_KINDS = {
+    str: "text",
+    int: "a whole number",
+    bool: "true or false",
+    list: "a list",
+    dict: "an object",
+}
+
+
+def _kind(value) -> str:
+    if value is None:
+        return "null"
+    return {bool: "true/false", int: "a number", float: "a number", str: "text"}.get(
+        type(value), f"{'a list' if isinstance(value, list) else 'an object'}"
+    )
+
+
+class _Checker:
+    """Reads fields of one record, naming the file, line, record and field in every error."""
+
+    __slots__ = ("path", "line", "record")
+
+    def __init__(self, path, line: int | None, index: int | None):
+        self.path = path
+        self.line = line
+        self.record = None if index is None else f"item {index}"
+
+    def error(self, field: str, value, expected: str) -> InputError:
+        shown = repr(value)
+        if len(shown) > 80:
+            shown = shown[:77] + "..."
+        return InputError(
+            self.path,
+            f"field '{field}' is {shown} ({_kind(value)}), expected {expected}",
+            line=self.line,
+            record=self.record,
         )
-    authorships = rec.get("authorships")
-    if authorships is None:
-        authorships = []
-    if not isinstance(authorships, list):
-        raise InputError(path, "'authorships' is not a list", line=lineno, record=wid)
-    year = rec.get("publication_year")
-    if year is not None and not isinstance(year, int):
+
+    def get(self, obj: dict, key: str, kind: type, field: str):
+        """``obj[key]`` when it is of `kind` or null/absent (None); otherwise an error."""
+        value = obj.get(key)
+        if value is None or (type(value) is kind) or (kind is dict and isinstance(value, dict)):
+            return value
+        raise self.error(field, value, _KINDS[kind])
+
+    def items(self, obj: dict, key: str, kind: type, field: str) -> list:
+        """The list ``obj[key]`` (empty when null/absent), every item of `kind` or null."""
+        values = self.get(obj, key, list, field) or []
+        for i, value in enumerate(values):
+            if value is not None and type(value) is not kind:
+                raise self.error(f"{field}[{i}]", value, _KINDS[kind])
+        return [v for v in values if v is not None]
+
+    def openalex_id(self, obj: dict, key: str, letter: str, field: str) -> str | None:
+        """An OpenAlex id without its URL prefix, its letter upper-cased (``w1`` -> ``W1``)."""
+        value = self.get(obj, key, str, field)
+        if not value:
+            return None
+        short = short_id(value.strip())
+        if not _ID.match(short) or short[0].upper() != letter:
+            raise self.error(field, value, f"an OpenAlex id such as {letter}123")
+        return letter + short[1:]
+
+
+def _parse_work(rec, path, line: int | None, index: int | None = None) -> _Parsed:
+    """Check one Work record and return what it contributes to each table."""
+    check = _Checker(path, line, index)
+    if not isinstance(rec, dict):
         raise InputError(
-            path, f"'publication_year' is not a whole number: {year!r}", line=lineno, record=wid
+            path,
+            f"expected an OpenAlex Work object, found {_kind(rec)}",
+            line=line,
+            record=check.record,
         )
-    funders = rec.get("funders") or []
+    wid = check.openalex_id(rec, "id", "W", "id")
+    if wid is None:
+        raise InputError(
+            path,
+            "record has no OpenAlex work id ('id' is missing or null)",
+            line=line,
+            record=check.record,
+        )
+    check.record = wid if index is None else f"item {index}, {wid}"
+    year = check.get(rec, "publication_year", int, "publication_year")
+    if year is not None and not 1000 <= year <= 2100:
+        raise check.error("publication_year", year, "a year from 1000 to 2100")
+    cited = check.get(rec, "cited_by_count", int, "cited_by_count")
+    if cited is not None and cited < 0:
+        raise check.error("cited_by_count", cited, "a count (0 or more)")
+    funders = check.items(rec, "funders", dict, "funders")
     funder_names = "; ".join(
-        f.get("display_name") or short_id(f.get("id")) or "" for f in funders if isinstance(f, dict)
+        check.get(f, "display_name", str, "funders[].display_name")
+        or check.openalex_id(f, "id", "F", "funders[].id")
+        or ""
+        for f in funders
     )
-    rows = []
-    institutions = {}
-    authors = {}
-    author_ids = set()
-    for i, a in enumerate(authorships):
-        if not isinstance(a, dict):
-            raise InputError(path, f"authorship {i} is not an object", line=lineno, record=wid)
-        author = a.get("author") or {}
-        aid = short_id(author.get("id"))
-        if not aid:
-            raise InputError(
-                path,
-                f"authorship {i} has no author id (author = {author!r})",
-                line=lineno,
-                record=wid,
-            )
-        author_ids.add(aid)
-        name = author.get("display_name") or a.get("raw_author_name")
-        if aid not in authors:
-            authors[aid] = (aid, name, short_id_orcid(author.get("orcid")))
-        position = a.get("author_position")
-        corresponding = bool(a.get("is_corresponding"))
-        raws = [
-            s for s in (a.get("raw_affiliation_strings") or []) if isinstance(s, str) and s.strip()
-        ]
-        insts = a.get("institutions") or []
-        # Which raw strings OpenAlex linked to which institution (current schema: `affiliations`).
-        linked: dict[str, list[str]] = {}
-        unlinked: list[str] = []
-        affs = a.get("affiliations")
-        if isinstance(affs, list) and affs:
-            for aff in affs:
-                text = (aff or {}).get("raw_affiliation_string")
-                ids = [short_id(x) for x in (aff or {}).get("institution_ids") or []]
-                if not text:
-                    continue
-                if ids:
-                    for iid in ids:
-                        linked.setdefault(iid, []).append(text)
-                else:
-                    unlinked.append(text)
-        elif len(insts) == 1:
-            linked[short_id((insts[0] or {}).get("id"))] = raws
-        elif insts:
-            for inst in insts:
-                linked[short_id((inst or {}).get("id"))] = raws
+    rows: list[tuple] = []
+    institutions: dict[str, tuple] = {}
+    authors: dict[str, tuple] = {}
+    team: set = set()
+    missing_ids = 0
+    for i, a in enumerate(check.items(rec, "authorships", dict, "authorships")):
+        aid, name = _author(check, a, i, authors)
+        if aid is None:
+            missing_ids += 1
+            team.add(("position", i))
         else:
-            unlinked = raws
-        countries = [c for c in (a.get("countries") or []) if c]
-        hint = countries[0] if len(countries) == 1 else None
-        for inst in insts:
-            if not isinstance(inst, dict):
-                raise InputError(
-                    path,
-                    f"authorship {i} has an institution that is not an object",
-                    line=lineno,
-                    record=wid,
-                )
-            iid = short_id(inst.get("id"))
-            if not iid:
-                # OpenAlex sometimes lists an institution without id: keep its name as text.
-                unlinked.append(inst.get("display_name") or "")
-                continue
-            ror = short_id(inst.get("ror"))
-            cc = inst.get("country_code")
-            if iid not in institutions:
-                lineage = [short_id(x) for x in (inst.get("lineage") or []) if x]
-                institutions[iid] = (
-                    iid,
-                    ror,
-                    inst.get("display_name"),
-                    cc,
-                    inst.get("type"),
-                    lineage,
-                )
-            raw = " | ".join(dict.fromkeys(linked.get(iid, []))) or None
-            rows.append(
-                (
-                    wid,
-                    position,
-                    aid,
-                    name,
-                    iid,
-                    inst.get("display_name"),
-                    ror,
-                    cc,
-                    raw,
-                    corresponding,
-                )
-            )
-        unlinked = [u for u in dict.fromkeys(unlinked) if u]
-        if not insts and not unlinked:
-            rows.append((wid, position, aid, name, None, None, None, hint, None, corresponding))
-        for text in unlinked:
-            rows.append(
-                (
-                    wid,
-                    position,
-                    aid,
-                    name,
-                    None,
-                    None,
-                    None,
-                    hint if not insts else None,
-                    text,
-                    corresponding,
-                )
-            )
-    doi = bare_doi(rec.get("doi"))
-    work = (
-        wid,
-        doi,
-        rec.get("title") or rec.get("display_name"),
-        year,
-        rec.get("type"),
-        bool(rec.get("is_retracted")),
-        rec.get("cited_by_count"),
-        funder_names or None,
-        bool(rec.get("is_authors_truncated")),
-        len(author_ids),
-        str(path),
-        lineno,
+            team.add(aid)
+        _authorship_rows(check, a, i, wid, aid, name, institutions, rows)
+    work = _Work(
+        work_id=wid,
+        doi=bare_doi(check.get(rec, "doi", str, "doi")),
+        title=check.get(rec, "title", str, "title")
+        or check.get(rec, "display_name", str, "display_name"),
+        publication_year=year,
+        type=check.get(rec, "type", str, "type"),
+        is_retracted=bool(check.get(rec, "is_retracted", bool, "is_retracted")),
+        cited_by_count=cited,
+        funders=funder_names or None,
+        is_authors_truncated=bool(
+            check.get(rec, "is_authors_truncated", bool, "is_authors_truncated")
+        ),
+        n_authors=len(team),
+        source_file=str(path),
+        source_line=line,
+        source_index=index,
     )
-    return work, rows, institutions, authors
+    return _Parsed(work, rows, institutions, authors, missing_ids)
+
+
+def _author(check: _Checker, a: dict, i: int, authors: dict) -> tuple[str | None, str | None]:
+    """The author id (None when OpenAlex matched nobody) and name of authorship `i`."""
+    field = f"authorships[{i}].author"
+    author = check.get(a, "author", dict, field) or {}
+    aid = check.openalex_id(author, "id", "A", field + ".id")
+    name = check.get(author, "display_name", str, field + ".display_name") or check.get(
+        a, "raw_author_name", str, f"authorships[{i}].raw_author_name"
+    )
+    if aid is not None and aid not in authors:
+        orcid = check.get(author, "orcid", str, field + ".orcid")
+        authors[aid] = (aid, name, short_id_orcid(orcid))
+    return aid, name
+
+
+def _raw_strings(check: _Checker, a: dict, i: int) -> list[str]:
+    """The authorship's raw affiliation strings, blanks dropped (2022 schema: singular)."""
+    field = f"authorships[{i}]"
+    raws = check.items(a, "raw_affiliation_strings", str, field + ".raw_affiliation_strings")
+    if not raws:
+        legacy = check.get(a, "raw_affiliation_string", str, field + ".raw_affiliation_string")
+        raws = [legacy] if legacy else []
+    return [s for s in raws if s.strip()]
+
+
+def _linked_strings(
+    check: _Checker, a: dict, i: int, insts: list[dict], raws: list[str]
+) -> tuple[dict[str | None, list[str]], list[str]]:
+    """Which raw strings OpenAlex linked to which institution, and the strings it did not."""
+    field = f"authorships[{i}]"
+    linked: dict[str | None, list[str]] = {}
+    unlinked: list[str] = []
+    affs = check.items(a, "affiliations", dict, field + ".affiliations")
+    if affs:  # the current schema says which string went to which institution
+        for j, aff in enumerate(affs):
+            where = f"{field}.affiliations[{j}]"
+            text = check.get(aff, "raw_affiliation_string", str, where + ".raw_affiliation_string")
+            ids = check.items(aff, "institution_ids", str, where + ".institution_ids")
+            if not text or not text.strip():
+                continue
+            if ids:
+                for iid in ids:
+                    linked.setdefault(_upper_id(short_id(iid)), []).append(text)
+            else:
+                unlinked.append(text)
+    else:  # older records: every raw string goes with every institution
+        for inst in insts:
+            iid = inst.get("id")
+            if isinstance(iid, str):
+                linked[_upper_id(short_id(iid))] = raws
+        if not insts:
+            unlinked = raws
+    return linked, unlinked
+
+
+def _upper_id(value: str | None) -> str | None:
+    return value[0].upper() + value[1:] if value and _ID.match(value) else value
+
+
+def _authorship_rows(check, a, i, wid, aid, name, institutions, rows) -> None:
+    """Append authorship `i`'s rows: one per institution, one per unlinked raw string, or
+    one with no institution; record its institutions."""
+    field = f"authorships[{i}]"
+    position = check.get(a, "author_position", str, field + ".author_position")
+    corresponding = bool(check.get(a, "is_corresponding", bool, field + ".is_corresponding"))
+    insts = check.items(a, "institutions", dict, field + ".institutions")
+    raws = _raw_strings(check, a, i)
+    linked, unlinked = _linked_strings(check, a, i, insts, raws)
+    countries = check.items(a, "countries", str, field + ".countries")
+    hint = countries[0] if len(countries) == 1 else None
+    for j, inst in enumerate(insts):
+        where = f"{field}.institutions[{j}]"
+        iid = check.openalex_id(inst, "id", "I", where + ".id")
+        display = check.get(inst, "display_name", str, where + ".display_name")
+        if not iid:
+            # OpenAlex sometimes lists an institution without id: keep its name as text.
+            unlinked.append(display or "")
+            continue
+        ror = short_id(check.get(inst, "ror", str, where + ".ror"))
+        cc = check.get(inst, "country_code", str, where + ".country_code")
+        if iid not in institutions:
+            lineage = [
+                short_id(x) for x in check.items(inst, "lineage", str, where + ".lineage") if x
+            ]
+            kind = check.get(inst, "type", str, where + ".type")
+            institutions[iid] = (iid, ror, display, cc, kind, lineage)
+        raw = " | ".join(dict.fromkeys(linked.get(iid, []))) or None
+        rows.append((wid, position, aid, name, iid, display, ror, cc, raw, corresponding))
+    unlinked = [u for u in dict.fromkeys(unlinked) if u]
+    if not insts and not unlinked:
+        rows.append((wid, position, aid, name, None, None, None, hint, None, corresponding))
+    for text in unlinked:
+        country = hint if not insts else None
+        rows.append((wid, position, aid, name, None, None, None, country, text, corresponding))
 
 
 def short_id_orcid(value: str | None) -> str | None:
@@ -370,93 +418,87 @@ def short_id_orcid(value: str | None) -> str | None:
     return _strip_prefix(value, _ORCID_PREFIXES)
 
 
-def _better(new, old) -> bool:
+def _better(new: _Parsed, old: _Parsed) -> bool:
     """Is ``new`` the better copy of one work? A complete author list first, then more authors."""
-    new_work, old_work = new[0], old[0]
-    if new_work[8] != old_work[8]:
-        return not new_work[8]  # not truncated beats truncated
-    return new_work[9] > old_work[9]
+    if new.work.is_authors_truncated != old.work.is_authors_truncated:
+        return not new.work.is_authors_truncated
+    return new.work.n_authors > old.work.n_authors
 
 
-def read_corpus(
-    paths: Iterable[str | Path] | str | Path, *, skip_bad_records: bool = False
-) -> Corpus:
-    """Read OpenAlex Work JSON Lines (files or harvest folders) into tidy tables.
+def _lineage(work: _Work) -> str:
+    """Where a work was read: ``file:line``, ``file:line[index]`` or ``file[index]``."""
+    where = work.source_file
+    if work.source_line is not None:
+        where += f":{work.source_line}"
+    if work.source_index is not None:
+        where += f"[{work.source_index}]"
+    return where
 
-    Parameters
-    ----------
-    paths : path or list of paths
-        ``.jsonl`` / ``.jsonl.gz`` files, or folders holding them (e.g. a harvest).
-    skip_bad_records : bool, default False
-        By default the first malformed line stops the read with an error naming the file and
-        line. With ``True`` such lines are skipped, and each is listed in ``Corpus.bad_records``.
 
-    Returns
-    -------
-    Corpus
-        ``works`` (one row per distinct work), ``authorships`` (one row per work, author and
-        institution; an author with no matched institution keeps a row with a null institution,
-        one per unmatched raw affiliation string), ``institutions``, ``authors``, and ``counts``.
+class _Reader:
+    """Reads sources into parsed works, keeping one copy per OpenAlex id."""
 
-    Notes
-    -----
-    Duplicates collapse to one work: the same OpenAlex id seen twice (overlapping queries, a
-    re-fetched truncated work) keeps the copy with the complete author list; two ids with the same
-    DOI (OpenAlex sometimes holds a work twice) keep the first seen, and both ids are listed in
-    ``Corpus.duplicates``.
-    """
-    # Parsing makes millions of small acyclic objects: no collection passes meanwhile.
-    with paused_gc():
-        if isinstance(paths, (str, Path)):
-            paths = [paths]
-        files = work_files(paths)
-        parsed: dict[str, tuple] = {}
-        bad: list[BadRecord] = []
-        duplicates: list[dict] = []
-        n_read = 0
-        line_errors: list[InputError] | None = [] if skip_bad_records else None
-        for path in files:
-            for lineno, rec in iter_records(path, errors=line_errors):
-                n_read += 1
-                try:
-                    item = _parse_work(rec, path, lineno)
-                except InputError as exc:
-                    if not skip_bad_records:
-                        raise
-                    bad.append(BadRecord(exc.path, exc.line or lineno, exc.message))
-                    continue
-                wid = item[0][0]
-                old = parsed.get(wid)
-                if old is None:
-                    parsed[wid] = item
-                else:
-                    keep, drop = (item, old) if _better(item, old) else (old, item)
-                    parsed[wid] = keep
-                    duplicates.append(
-                        {
-                            "work_id": wid,
-                            "reason": "same OpenAlex id",
-                            "kept": f"{keep[0][10]}:{keep[0][11]}",
-                            "dropped": f"{drop[0][10]}:{drop[0][11]}",
-                        }
-                    )
-        bad.extend(BadRecord(e.path, e.line or 0, e.message) for e in line_errors or [])
-        if not parsed:
-            where = ", ".join(str(f) for f in files)
-            reason = (
-                f"all {len(bad)} records are malformed" if bad else "no works (the file is empty)"
-            )
-            raise InputError(where, reason)
-        bad.sort(key=lambda b: (b.file, b.line))
-        n_dupe_id = len(duplicates)
-        # Same DOI under two OpenAlex ids: keep the first seen.
+    def __init__(self, skip_bad_records: bool, progress=None):
+        self.skip_bad_records = skip_bad_records
+        self.parsed: dict[str, _Parsed] = {}
+        self.bad: list[BadRecord] = []
+        self.duplicates: list[dict] = []
+        self.skipped: list[Skipped] = []
+        self.records_read = 0
+        self.progress = progress
+
+    def read(self, source: Source) -> None:
+        before = self.records_read
+        try:
+            for found in iter_located(source):
+                self._add(source, found)
+        except NotWorks as exc:
+            if not source.in_folder:
+                raise
+            self.skipped.append(Skipped(str(source.path), exc.message))
+            return
+        source.records = self.records_read - before
+        if source.records == 0 and not source.in_folder:
+            raise InputError(source.path, f"holds no works (an empty {source.form or 'file'})")
+
+    def _add(self, source: Source, found: Located) -> None:
+        self.records_read += 1
+        if self.progress is not None:
+            self.progress.update(1)
+        try:
+            if isinstance(found.record, InputError):
+                raise found.record
+            item = _parse_work(found.record, source.path, found.line, found.index)
+        except InputError as exc:
+            if not self.skip_bad_records:
+                raise
+            self.bad.append(BadRecord(exc.path, exc.line, exc.message))
+            return
+        wid = item.work.work_id
+        old = self.parsed.get(wid)
+        if old is None:
+            self.parsed[wid] = item
+            return
+        keep, drop = (item, old) if _better(item, old) else (old, item)
+        self.parsed[wid] = keep
+        self.duplicates.append(
+            {
+                "work_id": wid,
+                "reason": "same OpenAlex id",
+                "kept": _lineage(keep.work),
+                "dropped": _lineage(drop.work),
+            }
+        )
+
+    def drop_same_doi(self) -> None:
+        """Same DOI under two OpenAlex ids: keep the first seen, list the other."""
         by_doi: dict[str, str] = {}
-        for wid in list(parsed):
-            doi = parsed[wid][0][1]
+        for wid in list(self.parsed):
+            doi = self.parsed[wid].work.doi
             if not doi:
                 continue
             if doi in by_doi:
-                duplicates.append(
+                self.duplicates.append(
                     {
                         "work_id": wid,
                         "reason": f"same DOI as {by_doi[doi]}",
@@ -464,52 +506,148 @@ def read_corpus(
                         "dropped": wid,
                     }
                 )
-                del parsed[wid]
+                del self.parsed[wid]
             else:
                 by_doi[doi] = wid
 
-        work_rows, authorship_rows = [], []
-        institutions: dict[str, tuple] = {}
-        authors: dict[str, tuple] = {}
-        for work, rows, insts, auths in parsed.values():
-            work_rows.append(work)
-            authorship_rows.extend(rows)
-            for k, v in insts.items():
-                institutions.setdefault(k, v)
-            for k, v in auths.items():
-                authors.setdefault(k, v)
 
-        works = pd.DataFrame(work_rows, columns=WORK_COLUMNS)
-        works = works.astype(
-            {
-                "publication_year": "Int64",
-                "cited_by_count": "Int64",
-                "n_authors": "int64",
-                "source_line": "int64",
-            }
-        )
-        authorships = pd.DataFrame(authorship_rows, columns=AUTHORSHIP_COLUMNS)
-        institutions_df = pd.DataFrame(list(institutions.values()), columns=INSTITUTION_COLUMNS)
-        authors_df = pd.DataFrame(list(authors.values()), columns=AUTHOR_COLUMNS)
-        for df in (works, authorships, institutions_df, authors_df):
-            for col in df.columns:
-                if df[col].dtype == object and col not in ("lineage",):
-                    df[col] = df[col].astype("string")
-        counts = {
-            "files": len(files),
-            "records_read": n_read,
-            "bad_records_skipped": len(bad),
-            "duplicates_dropped": len(duplicates),
-            "duplicates_same_id": n_dupe_id,
-            "duplicates_same_doi": len(duplicates) - n_dupe_id,
-            "works": len(works),
-            "works_authors_truncated": int(works["is_authors_truncated"].sum()),
-            "works_retracted": int(works["is_retracted"].sum()),
-            "authorships": len(authorships),
-            "authorships_without_institution": int(authorships["institution_id"].isna().sum()),
-            "institutions": len(institutions_df),
-            "authors": len(authors_df),
+def read_corpus(
+    paths: Iterable[str | Path] | str | Path,
+    *,
+    skip_bad_records: bool = False,
+    progress: bool = False,
+) -> Corpus:
+    """Read OpenAlex Work records, in any form OpenAlex data is saved, into tidy tables.
+
+    Parameters
+    ----------
+    paths : path or list of paths
+        Files or folders: JSON Lines (``.jsonl``, ``.ndjson``, snapshot ``part_NNN.gz``; plain,
+        gzip, bzip2 or xz), a JSON array of works, saved API pages (``{"meta", "results"}``),
+        harvest folders, snapshot works folders; ``"-"`` reads standard input. The form is
+        read from each file's content (see :mod:`collabnet.sources`).
+    skip_bad_records : bool, default False
+        By default the first malformed record stops the read with an error naming the file,
+        line, record and field. With ``True`` such records are skipped, and each is listed in
+        ``Corpus.bad_records``.
+    progress : bool, default False
+        Show a progress bar of the records read (on standard error).
+
+    Returns
+    -------
+    Corpus
+        ``works`` (one row per distinct work), ``authorships`` (one row per work, author and
+        institution; an author with no matched institution keeps a row with a null institution,
+        one per unmatched raw affiliation string), ``institutions``, ``authors``, ``counts``,
+        ``sources`` (every file read) and ``skipped`` (every file of a folder not read, why).
+
+    Notes
+    -----
+    An authorship whose ``author.id`` is null (OpenAlex matched no person: an organisation
+    listed as an author, an unmatched name) keeps its rows with a null ``author_id`` and the
+    name: it counts in the work's ``n_authors`` and in the institution and country graphs,
+    but is no node of the author graph (it cannot be told apart from anyone else of that
+    name). ``counts["authorships_without_author_id"]`` says how many.
+
+    Duplicates collapse to one work: the same OpenAlex id seen twice (overlapping queries, a
+    re-fetched truncated work) keeps the copy with the complete author list; two ids with the same
+    DOI (OpenAlex sometimes holds a work twice) keep the first seen, and both ids are listed in
+    ``Corpus.duplicates``.
+    """
+    if isinstance(paths, (str, Path)):
+        paths = [paths]
+    sources, skipped = find_sources(paths)
+    bar = _progress_bar(progress)
+    reader = _Reader(skip_bad_records, bar)
+    # Parsing makes millions of small acyclic objects: no collection passes meanwhile.
+    with paused_gc():
+        try:
+            for source in sources:
+                reader.read(source)
+        finally:
+            if bar is not None:
+                bar.close()
+        reader.skipped[:0] = skipped
+        read = [s for s in sources if str(s.path) not in {k.path for k in reader.skipped}]
+        if not reader.parsed:
+            raise InputError(", ".join(str(p) for p in paths), _why_empty(reader, read))
+        reader.bad.sort(key=lambda b: (b.file, b.line or 0))
+        n_dupe_id = len(reader.duplicates)
+        reader.drop_same_doi()
+        corpus = _tables(reader.parsed.values())
+    corpus.sources, corpus.skipped = read, reader.skipped
+    corpus.bad_records, corpus.duplicates = reader.bad, reader.duplicates
+    corpus.counts = {
+        "files": len(read),
+        "files_skipped": len(reader.skipped),
+        "records_read": reader.records_read,
+        "bad_records_skipped": len(reader.bad),
+        "duplicates_dropped": len(reader.duplicates),
+        "duplicates_same_id": n_dupe_id,
+        "duplicates_same_doi": len(reader.duplicates) - n_dupe_id,
+        **corpus.counts,
+    }
+    return corpus
+
+
+def _progress_bar(show: bool):
+    if not show:
+        return None
+    from tqdm.auto import tqdm
+
+    return tqdm(desc="reading works", unit=" works", unit_scale=True, leave=False)
+
+
+def _why_empty(reader: _Reader, read: list[Source]) -> str:
+    if reader.bad:
+        return f"no works: all {len(reader.bad)} records are malformed"
+    if not read and reader.skipped:
+        shown = "; ".join(f"{Path(k.path).name}: {k.reason}" for k in reader.skipped[:3])
+        more = f" (and {len(reader.skipped) - 3} more)" if len(reader.skipped) > 3 else ""
+        return f"no file holds OpenAlex works ({shown}{more})"
+    return "no works (the files are empty)"
+
+
+def _tables(parsed: Iterable[_Parsed]) -> Corpus:
+    """The four tables (and their counts) from the parsed works."""
+    work_rows, authorship_rows = [], []
+    institutions: dict[str, tuple] = {}
+    authors: dict[str, tuple] = {}
+    without_author_id = 0
+    for item in parsed:
+        work_rows.append(item.work)
+        authorship_rows.extend(item.authorships)
+        for k, v in item.institutions.items():
+            institutions.setdefault(k, v)
+        for k, v in item.authors.items():
+            authors.setdefault(k, v)
+        without_author_id += item.without_author_id
+    works = pd.DataFrame(work_rows, columns=WORK_COLUMNS)
+    works = works.astype(
+        {
+            "publication_year": "Int64",
+            "cited_by_count": "Int64",
+            "n_authors": "int64",
+            "source_line": "Int64",
+            "source_index": "Int64",
         }
-        return Corpus(
-            works, authorships, institutions_df, authors_df, files, counts, bad, duplicates
-        )
+    )
+    authorships = pd.DataFrame(authorship_rows, columns=AUTHORSHIP_COLUMNS)
+    institutions_df = pd.DataFrame(list(institutions.values()), columns=INSTITUTION_COLUMNS)
+    authors_df = pd.DataFrame(list(authors.values()), columns=AUTHOR_COLUMNS)
+    for df in (works, authorships, institutions_df, authors_df):
+        for col in df.columns:
+            if df[col].dtype == object and col not in ("lineage",):
+                df[col] = df[col].astype("string")
+    counts = {
+        "works": len(works),
+        "works_authors_truncated": int(works["is_authors_truncated"].sum()),
+        "works_retracted": int(works["is_retracted"].sum()),
+        "works_without_authorships": int((works["n_authors"] == 0).sum()),
+        "authorships": len(authorships),
+        "authorships_without_institution": int(authorships["institution_id"].isna().sum()),
+        "authorships_without_author_id": without_author_id,
+        "institutions": len(institutions_df),
+        "authors": len(authors_df),
+    }
+    return Corpus(works, authorships, institutions_df, authors_df, counts=counts)

@@ -131,7 +131,7 @@ def detect_data_source(inputs: Sequence[str | Path], corpus: Corpus | None = Non
     """
     for raw in inputs:
         manifest = Path(raw) / MANIFEST
-        if Path(raw).is_dir() and manifest.is_file():
+        if str(raw) != "-" and Path(raw).is_dir() and manifest.is_file():
             source = read_manifest(raw).get("data_source")
             if source in config.DATA_SOURCES:
                 return source
@@ -139,7 +139,7 @@ def detect_data_source(inputs: Sequence[str | Path], corpus: Corpus | None = Non
         titles = corpus.works["title"].fillna("")
         if titles.str.startswith("[synthetic]").all():
             return "synthetic-demo"
-    if all(Path(p).resolve() == config.DEMO_WORKS.resolve() for p in inputs):
+    if all(str(p) != "-" and Path(p).resolve() == config.DEMO_WORKS.resolve() for p in inputs):
         return "synthetic-demo"
     return "openalex-snapshot"
 
@@ -292,6 +292,14 @@ def _harvest_reconciliation(inputs, n_works: int) -> dict | None:
     return out
 
 
+def _input_record(source) -> dict:
+    """One input file as the manifest lists it: path, form, records, size and SHA-256."""
+    if source.sha256 is None and isinstance(source.path, Path):
+        source.sha256 = file_sha256(source.path)
+        source.bytes = source.path.stat().st_size
+    return source.describe()
+
+
 def build_tables(
     inputs: Sequence[str | Path] | str | Path,
     out_dir: str | Path,
@@ -360,10 +368,8 @@ def build_tables(
         out_dir,
         "tables",
         {
-            "inputs": [
-                {"path": str(p), "sha256": file_sha256(p), "bytes": p.stat().st_size}
-                for p in corpus.files
-            ],
+            "inputs": [_input_record(s) for s in corpus.sources],
+            "inputs_skipped": [k.__dict__ for k in corpus.skipped],
             "harvests": harvests,
             "counts": counts,
             "bad_records": [b.__dict__ for b in corpus.bad_records],
