@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import socket
 import struct
@@ -13,6 +14,9 @@ from urllib.parse import parse_qs, urlsplit
 __all__ = ["FakeOpenAlex", "make_work", "make_institution", "NL_CN_INSTITUTIONS"]
 
 OA = "https://openalex.org/"
+#: OpenAlex bills in credits of $0.0001: a list call 1, a search call 10, a singleton 0
+#: (github.com/ourresearch/openalex-api-proxy, src/index.ts and src/endpointClassifier.ts).
+CREDIT_USD = 0.0001
 
 
 def make_institution(iid, name, ror, country, type_="education", parents=()):
@@ -140,11 +144,19 @@ class FakeOpenAlex:
 
     Cursor paging as OpenAlex does it: pages carry ``meta.next_cursor`` until an empty page
     with ``next_cursor: null``. ``page_size`` caps pages below ``per-page`` so tests need few
-    fixture works. ``faults`` is a list of dicts consumed in order by matching requests:
+    fixture works. ``max_per_page`` refuses a larger ``per-page`` with OpenAlex's HTTP 400
+    ("per-page parameter must be between 1 and N."). ``faults`` is a list of dicts consumed in
+    order by matching requests:
     ``{"kind": "status"|"reset"|"timeout"|"malformed"|"shape", "status": 503,
     "headers": {...}, "body": {...}, "match": callable(path, params) -> bool, "times": 1}``.
     ``latency`` is seconds per request, or a callable returning them.
     ``expire_cursors()`` makes every cursor handed out so far invalid (HTTP 400).
+
+    Billing as OpenAlex's API proxy does it (2026): a daily budget of ``budget_usd`` (a free
+    key's $1 by default; ``None`` sends no rate-limit headers at all, like a mirror), every
+    answer but the injected faults carries the ``X-RateLimit-*`` headers, list pages say their
+    price in ``meta.cost_usd``, and a request the budget cannot pay for is refused with
+    OpenAlex's HTTP 429 "Insufficient budget" answer. ``reset_budget()`` is a new day.
     """
 
     def __init__(
@@ -156,6 +168,8 @@ class FakeOpenAlex:
         page_size=None,
         latency=0.0,
         meta_count_offset=0,
+        max_per_page=None,
+        budget_usd=1.0,
     ):
         self.works = sorted(works, key=lambda w: w["id"])
         self.full = {_short(w["id"]): w for w in (full or [])}
@@ -163,6 +177,9 @@ class FakeOpenAlex:
         self.page_size = page_size
         self.latency = latency
         self.meta_count_offset = meta_count_offset
+        self.max_per_page = max_per_page
+        self.budget_credits = None if budget_usd is None else round(budget_usd / CREDIT_USD)
+        self.spent_credits = 0
         self.faults: list[dict] = []
         self.requests: list[dict] = []
         self.epoch = 0
@@ -209,6 +226,15 @@ class FakeOpenAlex:
 
     def expire_cursors(self):
         self.epoch += 1
+
+    def reset_budget(self):
+        """A new day: the daily budget is whole again."""
+        with self._lock:
+            self.spent_credits = 0
+
+    @property
+    def spent_usd(self):
+        return round(self.spent_credits * CREDIT_USD, 4)
 
     def add_fault(self, kind, *, times=1, match=None, **kw):
         self.faults.append(dict(kind=kind, times=times, match=match, **kw))
@@ -257,30 +283,99 @@ class FakeOpenAlex:
             body = json.dumps(fault.get("body", {"error": "fault", "message": "injected"}))
             return self._send(h, fault.get("status", 500), body.encode(), fault.get("headers"))
 
+        credits = _credits(path, params)
+        headers = self._charge(credits)
+        if headers is None:
+            return self._refuse_for_budget(h, credits)
+        cost = {"cost_usd": credits * CREDIT_USD} if self.budget_credits is not None else {}
         if path == "/works":
-            return self._list_works(h, params)
+            return self._list_works(h, params, headers, cost)
         if path.startswith("/works/"):
             wid = _short(path.split("/")[-1])
             work = self.full.get(wid) or next(
                 (w for w in self.works if _short(w["id"]) == wid), None
             )
             if work is None:
-                return self._send(h, 404, b'{"error": "Not found"}')
-            return self._send(h, 200, json.dumps(_select(work, params)).encode())
+                return self._send(h, 404, b'{"error": "Not found"}', headers)
+            return self._send(h, 200, json.dumps(_select(work, params)).encode(), headers)
         if path == "/institutions":
             flt = params.get("filter", [""])[0]
             key, _, value = flt.partition(":")
             assert key == "ror", flt
             wanted = {v.lower() for v in value.split("|")}
             hits = [i for i in self.institutions if i["ror"] and _short(i["ror"]) in wanted]
-            body = {"meta": {"count": len(hits), "next_cursor": None}, "results": hits}
-            return self._send(h, 200, json.dumps(body).encode())
-        return self._send(h, 404, b'{"error": "no such endpoint"}')
+            body = {"meta": {"count": len(hits), "next_cursor": None, **cost}, "results": hits}
+            return self._send(h, 200, json.dumps(body).encode(), headers)
+        return self._send(h, 404, b'{"error": "no such endpoint"}', headers)
 
-    def _list_works(self, h, params):
+    # -- billing
+
+    def _charge(self, credits):
+        """Take ``credits`` from the budget: the rate-limit headers, or None if it cannot pay."""
+        if self.budget_credits is None:
+            return {}
+        with self._lock:
+            left = self.budget_credits - self.spent_credits
+            if credits > left:
+                return None
+            self.spent_credits += credits
+            left -= credits
+        return {
+            "X-RateLimit-Limit-USD": _usd(self.budget_credits),
+            "X-RateLimit-Remaining-USD": _usd(left),
+            "X-RateLimit-Prepaid-Remaining-USD": "0",
+            "X-RateLimit-Cost-USD": _usd(credits),
+            "X-RateLimit-Limit": str(self.budget_credits),
+            "X-RateLimit-Remaining": str(left),
+            "X-RateLimit-Onetime-Remaining": "0",
+            "X-RateLimit-Credits-Used": str(credits),
+            "X-RateLimit-Reset": str(_seconds_to_midnight_utc()),
+        }
+
+    def _refuse_for_budget(self, h, credits):
+        """OpenAlex's answer when neither the daily budget nor a prepaid balance can pay."""
+        with self._lock:
+            left = self.budget_credits - self.spent_credits
+        wait = _seconds_to_midnight_utc()
+        body = {
+            "error": "Rate limit exceeded",
+            "message": f"Insufficient budget. This request costs ${_usd(credits)} but you only "
+            f"have ${_usd(left)} remaining. Resets at midnight UTC. Need more? Add funds at "
+            "https://openalex.org/pricing",
+            "retryAfter": wait,
+            "costUsd": credits * CREDIT_USD,
+            "dailyRemainingUsd": left * CREDIT_USD,
+            "prepaidRemainingUsd": 0,
+            "creditsRequired": credits,
+            "creditsRemaining": left,
+            "onetimeCreditsRemaining": 0,
+        }
+        headers = {
+            "Retry-After": str(wait),
+            "X-RateLimit-Limit-USD": _usd(self.budget_credits),
+            "X-RateLimit-Remaining-USD": _usd(left),
+            "X-RateLimit-Prepaid-Remaining-USD": "0",
+            "X-RateLimit-Cost-Required-USD": _usd(credits),
+            "X-RateLimit-Limit": str(self.budget_credits),
+            "X-RateLimit-Remaining": str(left),
+            "X-RateLimit-Onetime-Remaining": "0",
+            "X-RateLimit-Credits-Required": str(credits),
+            "X-RateLimit-Reset": str(wait),
+        }
+        return self._send(h, 429, json.dumps(body).encode(), headers)
+
+    # -- lists
+
+    def _list_works(self, h, params, headers, cost):
         flt = params.get("filter", [""])[0]
         hits = [w for w in self.works if not flt or _matches(w, flt)]
-        per_page = int(params.get("per-page", ["25"])[0])
+        per_page = int((params.get("per-page") or params.get("per_page") or ["25"])[0])
+        if self.max_per_page and not 1 <= per_page <= self.max_per_page:
+            body = {
+                "error": "Pagination error.",
+                "message": f"per-page parameter must be between 1 and {self.max_per_page}.",
+            }
+            return self._send(h, 400, json.dumps(body).encode(), headers)
         if self.page_size:
             per_page = min(per_page, self.page_size)
         cursor = params.get("cursor", [None])[0]
@@ -295,6 +390,7 @@ class FakeOpenAlex:
                     h,
                     400,
                     b'{"error": "Invalid query parameters error.", "message": "cursor is expired"}',
+                    headers,
                 )
             offset = int(off)
         page = hits[offset : offset + per_page]
@@ -307,11 +403,12 @@ class FakeOpenAlex:
                 "per_page": per_page,
                 "next_cursor": next_cursor,
                 "groups_count": None,
+                **cost,
             },
             "results": [_select(w, params) for w in page],
             "group_by": [],
         }
-        return self._send(h, 200, json.dumps(body).encode())
+        return self._send(h, 200, json.dumps(body).encode(), headers)
 
     @staticmethod
     def _send(h, status, body, headers=None):
@@ -325,6 +422,27 @@ class FakeOpenAlex:
             h.wfile.write(body)
         except (BrokenPipeError, ConnectionResetError):
             pass
+
+
+def _credits(path, params):
+    """What a request costs in credits: list 1, search 10, singleton 0."""
+    if path.count("/") >= 2:  # /works/W123
+        return 0
+    if "search" in params or any(k.startswith("search.") for k in params):
+        return 10
+    return 1
+
+
+def _usd(credits):
+    """Credits as dollars, written as OpenAlex writes them (JavaScript's number to string)."""
+    text = f"{credits * CREDIT_USD:.4f}".rstrip("0").rstrip(".")
+    return text or "0"
+
+
+def _seconds_to_midnight_utc():
+    now = dt.datetime.now(dt.UTC)
+    midnight = dt.datetime.combine(now.date() + dt.timedelta(days=1), dt.time(), dt.UTC)
+    return max(1, int((midnight - now).total_seconds() + 0.999))
 
 
 def _select(work, params):

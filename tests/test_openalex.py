@@ -12,7 +12,9 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
+import pyalex
 import pytest
 import requests
 
@@ -217,6 +219,33 @@ def test_query_file_typo_names_file_and_key(tmp_path):
     assert "with_contry" in str(err.value) and "with_country" in str(err.value)
 
 
+def test_list_urls_are_built_by_pyalex(server, tmp_path, monkeypatch):
+    calls = []
+    for entity in (pyalex.Works, pyalex.Institutions):
+        real = entity.filter
+
+        def spy(self, _real=real, **kwargs):
+            calls.append((type(self).__name__, kwargs))
+            return _real(self, **kwargs)
+
+        monkeypatch.setattr(entity, "filter", spy)
+    manifest = fetch(server, tmp_path / "out")
+    lineage = "I9000001|I9000002|I9000003"
+    wanted = {
+        "authorships": {"institutions": {"lineage": lineage, "country_code": "CN"}},
+        "publication_year": "2010-2024",
+    }
+    assert calls[0] == ("Institutions", {"ror": "|".join(EXAMPLE_RORS)})
+    assert ("Works", wanted) in calls
+    # The path and query string are pyalex's; collabnet adds its base URL and the page size.
+    built = urlsplit(pyalex.Works().filter(**wanted).select(list(oa.WORK_FIELDS)).url)
+    assert built.netloc == "api.openalex.org"
+    assert manifest["queries"][0]["url"] == (
+        f"{server.url}{built.path}?{built.query}&per-page={oa.PER_PAGE}"
+    )
+    assert sorted(list_ids(tmp_path / "out")) == sorted(server.expected)
+
+
 # --- harvesting ---------------------------------------------------------------------------
 
 
@@ -405,6 +434,122 @@ def test_rejected_key_stops_with_what_to_check(server, tmp_path, status):
     assert len(server.list_requests()) == 1
 
 
+def test_429_for_speed_is_retried_although_it_says_remaining_0(server, tmp_path):
+    # OpenAlex's answer to more than 100 requests a second also says X-RateLimit-Remaining: 0.
+    server.add_fault(
+        "status",
+        status=429,
+        headers={
+            "Retry-After": "1",
+            "X-RateLimit-Remaining": "0",
+            "X-RateLimit-Remaining-USD": "0",
+            "X-RateLimit-Limit-USD": "1",
+        },
+        body={
+            "error": "Rate limit exceeded",
+            "message": "Rate limit exceeded: 100 requests per second. Please slow down.",
+        },
+        match=lambda path, params: params.get("cursor") == ["e0-40"],
+    )
+    retry = fast_retry()
+    manifest = fetch(server, tmp_path / "out", retry=retry)
+    assert manifest["status"] == "complete" and manifest["retries"] == 1
+    assert retry.sleep == [pytest.approx(1)]
+    assert sorted(list_ids(tmp_path / "out")) == sorted(server.expected)
+
+
+# --- page size ----------------------------------------------------------------------------
+
+PER_PAGE_REFUSAL = {
+    "error": "Pagination error.",
+    "message": "per-page parameter must be between 1 and 100.",
+}
+
+
+def _works_requests(server):
+    return [(r["params"]["per-page"][0], r["params"]["cursor"][0]) for r in server.list_requests()]
+
+
+def test_refused_per_page_falls_back_to_100_from_the_same_cursor(server, tmp_path):
+    unrefused = fetch(server, tmp_path / "unrefused")
+    reference = list_ids(tmp_path / "unrefused")
+    server.requests.clear()
+    # From the second page on, OpenAlex refuses 200 works a page.
+    server.add_fault(
+        "status",
+        status=400,
+        times=99,
+        body=PER_PAGE_REFUSAL,
+        match=lambda path, params: (
+            params.get("per-page") == ["200"] and params.get("cursor") == ["e0-40"]
+        ),
+    )
+    out = tmp_path / "out"
+    manifest = fetch(server, out)
+    asked = _works_requests(server)
+    assert asked[:3] == [("200", "*"), ("200", "e0-40"), ("100", "e0-40")]  # the same cursor
+    assert {size for size, _ in asked[2:]} == {"100"}  # and 100 for the rest of the harvest
+    ids = list_ids(out)
+    assert ids == reference and len(ids) == len(set(ids))  # nothing duplicated or skipped
+    assert manifest["unique_works"] == unrefused["unique_works"] == len(server.expected)
+    (q,) = manifest["queries"]
+    fallback = q["per_page_fallback"]
+    assert {k: fallback[k] for k in ("query", "page", "cursor", "from", "to", "status")} == {
+        "query": 1,
+        "page": 2,
+        "cursor": "e0-40",
+        "from": 200,
+        "to": 100,
+        "status": 400,
+    }
+    assert "per-page parameter must be between 1 and 100" in fallback["message"]
+    assert manifest["per_page_fallback"] == fallback
+    assert manifest["per_page"] == q["per_page"] == 100 and "per-page=100" in q["url"]
+    assert unrefused["per_page"] == unrefused["queries"][0]["per_page"] == 200
+    assert unrefused["per_page_fallback"] is None
+
+
+def test_a_per_page_limit_from_the_first_page_holds_through_a_resume(tmp_path, monkeypatch):
+    works, full, expected = corpus()
+    out = tmp_path / "out"
+    with FakeOpenAlex(works, full=full, institutions=INST.values(), max_per_page=100) as s:
+        _interrupt_on_page(monkeypatch, 2)
+        with pytest.raises(KeyboardInterrupt):
+            fetch(s, out)
+        monkeypatch.undo()
+        monkeypatch.setenv("OPENALEX_API_KEY", KEY)
+        assert _works_requests(s) == [("200", "*"), ("100", "*"), ("100", "e0-100")]
+        before = len(s.list_requests())
+        manifest = fetch(s, out)
+        assert _works_requests(s)[before:] == [("100", "e0-100"), ("100", "e0-200")]
+    ids = list_ids(out)
+    assert len(ids) == len(set(ids)) and set(ids) == expected
+    pages = sorted((out / "works" / "q001").iterdir())
+    assert [len(list(_read_page(p))) for p in pages] == [100, 32]
+    fallback = manifest["queries"][0]["per_page_fallback"]
+    assert (fallback["page"], fallback["cursor"], fallback["to"]) == (1, "*", 100)
+    assert manifest["per_page"] == 100
+
+
+def test_an_unexplained_400_on_the_first_page_also_falls_back(server, tmp_path):
+    server.add_fault(
+        "status",
+        status=400,
+        times=99,
+        body={"error": "Bad Request"},
+        match=lambda path, params: path == "/works" and params.get("per-page") == ["200"],
+    )
+    manifest = fetch(server, tmp_path / "out")
+    assert _works_requests(server)[:2] == [("200", "*"), ("100", "*")]
+    assert manifest["per_page_fallback"]["status"] == 400
+    assert sorted(list_ids(tmp_path / "out")) == sorted(server.expected)
+
+
+def _read_page(path):
+    with gzip.open(path, "rt", encoding="utf-8") as fh:
+        yield from (json.loads(line) for line in fh)
+
+
 # --- resume -------------------------------------------------------------------------------
 
 
@@ -570,6 +715,53 @@ def test_key_from_dotenv_is_used(server, tmp_path, monkeypatch):
     assert server.requests[0]["headers"]["Authorization"] == f"Bearer {KEY}-dotenv"
 
 
+RATE_LIMIT_HEADERS = {
+    "X-RateLimit-Limit-USD",
+    "X-RateLimit-Remaining-USD",
+    "X-RateLimit-Prepaid-Remaining-USD",
+    "X-RateLimit-Cost-USD",
+    "X-RateLimit-Limit",
+    "X-RateLimit-Remaining",
+    "X-RateLimit-Onetime-Remaining",
+    "X-RateLimit-Credits-Used",
+    "X-RateLimit-Reset",
+}
+
+
+def test_cost_and_rate_limit_headers_are_in_the_query_log(tmp_path):
+    works, full, expected = corpus()
+    works += [make_work(900 + i, [INST["leiden"], INST["sysu"]], year=2019) for i in range(60)]
+    q = oa.HarvestQuery(
+        rors=["018906e22"], institutions=["I9000003"], with_countries=["CN"], match="ror"
+    )
+    with FakeOpenAlex(works, full=full, institutions=INST.values(), page_size=40) as s:
+        manifest = fetch(s, tmp_path / "out", query=q)
+        pages = len(s.list_requests("/works"))
+        spent = s.spent_usd
+    first, second = manifest["queries"]
+    # A list call costs $0.0001 (meta.cost_usd); re-fetching the truncated work is free.
+    assert pages == 3 + 4 and spent == pytest.approx(0.0007)
+    assert first["cost_usd"] == pytest.approx(0.0003)  # 44 Erasmus MC works: 2 pages + the end
+    assert second["cost_usd"] == pytest.approx(0.0004)  # 104 Leiden works: 3 pages + the end
+    assert manifest["cost_usd"] == pytest.approx(spent)
+    for entry in (first, second, manifest):
+        assert set(entry["rate_limit"]) == RATE_LIMIT_HEADERS  # names as sent
+    # the last values seen: after query 1, after query 2, after the (free) singleton
+    assert first["rate_limit"]["X-RateLimit-Remaining"] == "9997"
+    assert second["rate_limit"]["X-RateLimit-Remaining-USD"] == "0.9993"
+    assert second["rate_limit"]["X-RateLimit-Cost-USD"] == "0.0001"
+    assert manifest["rate_limit"]["X-RateLimit-Cost-USD"] == "0"
+    assert manifest["rate_limit"]["X-RateLimit-Limit-USD"] == "1"
+    on_disk = json.loads((tmp_path / "out" / "manifest.json").read_text())
+    assert on_disk["cost_usd"] == manifest["cost_usd"]
+    assert on_disk["rate_limit"] == manifest["rate_limit"]
+    # A server that sends neither (a mirror): nothing is made up.
+    with FakeOpenAlex(works, full=full, institutions=INST.values(), budget_usd=None) as s:
+        bare = fetch(s, tmp_path / "bare", query=q)
+    assert bare["cost_usd"] is None and bare["rate_limit"] == {}
+    assert bare["queries"][0]["cost_usd"] is None and bare["queries"][0]["rate_limit"] == {}
+
+
 def test_count_mismatch_is_reported_not_hidden(tmp_path, caplog):
     works, full, expected = corpus()
     with FakeOpenAlex(works, full=full, institutions=INST.values(), meta_count_offset=3) as s:
@@ -733,3 +925,37 @@ def test_a_passing_lookup_failure_among_other_faults_does_not_stop_the_harvest(s
     fetch(server, tmp_path / "out", retry=retry, session=Flaky())
     assert len(retry.sleep) == 4  # two lookups in a row at most: never given up
     assert sorted(list_ids(tmp_path / "out")) == sorted(server.expected)
+
+
+def test_cli_spent_budget_says_what_is_left_and_resume_finishes(tmp_path, monkeypatch, capsys):
+    works, full, expected = corpus()
+    out = tmp_path / "nl-cn"
+    argv = ["fetch", "--out", str(out), "--with-country", "CN", "--years", "2010-2024"]
+    argv += [a for r in EXAMPLE_RORS for a in ("--ror", r)] + ["--no-progress"]
+    # $0.0003: the institution look-up and two pages, then OpenAlex's 429 "Insufficient budget"
+    with FakeOpenAlex(
+        works, full=full, institutions=INST.values(), page_size=40, budget_usd=0.0003
+    ) as s:
+        monkeypatch.setenv("COLLABNET_OPENALEX_URL", s.url)
+        assert cli.main(argv) == 2
+        err = capsys.readouterr().err
+        assert "Traceback" not in err
+        (line,) = err.strip().splitlines()  # one line
+        assert line.startswith("collabnet fetch: error: OpenAlex says the daily usage budget")
+        assert "remaining daily budget: $0.00 (this request costs $0.0001)" in line
+        assert "renewed at midnight UTC, in " in line and str(out) in line
+        assert "Run the same command again after the daily budget renews" in line
+        stopped = json.loads((out / "manifest.json").read_text())
+        assert stopped["status"] == "stopped" and len(list_ids(out)) == 80
+        assert stopped["rate_limit"]["X-RateLimit-Remaining-USD"] == "0"
+        assert stopped["cost_usd"] == pytest.approx(0.0003)
+        s.reset_budget()  # the next day
+        before = len(s.list_requests())
+        assert cli.main(argv) == 0
+        assert s.list_requests()[before]["params"]["cursor"] == ["e0-80"]
+        spent_today = s.spent_usd
+    ids = list_ids(out)
+    assert len(ids) == len(set(ids)) and set(ids) == expected
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["status"] == "complete"
+    assert manifest["cost_usd"] == pytest.approx(0.0003 + spent_today)

@@ -1,10 +1,37 @@
 """Harvest works from the OpenAlex API: filters, cursor paging, retries, resume, query log.
 
-The requests are made here with ``requests``, following pyalex's conventions (key in a header,
-cursor paging, ``per-page`` 200), rather than through pyalex's query objects: a resumable,
-lossless harvest needs the raw pages, the cursor of every page, a count of retries and
-``Retry-After`` handling, and a base URL that tests can point at a local fake API, none of which
-pyalex 0.21 exposes (its host is fixed and its default is zero retries).
+Each list request is described with pyalex's query objects (``Works().filter(...).search(...)
+.select(...)``); collabnet takes the path and query string from ``Query.url`` (which always
+names api.openalex.org) and sends it, with the paging parameters, to its own base URL. The
+paging loop itself is collabnet's, not pyalex's: a resumable, lossless harvest needs the raw
+pages, the cursor of every page, a count of retries, ``Retry-After`` handling, a fallback to a
+smaller ``per-page`` without losing the cursor, the cost and rate-limit headers of every
+answer, and a base URL that tests can point at a local fake API, none of which pyalex 0.21's
+paginator exposes (its host is fixed and its default is zero retries).
+
+What the 2026 API does, as checked for this module (developers.openalex.org, "Authentication
+& Pricing", "Page through Results" and "Error Handling"; OpenAlex's own server code,
+github.com/ourresearch/openalex-api-proxy ``src/index.ts`` and ``src/rateLimiter.ts``, and
+github.com/ourresearch/openalex-elastic-api ``app.py`` and ``core/paginate.py``, August 2026):
+
+* A free key has a daily budget of $1, renewed at midnight UTC; a list call costs $0.0001
+  ($0.10 per 1,000) whatever its page size, a search call ten times that, a singleton
+  (``/works/W...``) nothing.
+* Answers carry ``X-RateLimit-Limit-USD``, ``X-RateLimit-Remaining-USD``,
+  ``X-RateLimit-Cost-USD`` and ``X-RateLimit-Prepaid-Remaining-USD`` (dollars), the older
+  ``X-RateLimit-Limit``, ``X-RateLimit-Remaining``, ``X-RateLimit-Credits-Used`` and
+  ``X-RateLimit-Onetime-Remaining`` (credits of $0.0001, not dollars) and
+  ``X-RateLimit-Reset`` (seconds to midnight UTC). List answers also say their price in
+  ``meta.cost_usd``.
+* A spent budget is HTTP 429 ``{"error": "Rate limit exceeded", "message": "Insufficient
+  budget. This request costs $0.0001 but you only have $0 remaining. Resets at midnight UTC.
+  ...", "dailyRemainingUsd": ...}`` with ``Retry-After`` = the seconds to midnight UTC and
+  ``X-RateLimit-Cost-Required-USD``. Going over 100 requests a second is also HTTP 429
+  ("... requests per second. Please slow down.", ``Retry-After`` about 1 s), and it too says
+  ``X-RateLimit-Remaining: 0``: a zero there alone does not mean the budget is spent.
+* ``per_page`` is documented as 1-100, while the server still accepted up to 200 (March and
+  August 2026); a refusal would be HTTP 400 ``{"error": "Pagination error.", "message":
+  "per-page parameter must be between 1 and 100."}``.
 """
 
 from __future__ import annotations
@@ -40,6 +67,7 @@ __all__ = [
     "OPENALEX_URL",
     "WORK_FIELDS",
     "PER_PAGE",
+    "PER_PAGE_FALLBACK",
     "MAX_OR_VALUES",
     "MAX_URL_LENGTH",
     "HarvestQuery",
@@ -77,8 +105,12 @@ WORK_FIELDS = (
     "is_authors_truncated",
 )
 
-#: Largest page OpenAlex serves (``per-page``); fewer list calls means less of the daily budget.
+#: Page size asked first (``per-page``). A list call costs the same whatever its size, so 200
+#: works a call spend half the budget of 100; OpenAlex still served 200 in 2026.
 PER_PAGE = 200
+#: The documented largest page (developers.openalex.org, "Page through Results": 1-100). If
+#: OpenAlex refuses ``PER_PAGE``, the harvest asks the same cursor again with this and keeps it.
+PER_PAGE_FALLBACK = 100
 #: OpenAlex accepts at most 100 values in one ``|`` (OR) list.
 MAX_OR_VALUES = 100
 #: Stay well under the URL length servers and proxies accept; longer OR-lists are split.
@@ -88,6 +120,7 @@ _CURSOR_ROOM = 400
 #: List responses cut ``authorships`` at this length.
 TRUNCATED_AUTHORS = 100
 
+_PER_PAGE_RE = re.compile(r"per[-_ ]?page", re.I)
 _ROR_RE = re.compile(r"^0[a-hj-km-np-tv-z0-9]{6}[0-9]{2}$")
 _INSTITUTION_RE = re.compile(r"^I\d+$")
 _QUERY_KEYS = {
@@ -132,11 +165,22 @@ class MissingKeyError(HarvestError):
 
 
 class HarvestStopped(HarvestError):
-    """OpenAlex refused further requests (spent budget, rejected key); what arrived is saved."""
+    """OpenAlex refused further requests (spent budget, rejected key); what arrived is saved.
 
-    def __init__(self, message: str, *, status: int | None = None, reason: str = ""):
+    ``remaining_usd`` is the daily budget OpenAlex said was left (``None`` if it did not say).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        reason: str = "",
+        remaining_usd: float | None = None,
+    ):
         self.status = status
         self.reason = reason or message
+        self.remaining_usd = remaining_usd
         super().__init__(message)
 
 
@@ -145,6 +189,10 @@ class _BadRequest(Exception):
         self.status = status
         self.message = message
         super().__init__(f"HTTP {status}: {message}")
+
+
+class _PerPageRefused(_BadRequest):
+    """OpenAlex refused the page size; the same cursor is asked again with a smaller one."""
 
 
 # --- the query ----------------------------------------------------------------------------
@@ -389,18 +437,68 @@ def _chunks(values: Sequence[str], room: int) -> list[list[str]]:
     return chunks
 
 
-def _list_url(base: str, filter_: str, search: str | None, select, cursor: str | None = None):
-    params = []
+def _filter_kwargs(filter_: str) -> dict:
+    """An OpenAlex ``filter=`` value as keyword arguments of pyalex's ``filter()``.
+
+    Dotted keys become nested dicts, as pyalex writes them (``authorships={"institutions":
+    {"lineage": "I1|I2"}}`` is ``authorships.institutions.lineage:I1|I2``); ``|`` inside a
+    value is OpenAlex's OR, passed through as pyalex's documentation shows.
+
+    Examples
+    --------
+    >>> _filter_kwargs("authorships.institutions.ror:018906e22|05xvt9f17,publication_year:2015")
+    {'authorships': {'institutions': {'ror': '018906e22|05xvt9f17'}}, 'publication_year': '2015'}
+    """
+    kwargs: dict = {}
+    for part in filter_.split(","):
+        key, sep, value = part.partition(":")
+        *parents, leaf = key.split(".")
+        node = kwargs
+        for name in parents:
+            node = node.setdefault(name, {})
+            if not isinstance(node, dict):
+                node = None
+                break
+        if not sep or not key or node is None or leaf in node:
+            raise HarvestError(f"cannot pass the filter {filter_!r} to pyalex (at {part!r})")
+        node[leaf] = value
+    return kwargs
+
+
+def _pyalex_query(entity: str, filter_: str, search: str | None = None, select=None):
+    """The request as a pyalex query object (``pyalex.Works`` or ``pyalex.Institutions``)."""
+    import pyalex
+
+    query = getattr(pyalex, entity)()
     if filter_:
-        params.append("filter=" + quote(filter_, safe=":,"))
+        query = query.filter(**_filter_kwargs(filter_))
     if search:
-        params.append("search=" + quote(search, safe=""))
+        query = query.search(search)
     if select:
-        params.append("select=" + ",".join(select))
-    params.append(f"per-page={PER_PAGE}")
+        query = query.select(list(select))
+    return query
+
+
+def _list_url(
+    base: str,
+    filter_: str,
+    search: str | None,
+    select,
+    cursor: str | None = None,
+    per_page: int = PER_PAGE,
+    entity: str = "Works",
+) -> str:
+    """The URL of one list page: pyalex writes path and query, collabnet adds the paging.
+
+    pyalex's ``Query.url`` always names https://api.openalex.org and leaves the page size and
+    cursor out until it sends the request itself, so only its path and query string are kept.
+    """
+    url = urlsplit(_pyalex_query(entity, filter_, search, select).url)
+    params = [url.query] if url.query else []
+    params.append(f"per-page={per_page}")
     if cursor is not None:
         params.append("cursor=" + quote(cursor, safe=""))
-    return f"{base.rstrip('/')}/works?" + "&".join(params)
+    return f"{base.rstrip('/')}{url.path}?" + "&".join(params)
 
 
 def load_query_file(path) -> HarvestQuery:
@@ -512,10 +610,47 @@ def _retry_after(response) -> float | None:
 
 
 _BUDGET_WORDS = re.compile(r"daily|per day|budget|credit|quota|usage limit|allowance", re.I)
+# OpenAlex's 429 for going too fast rather than for money ("Rate limit exceeded: 100 requests per
+# second. Please slow down.", openalex-api-proxy src/index.ts) also sends X-RateLimit-Remaining: 0
+# and X-RateLimit-Remaining-USD: 0, so those headers alone do not mean the budget is spent.
+_TOO_FAST_WORDS = re.compile(r"per second|slow down", re.I)
+_RATE_LIMIT_PREFIX = "x-ratelimit-"
+
+
+def _number(value) -> float | None:
+    """A finite, non-negative number from a header or JSON value; ``None`` otherwise."""
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        x = float(str(value).strip().lstrip("$"))
+    except ValueError:
+        return None
+    return x if x >= 0 and x != float("inf") else None
+
+
+def _usd(value: float) -> str:
+    """Dollars with 2 to 4 decimals: ``$0.00``, ``$0.0001``, ``$0.50``, ``$1.00``."""
+    text = f"{value:.4f}".rstrip("0")
+    if len(text.partition(".")[2]) < 2:
+        text = f"{value:.2f}"
+    return "$" + text
+
+
+def _duration(seconds: float) -> str:
+    seconds = int(round(seconds))
+    hours, minutes = seconds // 3600, seconds % 3600 // 60
+    if hours:
+        return f"{hours} h {minutes} min"
+    return f"{minutes} min" if minutes else f"{seconds} s"
 
 
 class _Client:
-    """One requests session with the key in a header, retries and request counts."""
+    """One requests session with the key in a header, retries, request counts and costs.
+
+    Every answer's ``X-RateLimit-*`` headers are kept (the last seen, names as sent) and its
+    price is added up: ``meta.cost_usd`` of a list page, else the ``X-RateLimit-Cost-USD``
+    header (singletons and error answers have no ``meta``).
+    """
 
     def __init__(
         self,
@@ -539,12 +674,47 @@ class _Client:
             self.session.headers["From"] = email_
         self.requests = 0
         self.retries = 0
+        self.cost_usd = 0.0
+        self.costs_reported = 0  # answers that said what they cost
+        self.rate_limit: dict[str, str] = {}  # the last X-RateLimit-* headers seen
+        self.rate_limits_seen = 0
+        self.remaining_usd: float | None = None  # the last X-RateLimit-Remaining-USD seen
 
     def redact(self, text: str) -> str:
         return str(text).replace(self.key, "[OPENALEX_API_KEY]") if self.key else str(text)
 
-    def get_json(self, url: str, *, validate: Callable[[object], bool] | None = None):
-        """GET ``url`` and return its JSON, retrying what is worth retrying."""
+    def _note(self, response, data=None) -> None:
+        """Keep the rate-limit headers and the price of one answer."""
+        limits = {
+            k: self.redact(v)
+            for k, v in response.headers.items()
+            if k.lower().startswith(_RATE_LIMIT_PREFIX)
+        }
+        if limits:
+            self.rate_limit = limits
+            self.rate_limits_seen += 1
+            left = _number(response.headers.get("X-RateLimit-Remaining-USD"))
+            if left is not None:
+                self.remaining_usd = left
+        meta = data.get("meta") if isinstance(data, dict) else None
+        cost = _number(meta.get("cost_usd")) if isinstance(meta, dict) else None
+        if cost is None:
+            cost = _number(response.headers.get("X-RateLimit-Cost-USD"))
+        if cost is not None:
+            self.cost_usd += cost
+            self.costs_reported += 1
+
+    def get_json(
+        self,
+        url: str,
+        *,
+        validate: Callable[[object], bool] | None = None,
+        refused: Callable[[int, str], None] | None = None,
+    ):
+        """GET ``url`` and return its JSON, retrying what is worth retrying.
+
+        ``refused(status, message)`` sees every 4xx answer but 429 first; it may raise.
+        """
         attempt = 0
         lookups = 0  # failed host-name lookups in a row
         while True:
@@ -574,24 +744,27 @@ class _Client:
                     try:
                         data = response.json()
                     except ValueError:
+                        self._note(response)
                         reason = "the answer was not valid JSON (cut off?)"
                     else:
+                        self._note(response, data)
                         if validate is None or validate(data):
                             return data
                         reason = "the answer was JSON but not in the shape OpenAlex uses"
                 else:
+                    self._note(response)
                     message = self.redact(_error_message(response))
                     retry_after = _retry_after(response)
-                    if status == 429 and (
-                        _BUDGET_WORDS.search(message)
-                        or (retry_after is not None and retry_after > self.retry.max_wait)
-                        or response.headers.get("X-RateLimit-Remaining", "").strip() == "0"
-                    ):
+                    if status == 429 and self._budget_spent(response, message, retry_after):
+                        left, note = self._budget_note(response, retry_after)
                         raise HarvestStopped(
-                            f"OpenAlex says the daily usage budget of this API key is spent "
-                            f"(HTTP 429: {message})",
+                            f"OpenAlex says the daily usage budget of this API key is spent; "
+                            f"{note} (HTTP 429: {message})",
                             status=429,
+                            remaining_usd=left,
                         )
+                    if refused is not None and 400 <= status < 500 and status != 429:
+                        refused(status, message)
                     if status in (401, 403):
                         raise HarvestStopped(
                             f"OpenAlex refused the request (HTTP {status}: {message}). "
@@ -606,10 +779,17 @@ class _Client:
                     reason = f"HTTP {status}" + (f" ({message})" if message else "")
             if attempt >= self.retry.max_retries:
                 if "429" in reason:
+                    left = self.remaining_usd
+                    note = (
+                        f"the last remaining daily budget OpenAlex reported was {_usd(left)}"
+                        if left is not None
+                        else "OpenAlex did not say how much of the daily budget is left"
+                    )
                     raise HarvestStopped(
                         f"OpenAlex kept answering 429 Too Many Requests after "
-                        f"{attempt + 1} attempts; the daily budget may be spent",
+                        f"{attempt + 1} attempts; the daily budget may be spent ({note})",
                         status=429,
+                        remaining_usd=left,
                     )
                 raise HarvestError(
                     f"gave up on {url} after {attempt + 1} attempts; last problem: {reason}"
@@ -623,6 +803,53 @@ class _Client:
             self.retries += 1
             attempt += 1
             self.retry.sleep(wait)
+
+    def _budget_spent(self, response, message: str, retry_after: float | None) -> bool:
+        """Whether a 429 means the day's budget is gone (stop) rather than "too fast" (retry)."""
+        if retry_after is not None and retry_after > self.retry.max_wait:
+            return True  # OpenAlex sends the seconds to midnight UTC when the budget is spent
+        if _TOO_FAST_WORDS.search(message):
+            return False
+        if _BUDGET_WORDS.search(message):
+            return True
+        headers = response.headers
+        left = _number(headers.get("X-RateLimit-Remaining-USD"))
+        need = _number(headers.get("X-RateLimit-Cost-Required-USD"))
+        if left is not None and (left <= 0 or (need is not None and left < need)):
+            return True
+        return headers.get("X-RateLimit-Remaining", "").strip() == "0"
+
+    def _budget_note(self, response, retry_after: float | None) -> tuple[float | None, str]:
+        """The remaining daily budget in dollars, and a sentence saying it and when it renews.
+
+        From the refusal's ``X-RateLimit-Remaining-USD`` header, else its JSON body's
+        ``dailyRemainingUsd``, else the header of the last answer that had one.
+        """
+        headers = response.headers
+        left = _number(headers.get("X-RateLimit-Remaining-USD"))
+        if left is None:
+            body = _error_body(response)
+            left = _number(body.get("dailyRemainingUsd")) if isinstance(body, dict) else None
+        if left is not None:
+            note = f"remaining daily budget: {_usd(left)}"
+        elif self.remaining_usd is not None:
+            left = self.remaining_usd
+            note = f"remaining daily budget at the last answer before this one: {_usd(left)}"
+        else:
+            note = "OpenAlex did not say how much of the daily budget is left"
+        need = _number(headers.get("X-RateLimit-Cost-Required-USD"))
+        if need is not None:
+            note += f" (this request costs {_usd(need)})"
+        prepaid = _number(headers.get("X-RateLimit-Prepaid-Remaining-USD"))
+        if prepaid:
+            note += f", prepaid balance: {_usd(prepaid)}"
+        reset = _number(headers.get("X-RateLimit-Reset"))
+        if reset is None and retry_after is not None and retry_after > self.retry.max_wait:
+            reset = retry_after
+        note += ", renewed at midnight UTC"
+        if reset is not None:
+            note += f", in {_duration(reset)}"
+        return left, note
 
 
 def _lookup_failed(exc: BaseException) -> bool:
@@ -639,15 +866,23 @@ def _lookup_failed(exc: BaseException) -> bool:
     return False
 
 
-def _error_message(response) -> str:
+def _error_body(response):
     try:
-        body = response.json()
+        return response.json()
     except ValueError:
-        return response.text.strip()[:300]
-    if isinstance(body, dict):
-        parts = [str(body.get(k)) for k in ("error", "message") if body.get(k)]
-        return ": ".join(parts)[:300]
-    return str(body)[:300]
+        return None
+
+
+def _error_message(response) -> str:
+    """``error: message`` of an error answer, on one line, at most 300 characters."""
+    body = _error_body(response)
+    if body is None:
+        text = response.text
+    elif isinstance(body, dict):
+        text = ": ".join(str(body.get(k)) for k in ("error", "message") if body.get(k))
+    else:
+        text = str(body)
+    return " ".join(text.split())[:300]
 
 
 def _pyalex_version() -> str:
@@ -821,9 +1056,14 @@ def resolve_institutions(
     if missing:
         client = _client or _make_client(base_url, retry, session)
         for chunk in _chunks(missing, MAX_URL_LENGTH - 200):
-            url = (
-                f"{client.base_url}/institutions?filter=ror:{quote('|'.join(chunk), safe='')}"
-                f"&per-page={PER_PAGE}"
+            # At most 100 RORs a request, one institution each: the documented page size holds them.
+            url = _list_url(
+                client.base_url,
+                "ror:" + "|".join(chunk),
+                None,
+                None,
+                per_page=PER_PAGE_FALLBACK,
+                entity="Institutions",
             )
             data = client.get_json(url, validate=_is_list_page)
             for record in data["results"]:
@@ -873,6 +1113,11 @@ def _new_state(query: HarvestQuery, filters: list[str], institutions: dict) -> d
         "finished": None,
         "requests": 0,
         "retries": 0,
+        "cost_usd": None,
+        "rate_limit": {},
+        "per_page": PER_PAGE,
+        "per_page_served": False,  # a page has arrived at this per_page in this harvest
+        "per_page_fallback": None,
         "queries": [
             {
                 "n": i + 1,
@@ -885,6 +1130,10 @@ def _new_state(query: HarvestQuery, filters: list[str], institutions: dict) -> d
                 "meta_count": None,
                 "restarts": 0,
                 "retries": 0,
+                "cost_usd": None,
+                "rate_limit": {},
+                "per_page": None,
+                "per_page_fallback": None,
                 "truncated": [],
                 "done": False,
                 "started": None,
@@ -974,31 +1223,46 @@ def fetch_works(
                 return _read_json(manifest_path)
 
         client = _make_client(base_url, retry, session)
-        if state is None:
-            institutions = {}
-            if query.rors and query.match == "lineage":
-                institutions = resolve_institutions(query.rors, out, _client=client)
-            ids = {r: rec["id"] for r, rec in institutions.items()}
-            state = _new_state(query, query.filters(ids or None), institutions)
-            _write_json(state_path, state)
-        harvest = _Harvest(client, out, state, progress)
+        harvest = None
         try:
+            if state is None:
+                institutions = {}
+                if query.rors and query.match == "lineage":
+                    institutions = resolve_institutions(query.rors, out, _client=client)
+                ids = {r: rec["id"] for r, rec in institutions.items()}
+                state = _new_state(query, query.filters(ids or None), institutions)
+                _write_json(state_path, state)
+            harvest = _Harvest(client, out, state, progress)
             harvest.run()
         except HarvestStopped as exc:
-            harvest.save_manifest(status="stopped", note=exc.reason)
-            raise HarvestStopped(
+            if harvest is not None:
+                harvest.save_manifest(status="stopped", note=exc.reason)
+            if exc.status == 429:
+                again = "after the daily budget renews"
+            else:
+                again = "with a valid key (or once the limit is lifted)"
+            # One line: the command line prints it as "collabnet fetch: error: ...".
+            message = (
                 f"{exc.reason}. Stopped cleanly: everything received so far is saved in "
-                f"{out}. Run the same command again (after the budget renews at midnight UTC, "
-                "or with a valid key) to continue where it stopped",
+                f"{out}. Run the same command again {again} to continue where it stopped"
+            )
+            raise HarvestStopped(
+                " ".join(message.split()),
                 status=exc.status,
                 reason=exc.reason,
+                remaining_usd=exc.remaining_usd,
             ) from None
         except BaseException as exc:
-            note = "interrupted" if isinstance(exc, KeyboardInterrupt) else str(exc)
-            with contextlib.suppress(Exception):
-                harvest.save_manifest(status="incomplete", note=client.redact(note))
+            if harvest is not None:
+                note = "interrupted" if isinstance(exc, KeyboardInterrupt) else str(exc)
+                with contextlib.suppress(Exception):
+                    harvest.save_manifest(status="incomplete", note=client.redact(note))
             raise
         return harvest.save_manifest(status="complete")
+
+
+def _add_cost(total: float | None, cost: float) -> float:
+    return round((total or 0.0) + cost, 6)
 
 
 class _Harvest:
@@ -1009,11 +1273,40 @@ class _Harvest:
         self.progress = progress
         self.base_requests = state["requests"]
         self.base_retries = state["retries"]
+        self.base_cost = state.get("cost_usd")  # None: OpenAlex has not said a price yet
+
+    @property
+    def per_page(self) -> int:
+        return self.state.get("per_page", PER_PAGE)
 
     def checkpoint(self) -> None:
-        self.state["requests"] = self.base_requests + self.client.requests
-        self.state["retries"] = self.base_retries + self.client.retries
-        _write_json(self.out / _STATE_FILE, self.state)
+        st, client = self.state, self.client
+        st["requests"] = self.base_requests + client.requests
+        st["retries"] = self.base_retries + client.retries
+        if client.costs_reported:
+            st["cost_usd"] = _add_cost(self.base_cost, client.cost_usd)
+        if client.rate_limits_seen:
+            st["rate_limit"] = dict(client.rate_limit)
+        _write_json(self.out / _STATE_FILE, st)
+
+    @contextlib.contextmanager
+    def accounted(self, q: dict):
+        """Charge the retries, cost and rate-limit headers of the requests inside to query q."""
+        client = self.client
+        retries, cost, costs, limits = (
+            client.retries,
+            client.cost_usd,
+            client.costs_reported,
+            client.rate_limits_seen,
+        )
+        try:
+            yield
+        finally:
+            q["retries"] += client.retries - retries
+            if client.costs_reported > costs:
+                q["cost_usd"] = _add_cost(q.get("cost_usd"), client.cost_usd - cost)
+            if client.rate_limits_seen > limits:
+                q["rate_limit"] = dict(client.rate_limit)
 
     # -- list pages
 
@@ -1026,9 +1319,14 @@ class _Harvest:
         self.state["finished"] = _now()
         self.checkpoint()
 
-    def url(self, q: dict, cursor: str | None = None) -> str:
+    def url(self, q: dict, cursor: str | None = None, per_page: int | None = None) -> str:
         return _list_url(
-            self.client.base_url, q["filter"], q["search"], self.state["select"], cursor
+            self.client.base_url,
+            q["filter"],
+            q["search"],
+            self.state["select"],
+            cursor,
+            per_page=per_page or self.per_page,
         )
 
     def run_query(self, q: dict) -> None:
@@ -1038,11 +1336,21 @@ class _Harvest:
         bar = _progress_bar(
             self.progress, f"query {q['n']}/{n}", q["meta_count"], q["works_received"]
         )
+
+        def refused(status: int, message: str) -> None:
+            if self.per_page_refused(q, status, message):
+                raise _PerPageRefused(status, message)
+
         try:
             while True:
-                before = self.client.retries
                 try:
-                    data = self.client.get_json(self.url(q, q["cursor"]), validate=_is_list_page)
+                    with self.accounted(q):
+                        data = self.client.get_json(
+                            self.url(q, q["cursor"]), validate=_is_list_page, refused=refused
+                        )
+                except _PerPageRefused as exc:
+                    self.fall_back_per_page(q, exc)
+                    continue
                 except _BadRequest as exc:
                     if self.drop_unselectable(exc):
                         continue
@@ -1054,8 +1362,8 @@ class _Harvest:
                         f"OpenAlex rejected the query (HTTP {exc.status}: {exc.message}); "
                         f"URL: {self.url(q)}"
                     ) from None
-                finally:
-                    q["retries"] += self.client.retries - before
+                q["per_page"] = self.per_page
+                self.state["per_page_served"] = True
                 results, meta = data["results"], data["meta"]
                 if q["meta_count"] is None or meta.get("count") != q["meta_count"]:
                     q["meta_count"] = meta.get("count")
@@ -1078,15 +1386,77 @@ class _Harvest:
         finally:
             bar.close()
 
+    def unselectable(self, message: str) -> str | None:
+        """The field OpenAlex says it cannot select, if it is one the harvest can do without."""
+        name = "is_authors_truncated"
+        return name if name in (self.state["select"] or []) and name in message else None
+
     def drop_unselectable(self, exc: _BadRequest) -> bool:
-        select = self.state["select"] or []
-        for name in select:
-            if name == "is_authors_truncated" and name in exc.message:
-                logger.warning("OpenAlex cannot select %s; asking without it", name)
-                select.remove(name)
-                self.state["select_dropped"].append(name)
-                return True
-        return False
+        name = self.unselectable(exc.message)
+        if name is None:
+            return False
+        logger.warning("OpenAlex cannot select %s; asking without it", name)
+        self.state["select"].remove(name)
+        self.state["select_dropped"].append(name)
+        return True
+
+    def per_page_refused(self, q: dict, status: int, message: str) -> bool:
+        """Whether a 4xx answer refuses the page size (then the same page is asked at 100).
+
+        The rule, while the harvest still asks more than ``PER_PAGE_FALLBACK`` works a page:
+
+        * any 4xx but 401 (key) and 429 (budget, speed) whose error names the page size
+          (``per-page``, ``per_page``; OpenAlex's own is "per-page parameter must be between
+          1 and 100."), on any page of any query;
+        * an HTTP 400 or 422 that names no cause, on the first page of a query, as long as no
+          page has yet arrived at this size in this harvest (once one has, OpenAlex accepts
+          the size and an unexplained 400 is about something else). An error that names the
+          unselectable field keeps its own remedy, and 403 keeps its meaning (key or limit).
+        """
+        if self.per_page <= PER_PAGE_FALLBACK or status in (401, 429):
+            return False
+        if _PER_PAGE_RE.search(message):
+            return True
+        return (
+            status in (400, 422)
+            and q["cursor"] == "*"
+            and not self.state.get("per_page_served")
+            and self.unselectable(message) is None
+        )
+
+    def fall_back_per_page(self, q: dict, exc: _BadRequest) -> None:
+        """Ask at most ``PER_PAGE_FALLBACK`` works a page from now on, from the same cursor.
+
+        Nothing of the refused page was written and the cursor is kept, so the page is asked
+        again as it was. That loses and repeats nothing: an OpenAlex cursor is the sort key of
+        the last work handed out (Elasticsearch ``search_after``, openalex-elastic-api
+        ``core/cursor.py``), not an offset in pages, so it means the same at any page size.
+        """
+        record = {
+            "query": q["n"],
+            "page": q["pages"] + 1,
+            "cursor": q["cursor"],
+            "from": self.per_page,
+            "to": PER_PAGE_FALLBACK,
+            "status": exc.status,
+            "message": exc.message,
+            "at": _now(),
+        }
+        logger.warning(
+            "OpenAlex refused per-page=%d (HTTP %d: %s); asking page %d of query %d again "
+            "from the same cursor with per-page=%d, and every later page too",
+            self.per_page,
+            exc.status,
+            exc.message,
+            record["page"],
+            q["n"],
+            PER_PAGE_FALLBACK,
+        )
+        self.state["per_page"] = PER_PAGE_FALLBACK
+        self.state["per_page_served"] = False
+        self.state["per_page_fallback"] = record
+        q["per_page_fallback"] = record
+        self.checkpoint()
 
     def restart(self, q: dict, qdir: Path, exc: _BadRequest) -> None:
         logger.warning(
@@ -1173,13 +1543,17 @@ class _Harvest:
             unique = len(per_query.get(q["dir"], ()))
             entry = {
                 "n": q["n"],
-                "url": self.url(q),
+                "url": self.url(q, per_page=q.get("per_page")),
                 "filter": q["filter"],
                 "search": q["search"],
                 "meta_count": q["meta_count"],
                 "works_received": q["works_received"],
                 "unique_works": unique,
                 "pages": q["pages"],
+                "per_page": q.get("per_page"),
+                "per_page_fallback": q.get("per_page_fallback"),
+                "cost_usd": q.get("cost_usd"),
+                "rate_limit": q.get("rate_limit", {}),
                 "retries": q["retries"],
                 "restarts": q["restarts"],
                 "done": q["done"],
@@ -1215,6 +1589,13 @@ class _Harvest:
             "truncated_not_found": t["missing"],
             "requests": st["requests"],
             "retries": st["retries"],
+            # What OpenAlex said it charged (meta.cost_usd, else X-RateLimit-Cost-USD), all
+            # requests of all runs of this harvest; None if it never said.
+            "cost_usd": st.get("cost_usd"),
+            # The X-RateLimit-* headers of the last answer, names as OpenAlex sent them.
+            "rate_limit": st.get("rate_limit", {}),
+            "per_page": st.get("per_page", PER_PAGE),
+            "per_page_fallback": st.get("per_page_fallback"),
             "started": st["started"],
             "finished": st["finished"] if status == "complete" else None,
             "written": _now(),
