@@ -299,12 +299,14 @@ def test_evidence_paths_known_answer(corpus):
             "doi": "https://doi.org/10.1/5",
             "publication_year": 2020,
             "title": "Paper 5",
+            "n_authors": None,
         },
         {
             "work_id": "W7",
             "doi": "https://doi.org/10.1/7",
             "publication_year": 2021,
             "title": "Paper 7",
+            "n_authors": None,
         },
     ]
 

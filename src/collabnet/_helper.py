@@ -121,13 +121,15 @@ def _compute(unit: tuple, g, weights, csgraph) -> np.ndarray:
     return _distance_sums(csgraph, sources)
 
 
-def from_pivots(g, ends: tuple, weights, pivots: list, csgraph=None) -> tuple:
+def from_pivots(g, ends: tuple, weights, pivots: list, csgraph=None, done=None) -> tuple:
     """igraph's ``g.betweenness(sources=pivots, weights=weights)``, and with `csgraph`
     (scipy, the same graph) each chunk's :func:`_distance_sums` for chunks of
     ``DISTANCE_ROWS`` pivots, computed on several cores.
 
     `ends` are the edges' two vertex indices (int arrays) in ``g``'s edge order, which
     helpers rebuild the graph from; `weights` are the edge lengths (or ``None``).
+    `done`, if given, is called with the number of pivot searches of each chunk as it
+    completes (a progress bar's ``update``).
     Returns ``(betweenness, [distance sums per chunk])``.
     """
     units = [
@@ -150,7 +152,10 @@ def from_pivots(g, ends: tuple, weights, pivots: list, csgraph=None) -> tuple:
     parts: list = [None] * len(units)
 
     def compute(i: int) -> np.ndarray:
-        return _compute(units[i], g, weights, csgraph)
+        part = _compute(units[i], g, weights, csgraph)
+        if done is not None:
+            done(len(units[i][1]))
+        return part
 
     if len(shares) > 1:
         with tempfile.TemporaryDirectory(prefix="collabnet-") as folder:
@@ -162,6 +167,8 @@ def from_pivots(g, ends: tuple, weights, pivots: list, csgraph=None) -> tuple:
                     parts[i] = compute(i)
                 for proc, share, out in helpers:
                     _collect(proc, share, out, parts)
+                    if done is not None:
+                        done(sum(len(units[i][1]) for i in share if parts[i] is not None))
             finally:  # interrupted here (Ctrl-C, an error): stop the helpers too
                 for proc, _, _ in helpers:
                     if proc.poll() is None:

@@ -122,19 +122,39 @@ def _cmd_fetch(args: argparse.Namespace) -> int:
 # --- build (tables, graphs, metrics, views) -----------------------------------------------
 
 
+def _team_cap(text: str) -> int | None:
+    """``--author-max-team-size``: a whole number of at least 1, or ``none``."""
+    if text.strip().lower() == "none":
+        return None
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number or 'none', got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1 (or 'none'), got {value}")
+    return value
+
+
 def _add_build(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "build",
-        help="works JSON Lines -> tables, graphs, centrality, views",
-        description="Read OpenAlex Work JSON Lines (files, .gz, or harvest folders) and write "
-        "tables, graphs, centrality tables, interactive HTML, figures and manifest.json to DIR.",
+        help="OpenAlex works -> tables, graphs, centrality, views",
+        description="Read OpenAlex works in any form they are saved (JSON Lines, JSON arrays, "
+        "API response pages; plain, .gz, .bz2 or .xz; harvest and snapshot folders; - for "
+        "standard input) and write tables, graphs, centrality tables, interactive HTML, "
+        "figures and manifest.json to DIR. Each stage is reported on standard error.",
     )
-    p.add_argument("works", nargs="+", metavar="WORKS", help="works file(s) or harvest folder(s)")
+    p.add_argument(
+        "works",
+        nargs="+",
+        metavar="WORKS",
+        help="works file(s) or folder(s) (the form is read from the content); - reads stdin",
+    )
     p.add_argument("--out", required=True, metavar="DIR", help="output folder")
     p.add_argument(
         "--skip-bad-records",
         action="store_true",
-        help="skip malformed lines (each is listed in manifest.json) instead of stopping",
+        help="skip malformed records (each is listed in manifest.json) instead of stopping",
     )
     p.add_argument("--overrides", metavar="CSV", help="a reporter's classification corrections")
     p.add_argument(
@@ -142,6 +162,15 @@ def _add_build(sub: argparse._SubParsersAction) -> None:
         type=int,
         metavar="N",
         help="works with more than N authors add no edges (they still count as works)",
+    )
+    p.add_argument(
+        "--author-max-team-size",
+        type=_team_cap,
+        default=100,
+        metavar="N",
+        help="in the author graph, works with more than N authors add no ties (default 100: "
+        "a consortium paper's authors are not each other's collaborators; 'none' keeps all). "
+        "The institution and country graphs keep them, weighted 1/(n-1).",
     )
     p.add_argument("--min-weight", type=int, default=1, metavar="N", help="drop weaker edges")
     p.add_argument("--seed", type=int, default=0, help="seed for layouts and sampling")
@@ -158,12 +187,17 @@ def _add_build(sub: argparse._SubParsersAction) -> None:
         help="where the works came from (default: detected)",
     )
     p.add_argument("--no-views", action="store_true", help="skip HTML and figures")
+    p.add_argument(
+        "--quiet", action="store_true", help="no stage lines or progress bars, only the summary"
+    )
     p.set_defaults(func=_cmd_build)
 
 
 def _cmd_build(args: argparse.Namespace) -> int:
     from . import pipeline
+    from .progress import Progress
 
+    started = time.perf_counter()
     if Path(args.out).exists() and not Path(args.out).is_dir():
         raise UserError(f"--out {args.out} is a file, not a folder: name a folder for the outputs")
     if args.pivots is not None and args.pivots < 1:
@@ -176,10 +210,12 @@ def _cmd_build(args: argparse.Namespace) -> int:
         overrides=args.overrides,
         max_team_size=args.max_team_size,
         min_weight=args.min_weight,
+        author_max_team_size=args.author_max_team_size,
         seed=args.seed,
         pivots=args.pivots,
         data_source=args.data_source,
         views=not args.no_views,
+        progress=Progress(enabled=not args.quiet),
     )
     counts = manifest["tables"]["counts"]
     graphs = manifest["graphs"]
@@ -191,7 +227,10 @@ def _cmd_build(args: argparse.Namespace) -> int:
     )
     for level in pipeline.LEVELS:
         print(f"graph_{level}: {graphs[level]['nodes']} nodes, {graphs[level]['edges']} edges")
-    print(f"wrote {args.out}/ (data_source: {manifest['data_source']})")
+    print(
+        f"wrote {args.out}/ in {time.perf_counter() - started:.0f} s "
+        f"(data_source: {manifest['data_source']})"
+    )
     if not args.no_views:
         print(f"open first: {args.out}/network_institutions.html")
     return 0
@@ -290,7 +329,9 @@ def _add_paths(sub: argparse._SubParsersAction) -> None:
         description="Print the k shortest paths from one node to another (or to the nearest "
         "nodes of a category), with the works (id, DOI, year, title) behind every hop. "
         "Nodes may be given as OpenAlex id, ROR or name. Paths are shortest on the "
-        "distance 1/joint works: strong ties are short.",
+        "distance 1/tie strength: strong ties are short. Tie strength is Newman's fractional "
+        "count unless --counting full; each work shows its number of authors, and a hop "
+        "resting only on works of more than 25 authors is marked as consortium papers only.",
     )
     p.add_argument("--tables", required=True, metavar="DIR", help="a `collabnet build` folder")
     p.add_argument("--from", dest="source", required=True, metavar="NODE")
@@ -305,6 +346,13 @@ def _add_paths(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--level", choices=("institution", "author"), default="institution")
     p.add_argument("--k", type=int, default=3, help="number of paths (default 3)")
+    p.add_argument(
+        "--counting",
+        choices=("fractional", "full"),
+        default="fractional",
+        help="tie strength behind distances: fractional (default; a work of n co-authoring "
+        "nodes adds 1/(n-1), so consortium papers count little) or full (joint works)",
+    )
     p.add_argument("--json", action="store_true", help="print the paths as JSON")
     p.set_defaults(func=_cmd_paths)
 
@@ -323,7 +371,13 @@ def _cmd_paths(args: argparse.Namespace) -> int:
     G = load_graph(args.tables, args.level)
     works = load_tables(args.tables).get("works")
     paths = evidence_paths(
-        G, args.source, args.target, target_category=args.target_category, k=args.k, works=works
+        G,
+        args.source,
+        args.target,
+        target_category=args.target_category,
+        k=args.k,
+        works=works,
+        counting=args.counting,
     )
     if args.json:
         print(json.dumps(paths, indent=2, ensure_ascii=False, default=str))
@@ -341,13 +395,18 @@ def _cmd_paths(args: argparse.Namespace) -> int:
         )
         labels = dict(zip(path["nodes"], path["labels"], strict=True))
         for hop in path["hops"]:
+            flag = "  [consortium papers only]" if hop["consortium_only"] else ""
             print(
                 f"  {labels[hop['source']]} -- {labels[hop['target']]}: "
-                f"{len(hop['works'])} joint work(s)"
+                f"{len(hop['works'])} joint work(s){flag}"
             )
             for w in hop["works"]:
                 year = w["publication_year"] if w["publication_year"] is not None else "----"
-                print(f"    {w['work_id']}  {year}  {w['doi'] or '(no DOI)'}  {w['title'] or ''}")
+                team = f"{w['n_authors']} authors  " if w.get("n_authors") is not None else ""
+                print(
+                    f"    {w['work_id']}  {year}  {team}{w['doi'] or '(no DOI)'}  "
+                    f"{w['title'] or ''}"
+                )
         print()
     return 0
 

@@ -515,7 +515,7 @@ def read_corpus(
     paths: Iterable[str | Path] | str | Path,
     *,
     skip_bad_records: bool = False,
-    progress: bool = False,
+    progress=None,
 ) -> Corpus:
     """Read OpenAlex Work records, in any form OpenAlex data is saved, into tidy tables.
 
@@ -530,8 +530,8 @@ def read_corpus(
         By default the first malformed record stops the read with an error naming the file,
         line, record and field. With ``True`` such records are skipped, and each is listed in
         ``Corpus.bad_records``.
-    progress : bool, default False
-        Show a progress bar of the records read (on standard error).
+    progress : collabnet.progress.Progress, optional
+        Shows a bar of the records read when reading takes more than a moment.
 
     Returns
     -------
@@ -590,12 +590,10 @@ def read_corpus(
     return corpus
 
 
-def _progress_bar(show: bool):
-    if not show:
+def _progress_bar(progress):
+    if progress is None or not progress.enabled:
         return None
-    from tqdm.auto import tqdm
-
-    return tqdm(desc="reading works", unit=" works", unit_scale=True, leave=False)
+    return progress.bar(None, "records", unit=" records")
 
 
 def _why_empty(reader: _Reader, read: list[Source]) -> str:

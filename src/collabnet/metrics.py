@@ -15,9 +15,13 @@ import pandas as pd
 from ._helper import from_pivots, igraph_from_ends
 from .errors import CollabnetError, InputError
 from .network import author_graph, country_graph, institution_graph
+from .progress import SILENT, Progress
 
 __all__ = [
     "add_distance",
+    "distance_strength",
+    "FRACTIONAL",
+    "CONSORTIUM_AUTHORS",
     "centrality_table",
     "communities",
     "brokers",
@@ -47,6 +51,10 @@ CENTRALITY_COLUMNS = [
 #: Above this many nodes ``engine="auto"`` computes with python-igraph.
 IGRAPH_ABOVE = 500
 
+#: Exact betweenness and closeness take time in proportion to nodes x ties; above this
+#: they are estimated from pivots (about a minute of exact search on a laptop).
+EXACT_MAX_WORK = 200_000_000
+
 #: Pivots used for estimated betweenness and closeness when ``k`` is not given.
 DEFAULT_PIVOTS = 500
 #: Above this many tie visits (pivots x ties) the default number of pivots shrinks, to
@@ -71,6 +79,40 @@ def default_pivots(n_edges: int) -> int:
 
 
 # --- distances ----------------------------------------------------------------------------
+
+#: The tie strength whose inverse is a tie's length by default: Newman's fractional count.
+FRACTIONAL = "weight_fractional"
+
+#: A work with more authors than this is a consortium paper: a hop or tie resting on such
+#: works alone is flagged (``consortium_only``).
+CONSORTIUM_AUTHORS = 25
+
+
+def distance_strength(G: nx.Graph, weight: str | None = "auto") -> str | None:
+    """The tie strength whose inverse is the length of a tie: `weight` as given, or for
+    ``"auto"`` ``weight_fractional`` when the graph's ties carry it, else ``weight``.
+
+    With Newman's (2001) fractional counting a work of ``n`` co-authoring nodes adds
+    ``1/(n-1)`` to each of their ties, so a 3,000-author paper brings two labs 3,000 times
+    less close than a two-lab study does; under full counting both count 1.
+
+    Examples
+    --------
+    >>> G = nx.Graph([("a", "b", {"weight": 1, "weight_fractional": 0.25})])
+    >>> distance_strength(G), distance_strength(G, "weight")
+    ('weight_fractional', 'weight')
+    >>> distance_strength(nx.Graph([("a", "b", {"weight": 2})]))
+    'weight'
+    """
+    if weight != "auto":
+        return weight
+    from .network import pristine_edge_table
+
+    if pristine_edge_table(G) is not None:
+        return FRACTIONAL
+    for _, _, d in G.edges(data=True):
+        return FRACTIONAL if FRACTIONAL in d else "weight"
+    return "weight"
 
 
 def _inverse(weight: str | None):
@@ -131,9 +173,10 @@ def add_distance(G: nx.Graph, *, weight: str = "weight", distance: str = "distan
 # --- engines ------------------------------------------------------------------------------
 
 
-def _to_igraph(G: nx.Graph, weight: str | None):
-    """``(igraph.Graph, node list, weights or None, ends)`` with vertices in ``list(G)``
-    order; `ends` holds the edges' two vertex indices as int64 arrays, in igraph's edge order.
+def _to_igraph(G: nx.Graph, weight: str | None, length: str | None = None):
+    """``(igraph.Graph, node list, weights or None, ends, lengths or None)`` with vertices
+    in ``list(G)`` order; `ends` holds the edges' two vertex indices as int64 arrays, in
+    igraph's edge order; `lengths` are ``1/length`` of each edge (``None``: hops).
 
     A :class:`~collabnet.network.CoauthorshipGraph` whose ties are still arrays is
     converted from those arrays (``weight`` or ``weight_fractional``), without writing
@@ -143,27 +186,27 @@ def _to_igraph(G: nx.Graph, weight: str | None):
 
     from .network import pristine_edge_table
 
+    arrays = ("weight", "weight_fractional")
     t = pristine_edge_table(G)
-    if t is not None and weight in (None, "weight", "weight_fractional"):
+    if t is not None and weight in (None, *arrays) and length in (None, *arrays):
         nodes = t.node_ids.tolist()
-        weights = None
-        if weight is not None:
-            weights = (t.weight if weight == "weight" else t.weight_fractional).tolist()
+        pick = {"weight": t.weight, "weight_fractional": t.weight_fractional}
+        weights = None if weight is None else pick[weight].tolist()
+        lengths = None if length is None else (1.0 / pick[length]).tolist()
         ends = (t.source.astype(np.int64), t.target.astype(np.int64))
-        return igraph_from_ends(len(nodes), *ends), nodes, weights, ends
+        return igraph_from_ends(len(nodes), *ends), nodes, weights, ends, lengths
     nodes = list(G)
     index = {n: i for i, n in enumerate(nodes)}
-    edges = []
-    weights = [] if weight is not None else None
-    if weights is None:
-        edges = [(index[u], index[v]) for u, v in G.edges()]
-    else:
-        for u, v, x in G.edges(data=weight, default=1):
-            edges.append((index[u], index[v]))
-            weights.append(x)
+    edges = [(index[u], index[v]) for u, v in G.edges()]
+    weights = None
+    if weight is not None:
+        weights = [x for _, _, x in G.edges(data=weight, default=1)]
+    lengths = None
+    if length is not None:
+        lengths = [1.0 / x for _, _, x in G.edges(data=length, default=1)]
     g = ig.Graph(n=len(nodes), edges=edges)
     pairs = np.asarray(edges, dtype=np.int64).reshape(-1, 2)
-    return g, nodes, weights, (pairs[:, 0], pairs[:, 1])
+    return g, nodes, weights, (pairs[:, 0], pairs[:, 1]), lengths
 
 
 def _choose_engine(G: nx.Graph, engine: str) -> str:
@@ -236,8 +279,8 @@ def _eigenvector_lcc_nx(G: nx.Graph, weight):
     return out
 
 
-def _table_networkx(G, weight, estimate, k, seed):
-    dist = _inverse(weight)
+def _table_networkx(G, weight, length, estimate, k, seed, progress):
+    dist = _inverse(length)
     n = len(G)
     nodes = list(G)
     if estimate:
@@ -346,10 +389,9 @@ def _strength(g, w) -> list:
     return strength
 
 
-def _table_igraph(G, weight, estimate, k, seed):
-    g, nodes, w, ends = _to_igraph(G, weight)
+def _table_igraph(G, weight, length, estimate, k, seed, progress):
+    g, nodes, w, ends, dist = _to_igraph(G, weight, length)
     n = len(nodes)
-    dist = None if w is None else [1.0 / x for x in w]
     if estimate:
         pivots = _pivots(G, k, seed)
         index = {v: i for i, v in enumerate(nodes)}
@@ -358,7 +400,8 @@ def _table_igraph(G, weight, estimate, k, seed):
         # dependencies over ordered pairs, hence the factor 2.
         csgraph = _distance_graph(n, ends, dist)
         # both searches from every pivot, on every core (collabnet._helper)
-        raw, distance_parts = from_pivots(g, ends, dist, piv, csgraph)
+        with progress.bar(2 * len(piv), "shortest paths from pivots", " searches") as bar:
+            raw, distance_parts = from_pivots(g, ends, dist, piv, csgraph, done=bar.update)
         raw = 2 * raw
         btw = np.zeros(n)
         if n > 2:
@@ -412,10 +455,13 @@ def centrality_table(
     *,
     engine: str = "auto",
     weight: str | None = "weight",
+    distance: str | None = "auto",
     exact_threshold: int = 5000,
+    exact_max_work: int = EXACT_MAX_WORK,
     k: int | None = None,
     seed: int = 0,
     sort_by: str = "pagerank",
+    progress: Progress = SILENT,
 ) -> pd.DataFrame:
     """Return one row per node with its degree, strength and centralities.
 
@@ -427,11 +473,20 @@ def centrality_table(
         ``"auto"`` uses python-igraph above 500 nodes, networkx below. Both give the
         same numbers (to floating-point tolerance).
     weight : str or None
-        Tie strength attribute. Betweenness and closeness use the distance
-        ``1/weight``; eigenvector and PageRank use `weight` itself. ``None``: unweighted
-        (every edge has length 1 and weight 1).
-    exact_threshold : int
-        Above this many nodes betweenness and closeness are *estimated* from `k` pivots.
+        Tie strength attribute for degree strength, eigenvector and PageRank. ``None``:
+        unweighted (every edge has length 1 and weight 1).
+    distance : str or None
+        The tie strength whose inverse is a tie's length in betweenness and closeness:
+        ``"auto"`` (default) is Newman's fractional count ``weight_fractional`` when the
+        ties carry it, else `weight` (:func:`distance_strength`); ``"weight"`` is full
+        counting. Ignored when `weight` is ``None`` (hops).
+    exact_threshold, exact_max_work : int
+        Betweenness and closeness are *estimated* from `k` pivots above
+        `exact_threshold` nodes, or when nodes x ties exceeds `exact_max_work` (exact
+        Brandes takes time in proportion to it: a 4,000-node graph of 4 million ties,
+        the author graph of one consortium paper, is estimated).
+    progress : collabnet.progress.Progress
+        Shows a bar over the pivots' shortest-path searches.
     k : int, optional
         Number of pivots for the estimates (at most the number of nodes). Default:
         :func:`default_pivots` — 500, down to 100 on graphs of millions of ties.
@@ -445,8 +500,8 @@ def centrality_table(
     DataFrame
         Columns ``node, label, category, degree, strength, betweenness, closeness,
         eigenvector, pagerank``. ``df.attrs`` holds ``engine``, ``distance``
-        (``"1/weight"`` or ``"hops"``), ``estimate`` (bool), ``sample_size``, ``seed``,
-        ``sort_by``, ``weight``.
+        (``"1/weight_fractional"``, ``"1/weight"`` or ``"hops"``), ``estimate`` (bool),
+        ``estimate_reason``, ``sample_size``, ``seed``, ``sort_by``, ``weight``.
 
     Notes
     -----
@@ -477,8 +532,14 @@ def centrality_table(
     if sort_by not in CENTRALITY_COLUMNS:
         raise InputError("sort_by", f"must be one of {', '.join(CENTRALITY_COLUMNS)}")
     chosen = _choose_engine(G, engine)
-    n = G.number_of_nodes()
-    estimate = n > exact_threshold
+    n, m = G.number_of_nodes(), G.number_of_edges()
+    length = None if weight is None else distance_strength(G, distance)
+    reason = None
+    if n > exact_threshold:
+        reason = f"more than {exact_threshold:,} nodes"
+    elif n * m > exact_max_work:
+        reason = f"{n:,} nodes x {m:,} ties is more than {exact_max_work:,}"
+    estimate = reason is not None
     if estimate:
         if k is not None and int(k) < 1:
             raise InputError("k", f"the number of pivots must be at least 1, got {k}")
@@ -488,7 +549,7 @@ def centrality_table(
         df = pd.DataFrame(columns=CENTRALITY_COLUMNS)
     else:
         compute = _table_networkx if chosen == "networkx" else _table_igraph
-        values = compute(G, weight, estimate, k, seed)
+        values = compute(G, weight, length, estimate, k, seed, progress)
         if "degree" not in values:
             degree = dict(G.degree())
             strength = dict(G.degree(weight=weight))
@@ -507,8 +568,9 @@ def centrality_table(
     df.attrs.update(
         engine=chosen,
         weight=weight,
-        distance="hops" if weight is None else f"1/{weight}",
+        distance="hops" if length is None else f"1/{length}",
         estimate=bool(estimate),
+        estimate_reason=reason,
         sample_size=int(k) if estimate else None,
         seed=seed,
         sort_by=sort_by,
@@ -568,7 +630,7 @@ def communities(
     elif method == "leiden":
         import igraph as ig
 
-        g, nodes, w, _ = _to_igraph(G, weight)
+        g, nodes, w, _, _ = _to_igraph(G, weight)
         # igraph draws from Python's random module: seed a private generator, then
         # restore the default so the caller's random state is left alone.
         ig.set_random_number_generator(random.Random(seed))
@@ -716,7 +778,7 @@ def brokers(
     *,
     source_category: str = "nl",
     target_category: str = "cn_police",
-    weight: str | None = "weight",
+    weight: str | None = "auto",
     engine: str = "auto",
 ) -> pd.DataFrame:
     """Return the nodes that lie between two categories, strongest brokers first.
@@ -729,6 +791,8 @@ def brokers(
         The two sets, e.g. Dutch institutions and PRC police-linked ones.
     weight : str or None
         Tie strength; paths are shortest on the distance ``1/weight`` (``None``: hops).
+        ``"auto"``: ``weight_fractional`` when the ties carry it (Newman 2001), else
+        ``weight`` (see :func:`distance_strength`).
     engine : {"auto", "networkx", "igraph"}
 
     Returns
@@ -760,6 +824,7 @@ def brokers(
     >>> brokers(G)[["node", "subset_betweenness", "pairs_separated"]].values.tolist()
     [['x', 1.0, 1]]
     """
+    weight = distance_strength(G, weight)
     sources = set(_category_nodes(G, source_category))
     targets = set(_category_nodes(G, target_category))
     chosen = _choose_engine(G, engine)
@@ -771,9 +836,8 @@ def brokers(
             G, list(sources), list(targets), normalized=False, weight=_inverse(weight)
         )
     else:
-        g, nodes, w, _ = _to_igraph(G, weight)
+        g, nodes, _, _, dist = _to_igraph(G, None, weight)
         index = {v: i for i, v in enumerate(nodes)}
-        dist = None if w is None else [1.0 / x for x in w]
         vals = g.betweenness(
             sources=[index[v] for v in sources],
             targets=[index[v] for v in targets],
@@ -819,9 +883,12 @@ def bridging_edges(
     *,
     source_category: str = "nl",
     target_category: str = "cn_police",
-    weight: str | None = "weight",
+    weight: str | None = "auto",
 ) -> pd.DataFrame:
     """Return the edges that carry shortest paths between two categories.
+
+    `weight`: the tie strength whose inverse is a tie's length (``"auto"``: see
+    :func:`distance_strength`).
 
     Returns
     -------
@@ -838,6 +905,7 @@ def bridging_edges(
     >>> bridging_edges(G)[["source", "target", "pairs_separated"]].values.tolist()
     [['n1', 'x', 1], ['x', 'p1', 1]]
     """
+    weight = distance_strength(G, weight)
     sources = set(_category_nodes(G, source_category))
     targets = set(_category_nodes(G, target_category))
     cols = ["source", "target", "weight", "subset_betweenness", "is_bridge"]
@@ -1066,7 +1134,7 @@ def resolve_node(G: nx.Graph, query: str, *, registry=None) -> str:
 
 
 def _work_records(ids: Iterable, works: pd.DataFrame | None) -> list[dict]:
-    fields = ("doi", "publication_year", "title")
+    fields = ("doi", "publication_year", "title", "n_authors")
     ids = list(ids)
     if works is None or len(works) == 0:
         return [{"work_id": w, **dict.fromkeys(fields)} for w in ids]
@@ -1081,8 +1149,8 @@ def _work_records(ids: Iterable, works: pd.DataFrame | None) -> list[dict]:
                 value = None
             if isinstance(value, np.generic):
                 value = value.item()
-            if f == "publication_year" and isinstance(value, float):
-                value = int(value)  # a column with gaps is float; years are whole
+            if f in ("publication_year", "n_authors") and isinstance(value, float):
+                value = int(value)  # a column with gaps is float; years and counts are whole
             rec[f] = value
         out.append(rec)
     return out
@@ -1102,6 +1170,8 @@ def evidence_paths(
     weight: str | None = "distance",
     registry=None,
     max_ties: int = 50,
+    counting: str = "fractional",
+    consortium: int = CONSORTIUM_AUTHORS,
 ) -> list[dict]:
     """Return the `k` shortest simple paths from `source`, with the works on every hop.
 
@@ -1120,9 +1190,18 @@ def evidence_paths(
     works : DataFrame, optional
         The works table, to give each work its DOI, year and title.
     weight : "distance", str or None
-        ``"distance"``: shortest on ``1/weight`` (uses the edge attribute ``distance``
-        when present, else computes it); another name: that attribute is the length;
-        ``None``: fewest hops.
+        ``"distance"``: shortest on the inverse of the tie strength that `counting`
+        names (uses the edge attribute ``distance`` when every tie has it); another
+        name: that attribute is the length; ``None``: fewest hops.
+    counting : {"fractional", "full"}
+        With ``weight="distance"``: ``"fractional"`` (default) measures a tie by
+        Newman's fractional count ``weight_fractional`` (a work of ``n`` co-authoring
+        nodes adds ``1/(n-1)``), so a consortium paper brings two nodes far less close
+        than a small study; ``"full"`` by joint works (``weight``). A graph whose ties
+        carry no ``weight_fractional`` is measured by ``weight``.
+    consortium : int
+        A hop whose works all have more than this many authors is marked
+        ``consortium_only`` (needs `works` with ``n_authors``).
     registry : optional
         Passed to :func:`resolve_node`.
     max_ties : int
@@ -1131,9 +1210,11 @@ def evidence_paths(
     Returns
     -------
     list of dict
-        ``{"nodes", "labels", "length" (hops), "distance", "tied", "hops": [{"source",
-        "target", "weight", "works": [{"work_id", "doi", "publication_year",
-        "title"}]}]}``, shortest first; ``[]`` when no path exists.
+        ``{"nodes", "labels", "length" (hops), "distance", "counting", "tied",
+        "consortium_only_hops", "hops": [{"source", "target", "weight",
+        "weight_fractional", "consortium_only", "works": [{"work_id", "doi",
+        "publication_year", "title", "n_authors"}]}]}``, shortest first; ``[]`` when no
+        path exists.
 
     Notes
     -----
@@ -1153,10 +1234,13 @@ def evidence_paths(
     """
     if (target is None) == (target_category is None):
         raise InputError("evidence_paths", "give exactly one of target or target_category")
+    if counting not in ("fractional", "full"):
+        raise InputError("counting", f"must be 'fractional' or 'full', got {counting!r}")
     source = resolve_node(G, source, registry=registry)
     if weight == "distance":
         w = "distance" if all("distance" in d for _, _, d in G.edges(data=True)) else None
-        length = w if w else _inverse("weight")
+        strength = distance_strength(G, "auto" if counting == "fractional" else "weight")
+        length = w if w else _inverse(strength)
     else:
         length = weight if weight is None else (weight if isinstance(weight, str) else weight)
 
@@ -1216,12 +1300,17 @@ def evidence_paths(
         hops = []
         for a, b in zip(path, path[1:], strict=False):
             d = G.edges[a, b]
+            records = _work_records(d.get("works", []), works)
+            sizes = [r["n_authors"] for r in records]
             hops.append(
                 {
                     "source": a,
                     "target": b,
                     "weight": d.get("weight", 1),
-                    "works": _work_records(d.get("works", []), works),
+                    "weight_fractional": d.get("weight_fractional"),
+                    "consortium_only": bool(sizes)
+                    and all(n is not None and n > consortium for n in sizes),
+                    "works": records,
                 }
             )
         out.append(
@@ -1230,7 +1319,9 @@ def evidence_paths(
                 "labels": [G.nodes[v].get("label", str(v)) for v in path],
                 "length": len(path) - 1,
                 "distance": dist,
+                "counting": counting if weight == "distance" else None,
                 "tied": lengths.count(dist),
+                "consortium_only_hops": sum(h["consortium_only"] for h in hops),
                 "hops": hops,
             }
         )

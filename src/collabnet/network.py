@@ -81,8 +81,20 @@ def _work_years(works: pd.DataFrame | None) -> pd.Series:
     return pd.to_numeric(years, errors="coerce").astype("float64")
 
 
-def _team_sizes(memberships: pd.DataFrame, node_column: str) -> pd.Series:
-    """Distinct authors per work (distinct nodes when there is no ``author_id`` column)."""
+def _team_sizes(
+    memberships: pd.DataFrame, node_column: str, works: pd.DataFrame | None = None
+) -> pd.Series:
+    """Authors per work: the works table's ``n_authors`` when it has one (the team as
+    published, authors without an OpenAlex id included), else distinct ``author_id`` in
+    `memberships` (distinct nodes when there is no ``author_id`` column)."""
+    counted = _distinct_per_work(memberships, node_column)
+    if works is not None and "n_authors" in works.columns and len(works):
+        listed = works.drop_duplicates("work_id").set_index("work_id")["n_authors"]
+        return listed.astype("float64").combine_first(counted.astype("float64"))
+    return counted
+
+
+def _distinct_per_work(memberships: pd.DataFrame, node_column: str) -> pd.Series:
     column = "author_id" if "author_id" in memberships.columns else node_column
     return memberships.dropna(subset=[column]).groupby("work_id", sort=False)[column].nunique()
 
@@ -486,7 +498,8 @@ def _edge_table_stages(
 
     excluded: list = []
     if max_team_size is not None:
-        team = _team_sizes(memberships, node_column).reindex(work_ids).fillna(0).to_numpy()
+        team = _team_sizes(memberships, node_column, works).reindex(work_ids)
+        team = team.fillna(0).to_numpy()
         too_big = team > max_team_size
         excluded = sorted(work_ids[too_big].tolist())
         sizes = np.where(too_big, 0, sizes)
@@ -588,9 +601,11 @@ def coauthorship_graph(
     max_team_size : int, optional
         Works with more distinct authors than this ("hyperauthored") add no edge; they
         still count in ``n_works`` and are listed in
-        ``G.graph["excluded_hyperauthored_works"]``. Team size is the number of distinct
-        non-null ``author_id`` on the work in `memberships` (rows with a null node
-        included); without an ``author_id`` column it is the number of distinct nodes.
+        ``G.graph["excluded_hyperauthored_works"]``. Team size is the works table's
+        ``n_authors`` (the team as published, authors without an OpenAlex id included);
+        for works it does not list, the number of distinct non-null ``author_id`` on the
+        work in `memberships` (rows with a null node included), or without an
+        ``author_id`` column the number of distinct nodes.
     min_weight : int
         Edges with fewer joint works are dropped (after the team-size cap).
 

@@ -22,8 +22,10 @@ import pandas as pd
 from . import __version__, config
 from .corpus import Corpus, file_sha256, read_corpus, work_files
 from .errors import CollabnetError, InputError
+from .progress import SILENT, Progress
 
 __all__ = [
+    "AUTHOR_MAX_TEAM_SIZE",
     "LEVELS",
     "TABLES",
     "SYNTHETIC_NOTE",
@@ -50,6 +52,9 @@ __all__ = [
 _log = logging.getLogger(__name__)
 
 LEVELS = ("institutions", "authors", "countries")
+#: Works with more authors than this add no tie to the author graph (see :func:`build_graph`).
+AUTHOR_MAX_TEAM_SIZE = 100
+_SINGULAR = {"institutions": "institution", "authors": "author", "countries": "country"}
 TABLES = ("works", "authorships", "institutions", "authors")
 SYNTHETIC_NOTE = "Synthetic demo data: invented works and people, evidence of nothing"
 MANIFEST = "manifest.json"
@@ -300,6 +305,24 @@ def _input_record(source) -> dict:
     return source.describe()
 
 
+def _corpus_summary(counts: dict) -> str:
+    text = (
+        f"{counts['works']:,} works, {counts['authorships']:,} authorships from "
+        f"{counts['files']:,} file(s)"
+    )
+    notes = [
+        f"{counts[key]:,} {what}"
+        for key, what in (
+            ("files_skipped", "file(s) skipped (listed in manifest.json)"),
+            ("authorships_without_author_id", "authorships without an OpenAlex author id"),
+            ("duplicates_dropped", "duplicates dropped"),
+            ("bad_records_skipped", "bad records skipped"),
+        )
+        if counts.get(key)
+    ]
+    return text + (f" ({'; '.join(notes)})" if notes else "")
+
+
 def build_tables(
     inputs: Sequence[str | Path] | str | Path,
     out_dir: str | Path,
@@ -308,12 +331,13 @@ def build_tables(
     overrides: str | Path | None = None,
     registry=None,
     data_source: str | None = None,
+    progress: Progress = SILENT,
 ) -> dict[str, pd.DataFrame]:
     """Read works, classify institutions and affiliations, and write the tidy tables.
 
     Writes ``works.parquet``, ``authorships.parquet``, ``institutions.parquet``,
     ``authors.parquet`` and ``classification_review.csv`` to ``out_dir``, and the ``inputs``,
-    ``counts`` and ``data_source`` of ``manifest.json``.
+    ``counts`` and ``data_source`` of ``manifest.json``. `progress` reports each step.
     """
     from . import watchlist
 
@@ -322,13 +346,21 @@ def build_tables(
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
-    corpus = read_corpus(inputs, skip_bad_records=skip_bad_records)
-    source = data_source or detect_data_source(inputs, corpus)
     reg = registry if registry is not None else watchlist.load_registry()
     fixes = watchlist.load_overrides(overrides) if overrides else None
-    institutions, authorships, review = watchlist.classify_tables(
-        corpus.institutions, corpus.authorships, reg, fixes
-    )
+    with progress.stage("reading works") as done:
+        corpus = read_corpus(inputs, skip_bad_records=skip_bad_records, progress=progress)
+        done(_corpus_summary(corpus.counts))
+    source = data_source or detect_data_source(inputs, corpus)
+    with progress.stage("classifying institutions and affiliations") as done:
+        institutions, authorships, review = watchlist.classify_tables(
+            corpus.institutions, corpus.authorships, reg, fixes
+        )
+        watched = institutions["category"].value_counts()
+        done(
+            ", ".join(f"{watched.get(c, 0):,} {c}" for c in config.CATEGORIES if c != "other")
+            + f" of {len(institutions):,} institutions"
+        )
     unused = (
         fixes.unused(
             corpus.institutions["institution_id"],
@@ -511,13 +543,33 @@ def build_graph(
     *,
     max_team_size: int | None = None,
     min_weight: int = 1,
+    author_max_team_size: int | None = AUTHOR_MAX_TEAM_SIZE,
 ) -> nx.Graph:
-    """The co-authorship graph of one level (``institutions``, ``authors``, ``countries``)."""
+    """The co-authorship graph of one level (``institutions``, ``authors``, ``countries``).
+
+    Works with more than `max_team_size` authors add no tie at any level; in the author
+    graph, works with more than `author_max_team_size` (default 100) add none either
+    (``None``: no limit). They still count in each node's ``n_works`` and are listed in
+    ``G.graph["excluded_hyperauthored_works"]``.
+
+    Notes
+    -----
+    A paper of 3,000 authors makes 4.5 million author pairs, none of which says that two
+    of its authors worked together; a handful of such papers would outnumber every other
+    tie of a corpus. Hence the author graph leaves out works above 100 authors (Cronin's
+    "hyperauthorship", 2001; VOSviewer leaves out works above 25 authors by default). The
+    institution and country graphs keep them: there a consortium paper is one tie among
+    hundreds of labs, weighted ``1/(n-1)`` by Newman's fractional count, and marked on
+    every path that rests on it alone.
+    """
     from . import network
 
     if level not in _NODE_COLUMN:
         raise CollabnetError(f"unknown level {level!r}: choose one of {', '.join(LEVELS)}")
     a = tables["authorships"]
+    if level == "authors" and author_max_team_size is not None:
+        caps = [c for c in (max_team_size, author_max_team_size) if c is not None]
+        max_team_size = min(caps)
     options = {"max_team_size": max_team_size, "min_weight": min_weight}
     if level == "countries":  # a country's attributes follow from its code alone
         G = network.country_graph(a, tables["works"], **options)
@@ -548,9 +600,14 @@ def load_graph(out_dir: str | Path, level: str = "institutions") -> nx.Graph:
     return build_graph(load_tables(out_dir), level, **options)
 
 
-def write_graphs(graphs: dict[str, nx.Graph], out_dir: str | Path, *, options: dict) -> None:
+def write_graphs(
+    graphs: dict[str, nx.Graph],
+    out_dir: str | Path,
+    *,
+    options: dict,
+    progress: Progress = SILENT,
+) -> None:
     """Write ``graph_<level>.graphml`` for each graph and the ``graphs`` manifest section."""
-    from . import export, network
 
     out_dir = Path(out_dir)
     info = {"options": options}
@@ -559,53 +616,83 @@ def write_graphs(graphs: dict[str, nx.Graph], out_dir: str | Path, *, options: d
     if (out_dir / "works.parquet").is_file():
         works = pd.read_parquet(out_dir / "works.parquet")
     for level, G in graphs.items():
-        if manifest.get("data_source"):
-            G.graph["data_source"] = manifest["data_source"]
-        skipped = []
-        if G.number_of_edges() <= GRAPHML_MAX_EDGES:
-            export.write_graphml(G, out_dir / f"graph_{level}.graphml")
-        else:
-            (out_dir / f"graph_{level}.graphml").unlink(missing_ok=True)  # no stale file
-            skipped.append(f"graph_{level}.graphml (more than {GRAPHML_MAX_EDGES:,} ties)")
-            _log.warning(
-                "graph_%s.graphml not written: %s ties (more than %s); the ties are in "
-                "edges_%s.csv, and collabnet.export.write_graphml writes the file on request",
-                level,
-                f"{G.number_of_edges():,}",
-                f"{GRAPHML_MAX_EDGES:,}",
-                level,
-            )
-        export.write_vosviewer(
-            G, out_dir / f"vosviewer_{level}_map.txt", out_dir / f"vosviewer_{level}_network.txt"
-        )
-        export.write_edges_csv(G, out_dir / f"edges_{level}.csv", works)
-        # GEXF repeats GraphML (Gephi reads both) and takes as long again; XLSX is slow and
-        # a spreadsheet of this many rows is no use: large graphs get the CSV and VOSviewer
-        # files (and GraphML up to GRAPHML_MAX_EDGES). A skipped file of an earlier build
-        # is removed, so the folder never shows an outdated graph.
-        if G.number_of_edges() <= GEXF_MAX_EDGES:
-            export.write_gexf(G, out_dir / f"graph_{level}.gexf")
-        else:
-            (out_dir / f"graph_{level}.gexf").unlink(missing_ok=True)
-            skipped.append(f"graph_{level}.gexf (more than {GEXF_MAX_EDGES:,} ties)")
-        if G.number_of_edges() <= XLSX_MAX_EDGES:
-            export.write_edges_xlsx(G, out_dir / f"edges_{level}.xlsx", works)
-        else:
-            (out_dir / f"edges_{level}.xlsx").unlink(missing_ok=True)
-            skipped.append(f"edges_{level}.xlsx (more than {XLSX_MAX_EDGES:,} ties)")
-        isolates, components = network.count_isolates_and_components(G)
-        info[level] = {
-            "nodes": G.number_of_nodes(),
-            "edges": G.number_of_edges(),
-            "isolates": isolates,
-            "components": components,
-            "excluded_hyperauthored_works": len(G.graph.get("excluded_hyperauthored_works", [])),
-            "exports_skipped": skipped,
-        }
+        with progress.stage(f"writing the {_SINGULAR[level]} graph's files") as done:
+            info[level] = _write_graph_files(G, level, out_dir, manifest, works)
+            done(", ".join(info[level].pop("written")))
     update_manifest(out_dir, "graphs", info)
 
 
+def _write_graph_files(G: nx.Graph, level: str, out_dir: Path, manifest: dict, works) -> dict:
+    """GraphML, GEXF, VOSviewer, CSV and XLSX files of one graph; its manifest entry."""
+    from . import export, network
+
+    if manifest.get("data_source"):
+        G.graph["data_source"] = manifest["data_source"]
+    skipped = []
+    if G.number_of_edges() <= GRAPHML_MAX_EDGES:
+        export.write_graphml(G, out_dir / f"graph_{level}.graphml")
+    else:
+        (out_dir / f"graph_{level}.graphml").unlink(missing_ok=True)  # no stale file
+        skipped.append(f"graph_{level}.graphml (more than {GRAPHML_MAX_EDGES:,} ties)")
+        _log.warning(
+            "graph_%s.graphml not written: %s ties (more than %s); the ties are in "
+            "edges_%s.csv, and collabnet.export.write_graphml writes the file on request",
+            level,
+            f"{G.number_of_edges():,}",
+            f"{GRAPHML_MAX_EDGES:,}",
+            level,
+        )
+    export.write_vosviewer(
+        G, out_dir / f"vosviewer_{level}_map.txt", out_dir / f"vosviewer_{level}_network.txt"
+    )
+    export.write_edges_csv(G, out_dir / f"edges_{level}.csv", works)
+    # GEXF repeats GraphML (Gephi reads both) and takes as long again; XLSX is slow and
+    # a spreadsheet of this many rows is no use: large graphs get the CSV and VOSviewer
+    # files (and GraphML up to GRAPHML_MAX_EDGES). A skipped file of an earlier build
+    # is removed, so the folder never shows an outdated graph.
+    if G.number_of_edges() <= GEXF_MAX_EDGES:
+        export.write_gexf(G, out_dir / f"graph_{level}.gexf")
+    else:
+        (out_dir / f"graph_{level}.gexf").unlink(missing_ok=True)
+        skipped.append(f"graph_{level}.gexf (more than {GEXF_MAX_EDGES:,} ties)")
+    if G.number_of_edges() <= XLSX_MAX_EDGES:
+        export.write_edges_xlsx(G, out_dir / f"edges_{level}.xlsx", works)
+    else:
+        (out_dir / f"edges_{level}.xlsx").unlink(missing_ok=True)
+        skipped.append(f"edges_{level}.xlsx (more than {XLSX_MAX_EDGES:,} ties)")
+    isolates, components = network.count_isolates_and_components(G)
+    written = [
+        f"graph_{level}.graphml",
+        f"vosviewer_{level}_map.txt",
+        f"vosviewer_{level}_network.txt",
+        f"edges_{level}.csv",
+        f"graph_{level}.gexf",
+        f"edges_{level}.xlsx",
+    ]
+    return {
+        "written": [f for f in written if not any(k.startswith(f + " ") for k in skipped)],
+        "nodes": G.number_of_nodes(),
+        "edges": G.number_of_edges(),
+        "isolates": isolates,
+        "components": components,
+        "excluded_hyperauthored_works": len(G.graph.get("excluded_hyperauthored_works", [])),
+        "excluded_hyperauthored_work_ids": list(G.graph.get("excluded_hyperauthored_works", []))[
+            :1000
+        ],
+        "exports_skipped": skipped,
+    }
+
+
 # --- stage 3: centrality ------------------------------------------------------------------
+
+
+def _ranking_summary(attrs: dict) -> str:
+    if attrs.get("estimate"):
+        return (
+            f"betweenness and closeness estimated from {attrs['sample_size']:,} pivots "
+            f"({attrs.get('estimate_reason', 'large graph')})"
+        )
+    return "betweenness and closeness exact"
 
 
 def rank_graphs(
@@ -615,6 +702,7 @@ def rank_graphs(
     levels: Iterable[str] = ("institutions", "authors"),
     seed: int = 0,
     pivots: int | None = None,
+    progress: Progress = SILENT,
 ) -> dict[str, pd.DataFrame]:
     """Centrality tables for each level: written as ``centrality_<level>.csv`` and set on nodes.
 
@@ -626,7 +714,9 @@ def rank_graphs(
     tables, info = {}, {}
     for level in levels:
         G = graphs[level]
-        table = metrics.centrality_table(G, seed=seed, k=pivots)
+        with progress.stage(f"ranking the {_SINGULAR[level]} graph") as done:
+            table = metrics.centrality_table(G, seed=seed, k=pivots, progress=progress)
+            done(_ranking_summary(table.attrs))
         for column in table.columns:
             if column not in ("node", "label", "category"):
                 nx.set_node_attributes(
@@ -784,7 +874,12 @@ def neighbours_table(G: nx.Graph, node, *, category: str | None = None) -> pd.Da
 
 
 def how_close_table(paths: list[dict]) -> pd.DataFrame:
-    """One row per path: endpoints, hops, the path's labels, and the works on each hop."""
+    """One row per path: endpoints, hops, the path's labels, and the works on each hop.
+
+    ``authors_per_work`` gives each work's team size, hop by hop (``|`` between hops);
+    ``consortium_only_hops`` counts the hops resting only on works of more than
+    :data:`collabnet.metrics.CONSORTIUM_AUTHORS` authors.
+    """
     rows = []
     for p in paths:
         hop_works = [
@@ -799,6 +894,10 @@ def how_close_table(paths: list[dict]) -> pd.DataFrame:
                 "hops": p["length"],
                 "path": " → ".join(p["labels"]),
                 "works_per_hop": " | ".join(str(len(h["works"])) for h in p["hops"]),
+                "authors_per_work": " | ".join(
+                    "; ".join(str(w.get("n_authors", "?")) for w in h["works"]) for h in p["hops"]
+                ),
+                "consortium_only_hops": p.get("consortium_only_hops", 0),
                 "evidence_dois": " | ".join(hop_works),
             }
         )
@@ -810,6 +909,8 @@ def how_close_table(paths: list[dict]) -> pd.DataFrame:
         "hops",
         "path",
         "works_per_hop",
+        "authors_per_work",
+        "consortium_only_hops",
         "evidence_dois",
     ]
     return pd.DataFrame(rows, columns=columns)
@@ -826,12 +927,17 @@ def run_build(
     overrides: str | Path | None = None,
     max_team_size: int | None = None,
     min_weight: int = 1,
+    author_max_team_size: int | None = AUTHOR_MAX_TEAM_SIZE,
     seed: int = 0,
     data_source: str | None = None,
     views: bool = True,
     pivots: int | None = None,
+    progress: Progress = SILENT,
 ) -> dict:
-    """Run every stage: tables, graphs, centrality and views. Returns the manifest."""
+    """Run every stage: tables, graphs, centrality and views. Returns the manifest.
+
+    `progress` reports each stage with its counts and time (``collabnet build`` shows it).
+    """
     work_files(inputs)  # fail early, naming the path, when an input does not exist
     out_dir = Path(out_dir)
     tables = build_tables(
@@ -840,12 +946,23 @@ def run_build(
         skip_bad_records=skip_bad_records,
         overrides=overrides,
         data_source=data_source,
+        progress=progress,
     )
-    options = {"max_team_size": max_team_size, "min_weight": min_weight}
-    graphs = build_graphs(tables, **options)
+    options = {
+        "max_team_size": max_team_size,
+        "min_weight": min_weight,
+        "author_max_team_size": author_max_team_size,
+    }
+    graphs = {}
+    for level in LEVELS:
+        with progress.stage(f"building the {_SINGULAR[level]} graph") as done:
+            G = graphs[level] = build_graph(tables, level, **options)
+            done(f"{G.number_of_nodes():,} nodes, {G.number_of_edges():,} ties")
     # first, so the files carry the measures
-    centrality = rank_graphs(graphs, out_dir, seed=seed, pivots=pivots)
-    write_graphs(graphs, out_dir, options=options)
+    centrality = rank_graphs(graphs, out_dir, seed=seed, pivots=pivots, progress=progress)
+    write_graphs(graphs, out_dir, options=options, progress=progress)
     if views:
-        render_views(graphs, tables, out_dir, centrality=centrality, seed=seed)
+        with progress.stage("drawing maps and figures") as done:
+            written = render_views(graphs, tables, out_dir, centrality=centrality, seed=seed)
+            done(f"{len(written)} files")
     return read_manifest(out_dir)
