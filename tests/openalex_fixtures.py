@@ -115,3 +115,132 @@ def small_corpus() -> list[dict]:
             ],
         ),
     ]
+
+
+# --- Shapes of real OpenAlex data beyond one harvested Work per line ---------------------
+
+
+def unmatched_authorship(name, insts=(), raw=None, position="middle"):
+    """An authorship OpenAlex matched to no person (``author.id`` null): an organisation
+    listed as an author, or a name it could not match."""
+    a = authorship("A0", name, insts, raw=raw, position=position)
+    a["author"]["id"] = None
+    return a
+
+
+NWO = "Nederlandse Organisatie voor Wetenschappelijk Onderzoek"
+
+
+def work_2026(wid, year, authorships, **kw):
+    """A Work as the API returns it in 2026: ``awards``, ``funders`` (objects), ``has_content``,
+    ``is_xpac``, top-level ``institutions``, and no ``is_authors_truncated``."""
+    w = work(wid, year, authorships, **kw)
+    del w["is_authors_truncated"]
+    insts = {i["id"]: i for a in authorships for i in a["institutions"]}
+    w.update(
+        {
+            "awards": [
+                {
+                    "id": "https://openalex.org/G1234567",
+                    "display_name": None,
+                    "funder_award_id": "016.Vici.185.081",
+                    "funder_id": OA + "F4320321800",
+                    "funder_display_name": NWO,
+                    "doi": None,
+                }
+            ],
+            "funders": [
+                {
+                    "id": OA + "F4320321800",
+                    "display_name": NWO,
+                    "ror": "https://ror.org/04jsz6e67",
+                }
+            ],
+            "has_content": {"grobid_xml": False, "pdf": False},
+            "is_xpac": False,
+            "institutions": list(insts.values()),
+            "countries_distinct_count": len({i["country_code"] for i in insts.values()}),
+            "updated_date": "2026-02-16T05:12:47.123456",
+        }
+    )
+    return w
+
+
+def work_2022(wid, year, authors):
+    """A Work in the 2022 schema: ``host_venue``, a singular ``raw_affiliation_string``,
+    institutions without ``lineage``, no ``affiliations``, ``countries`` or ``funders``.
+
+    ``authors`` holds ``(author_id, name, [institution, ...], raw_affiliation_string)``.
+    """
+    authorships = []
+    for k, (aid, name, insts, raw) in enumerate(authors):
+        authorships.append(
+            {
+                "author_position": "first" if k == 0 else "middle",
+                "author": {"id": OA + aid, "display_name": name, "orcid": None},
+                "institutions": [
+                    {key: i[key] for key in ("id", "display_name", "ror", "country_code", "type")}
+                    for i in insts
+                ],
+                "raw_affiliation_string": raw,
+            }
+        )
+    return {
+        "id": OA + wid,
+        "doi": f"https://doi.org/10.5555/old.{wid.lower()}",
+        "title": f"[synthetic] Old work {wid}",
+        "display_name": f"[synthetic] Old work {wid}",
+        "publication_year": year,
+        "publication_date": f"{year}-03-01",
+        "host_venue": {
+            "id": OA + "S137773608",
+            "issn_l": "0028-0836",
+            "display_name": "Nature",
+            "publisher": "Nature Portfolio",
+            "type": "journal",
+            "url": None,
+            "is_oa": False,
+        },
+        "type": "journal-article",
+        "authorships": authorships,
+        "cited_by_count": 3,
+        "is_retracted": False,
+        "is_paratext": False,
+        "concepts": [],
+        "alternate_host_venues": [],
+        "updated_date": "2022-11-22T04:40:01.118945",
+    }
+
+
+def api_page(
+    results, *, page=None, cursor="IlsxNjk0ODEyNTE5MDAwLCAnaHR0cHM6Ly9vcGVuYWxleC5vcmcnXSI="
+):
+    """One API response saved as it came: ``meta``, ``results`` and ``group_by``."""
+    return {
+        "meta": {
+            "count": 1234,
+            "db_response_time_ms": 87,
+            "page": page,
+            "per_page": 200,
+            "next_cursor": cursor,
+            "groups_count": None,
+            "cost_usd": 0.0001,
+        },
+        "results": results,
+        "group_by": [],
+    }
+
+
+def compress(data: bytes, how: str | None) -> bytes:
+    """``data`` compressed as gzip, bzip2 or xz (None: as is)."""
+    import bz2
+    import lzma
+
+    openers = {None: lambda b: b, "gzip": gzip.compress, "bzip2": bz2.compress, "xz": lzma.compress}
+    return openers[how](data)
+
+
+def write_bytes(path: Path, data: bytes, how: str | None = None) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(compress(data, how))
+    return path

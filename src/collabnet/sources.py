@@ -64,6 +64,7 @@ _ENTITY = {
     "T": "topics",
     "C": "concepts",
 }
+_BOM = b"\xef\xbb\xbf"
 _OPENALEX_ID = re.compile(r"^(?:https?://openalex\.org/)?(?:works/)?([A-Za-z])\d+$")
 
 
@@ -222,7 +223,7 @@ def _located(source: Source, stream) -> Iterator[Located]:
     if first is None:
         raise NotWorks(source.path, "holds no works (the file is empty)")
     lineno, line = first
-    start = line.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
+    start = line.lstrip(b" \t\r\n")[:1]
     if start not in (b"{", b"["):
         raise NotWorks(source.path, f"not JSON (it starts with {line[:20]!r})")
     value = _parse(line)
@@ -237,6 +238,10 @@ def _located(source: Source, stream) -> Iterator[Located]:
                 yield from _expand(source, document, None, whole=True)
                 return
             if line.strip() in (b"{", b"["):  # surely one document: its own error tells where
+                where = _invalid_utf8(line + rest)
+                if where is not None:
+                    at, message = where
+                    raise InputError(source.path, message, line=lineno + at)
                 raise InputError(source.path, f"not valid JSON ({document.exc})")
         else:
             rest += stream.readline()  # end the line the limit cut
@@ -247,18 +252,29 @@ def _located(source: Source, stream) -> Iterator[Located]:
     else:
         yield from _expand(source, value, lineno, whole=False)
         lines = enumerate(stream, start=lineno + 1)
+    only_one = True
     for lineno, line in lines:
         if not line.strip():
             continue
+        only_one = False
         value = _parse(line)
         if isinstance(value, _Bad):
             yield _bad(source, value, lineno, line)
         else:
             yield from _expand(source, value, lineno, whole=False)
+    if only_one:  # one page or array on one line (saved by curl, json.dump) is that, not lines
+        source.form = _ONE_LINE.get(source.form, source.form)
+
+
+_ONE_LINE = {"json-lines (api pages)": "api-page", "json-lines (arrays)": "json-array"}
 
 
 def _first_line(stream) -> tuple[int, bytes] | None:
+    """The first line that is not blank, without a UTF-8 byte order mark (Windows tools
+    write one)."""
     for lineno, line in enumerate(stream, start=1):
+        if lineno == 1 and line.startswith(_BOM):
+            line = line[len(_BOM) :]
         if line.strip():
             return lineno, line
     return None
@@ -276,16 +292,22 @@ def _parse(data: bytes):
         return _Bad(exc)
 
 
-def _bad(source: Source, bad: _Bad, lineno: int, line: bytes) -> Located:
+def _invalid_utf8(data: bytes) -> tuple[int, str] | None:
+    """Where `data` is not UTF-8: the line (0 for the first) and a message naming the byte."""
     try:
-        line.decode("utf-8")
+        data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        message = (
-            f"invalid UTF-8 at byte {exc.start + 1} of the line "
-            f"({line[exc.start : exc.start + 1].hex(' ')!s} is not a UTF-8 character)"
+        line_start = data.rfind(b"\n", 0, exc.start) + 1
+        return data.count(b"\n", 0, exc.start), (
+            f"invalid UTF-8 at byte {exc.start - line_start + 1} of the line "
+            f"({data[exc.start : exc.start + 1].hex(' ')!s} is not a UTF-8 character)"
         )
-    else:
-        message = f"not valid JSON ({bad.exc})"
+    return None
+
+
+def _bad(source: Source, bad: _Bad, lineno: int, line: bytes) -> Located:
+    where = _invalid_utf8(line)
+    message = f"not valid JSON ({bad.exc})" if where is None else where[1]
     return Located(InputError(source.path, message, line=lineno), lineno, None)
 
 
@@ -311,6 +333,8 @@ def _expand(source: Source, value, lineno: int | None, *, whole: bool) -> Iterat
 def _form(source: Source, value, whole: bool) -> str:
     """Name the form of a source from its first value; refuse what holds no works."""
     if _is_page(value):
+        results = value["results"]
+        _check_entity(source, results[0] if results else None)
         return "api-page" if whole else "json-lines (api pages)"
     if isinstance(value, list):
         if value and not isinstance(value[0], dict):
