@@ -337,6 +337,41 @@ def test_a_folder_reads_every_works_file_and_lists_every_other_file(tmp_path, ca
     assert sum(i["records"] for i in tables["inputs"]) == 8
 
 
+@pytest.mark.parametrize("skip", [False, True])
+def test_text_files_that_start_like_json_are_listed_not_read_as_broken_works(
+    tmp_path, capsys, skip
+):
+    # A README whose first line is a badge link and a TOML query file start with "[".
+    d = tmp_path / "harvest"
+    works = write_jsonl(d / "works.jsonl", small_corpus())
+    readme = write_bytes(d / "README.md", b"[![DOI](https://zenodo.org/badge/1.svg)](x)\n# Data\n")
+    query = write_bytes(d / "query.toml", b'[query]\nrors = ["018906e22"]\nyears = "2010-2024"\n')
+    code, err = build(capsys, d, tmp_path / "out", *(["--skip-bad-records"] if skip else []))
+    assert code == 0, err
+    tables = manifest(tmp_path / "out")["tables"]
+    assert [i["path"] for i in tables["inputs"]] == [str(works)]
+    skipped = {k["path"]: k["reason"] for k in tables["inputs_skipped"]}
+    assert sorted(skipped) == sorted([str(readme), str(query)])
+    assert skipped[str(query)].startswith("not JSON (no line is a JSON value; line 1: not valid")
+    assert tables["bad_records"] == []
+    assert table(tmp_path / "out", "works")["work_id"].tolist() == ["W1", "W2", "W3"]
+
+
+def test_a_works_file_in_a_folder_with_a_broken_first_line_is_read(tmp_path, capsys):
+    d = tmp_path / "harvest"
+    path = write_jsonl(
+        d / "works.jsonl", ['{"id": "https://openalex.org/W9", "auth', *small_corpus()]
+    )
+    code, err = build(capsys, d, tmp_path / "out")
+    assert code == 2
+    assert f"{path}, line 1: not valid JSON" in err
+    code, err = build(capsys, d, tmp_path / "out", "--skip-bad-records")
+    assert code == 0, err
+    tables = manifest(tmp_path / "out")["tables"]
+    assert [(b["file"], b["line"]) for b in tables["bad_records"]] == [(str(path), 1)]
+    assert tables["inputs"][0]["records"] == 4
+
+
 def test_a_folder_without_any_works_is_an_error_naming_what_it_holds(tmp_path, capsys):
     d = tmp_path / "notes"
     write_bytes(d / "README.txt", b"nothing here\n")

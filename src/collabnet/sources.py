@@ -227,6 +227,9 @@ def _located(source: Source, stream) -> Iterator[Located]:
     if start not in (b"{", b"["):
         raise NotWorks(source.path, f"not JSON (it starts with {line[:20]!r})")
     value = _parse(line)
+    # In a folder, a text file may start like JSON (a README's "[![badge]", a TOML "[query]"):
+    # its broken lines are held back until a line is JSON, and it is skipped if none is.
+    pending: list[Located] = []
     if isinstance(value, _Bad):
         # Not a whole value on one line: one pretty-printed document (a saved page, an
         # array, a work), or JSON Lines whose first line is broken (then that line is the
@@ -245,7 +248,7 @@ def _located(source: Source, stream) -> Iterator[Located]:
                 raise InputError(source.path, f"not valid JSON ({document.exc})")
         else:
             rest += stream.readline()  # end the line the limit cut
-        yield _bad(source, value, lineno, line)
+        pending.append(_bad(source, value, lineno, line))
         lines: Iterable[tuple[int, bytes]] = enumerate(
             itertools.chain(io.BytesIO(rest), stream), start=lineno + 1
         )
@@ -259,13 +262,32 @@ def _located(source: Source, stream) -> Iterator[Located]:
         only_one = False
         value = _parse(line)
         if isinstance(value, _Bad):
-            yield _bad(source, value, lineno, line)
+            if pending and source.in_folder and len(pending) < _HELD_BACK:
+                pending.append(_bad(source, value, lineno, line))
+            else:
+                yield from pending
+                pending.clear()
+                yield _bad(source, value, lineno, line)
         else:
+            if not source.form:
+                source.form = _form(source, value, whole=False)
+            yield from pending
+            pending.clear()
             yield from _expand(source, value, lineno, whole=False)
+    if pending and source.in_folder:
+        raise NotWorks(
+            source.path,
+            f"not JSON (no line is a JSON value; line {pending[0].line}: "
+            f"{pending[0].record.message})",
+        )
+    yield from pending
     if only_one:  # one page or array on one line (saved by curl, json.dump) is that, not lines
         source.form = _ONE_LINE.get(source.form, source.form)
 
 
+#: Broken lines of a file in a folder held back while no line has been JSON; past it, they are
+#: errors of a works file.
+_HELD_BACK = 1000
 _ONE_LINE = {"json-lines (api pages)": "api-page", "json-lines (arrays)": "json-array"}
 
 
