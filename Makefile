@@ -35,6 +35,7 @@ bench: $(STAMP) ## speed and memory benchmarks against baselines measured in the
 	$(PY) benchmarks/run.py
 	$(PY) benchmarks/bench_harvest.py
 	$(PY) benchmarks/bench_build.py --sizes 100k
+	$(PY) benchmarks/bench_consortium.py
 
 demo-data: $(STAMP) ## regenerate data/demo/works.jsonl.gz from the seeded generator
 	$(VENV)/bin/collabnet demo-data --out data/demo/works.jsonl.gz

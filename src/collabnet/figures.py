@@ -18,6 +18,7 @@ from matplotlib.lines import Line2D  # noqa: E402
 
 from .config import CATEGORIES, CATEGORY_COLORS, CATEGORY_LABELS  # noqa: E402
 from .errors import InputError  # noqa: E402
+from .network import induced_subgraph  # noqa: E402
 
 __all__ = ["network_figure", "centrality_bars", "collaborations_per_year", "save_figure"]
 
@@ -66,6 +67,7 @@ def network_figure(
     caption: str | None = None,
     max_nodes: int | None = None,
     size_by: str = "pagerank",
+    max_ties: int | None = 5_000,
 ) -> Figure:
     """Draw ``G`` with nodes coloured by category and sized by ``size_by``.
 
@@ -82,6 +84,11 @@ def network_figure(
         title says how many of how many are shown.
     size_by : str, default "pagerank"
         Node attribute for node size; nodes without it get the smallest size.
+    max_ties : int or None, default 5,000
+        Draw at most this many ties, the strongest (Newman's fractional weight first, so
+        ties resting on consortium papers go first); the layout follows them and the
+        title says how many of how many are drawn. More lines than this make a picture
+        no one can read, and take minutes to lay out and save.
 
     Returns
     -------
@@ -104,7 +111,7 @@ def network_figure(
     )
     if max_nodes is not None:
         keep = keep[:max_nodes]
-    H = G.subgraph(keep)
+    H = induced_subgraph(G, keep, max_ties=max_ties)
     fig = Figure(figsize=(9, 7.5), layout="constrained")
     ax = fig.add_subplot()
     ax.set_axis_off()
@@ -115,6 +122,11 @@ def network_figure(
         title = (
             f"The {H.number_of_nodes():,} {noun} with the highest {size_by} "
             f"of {G.number_of_nodes():,} ({H.number_of_edges():,} ties shown)"
+        )
+    if H.number_of_edges() < H.graph["ties_among_nodes"]:
+        title += (
+            f"\nthe {H.number_of_edges():,} strongest of {H.graph['ties_among_nodes']:,} ties "
+            "drawn (fractional weight)"
         )
     ax.set_title(title, fontsize=11)
     if H.number_of_nodes():

@@ -31,6 +31,9 @@ VIS_NETWORK_VERSION = "9.1.2"
 #: How many works a tooltip lists before it says "and N more".
 TOOLTIP_WORKS = 20
 
+#: Ties drawn at most on one page: the strongest (see ``write_network_html``).
+MAX_TIES = 50_000
+
 #: Above this many nodes the seeded layout uses igraph's grid Fruchterman-Reingold
 #: (0.3 s for 2,000 nodes) instead of networkx's spring layout (16 s for 2,000 nodes).
 _FAST_LAYOUT_ABOVE = 400
@@ -237,6 +240,7 @@ def write_network_html(
     works: pd.DataFrame | None = None,
     size_by: str = "pagerank",
     max_nodes: int | None = None,
+    max_ties: int | None = MAX_TIES,
     banner: str | None = None,
     note: str | None = None,
     seed: int = 0,
@@ -270,6 +274,10 @@ def write_network_html(
     max_nodes : int, optional
         Keep only the ``max_nodes`` nodes with the highest ``size_by`` (ties by id);
         the page states how many of how many are shown.
+    max_ties : int or None, default 50,000
+        Draw at most this many of the ties among the kept nodes, the strongest by
+        Newman's fractional weight (ties resting on consortium papers go first); the page
+        says so. A canvas page with hundreds of thousands of ties cannot be used.
     banner : str, optional
         Text shown in a prominent banner, e.g. "Synthetic demo data — evidence of nothing".
     note : str, optional
@@ -337,13 +345,19 @@ def write_network_html(
     )
     if max_nodes is not None and max_nodes < n_total:
         kept = kept[:max_nodes]
-    H = induced_subgraph(G, kept)  # nothing is written to G
+    H = induced_subgraph(G, kept, max_ties=max_ties)  # nothing is written to G
     subset = None
     if len(kept) < n_total:
         subset = (
             f"Showing the {len(kept):,} {noun} with the highest {measure} "
             f"of {n_total:,} {noun} ({H.number_of_edges():,} of "
             f"{G.number_of_edges():,} ties)."
+        )
+    if H.number_of_edges() < H.graph["ties_among_nodes"]:
+        subset = (subset + " " if subset else "") + (
+            f"Drawing the {H.number_of_edges():,} strongest of "
+            f"{H.graph['ties_among_nodes']:,} ties among them (by fractional weight, so ties "
+            "resting on consortium papers go first); every tie is in the edges CSV."
         )
 
     # --- positions --------------------------------------------------------------------------

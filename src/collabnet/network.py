@@ -991,8 +991,12 @@ def works_on_ties(G: nx.Graph, nodes) -> dict:
     return out
 
 
-def induced_subgraph(G: nx.Graph, nodes) -> nx.Graph:
+def induced_subgraph(G: nx.Graph, nodes, *, max_ties: int | None = None) -> nx.Graph:
     """A new graph of `nodes` and the ties among them, in `G`'s order of nodes and ties.
+
+    With `max_ties`, only the strongest `max_ties` of those ties are kept: by Newman's
+    fractional weight (so ties resting on consortium papers go first), then by joint
+    works, then in `G`'s order. ``H.graph["ties_among_nodes"]`` records how many there were.
 
     What ``G.subgraph(nodes).copy()`` holds, but in a stable order (a networkx
     subgraph view lists its nodes in the order of a set). For a
@@ -1013,16 +1017,37 @@ def induced_subgraph(G: nx.Graph, nodes) -> nx.Graph:
         H = nx.Graph()
         H.graph.update(G.graph)
         H.add_nodes_from((n, d) for n, d in G.nodes(data=True) if n in wanted)
-        H.add_edges_from(
-            (u, v, {k: list(x) if isinstance(x, list) else x for k, x in d.items()})
+        seen: set = set()
+        ties = [
+            (u, v, d)
             for u in H
             for v, d in G._adj[u].items()
-            if v in wanted
+            if v in wanted and (v, u) not in seen and not seen.add((u, v))
+        ]
+        H.graph["ties_among_nodes"] = len(ties)
+        if max_ties is not None and len(ties) > max_ties:
+            order = sorted(
+                range(len(ties)),
+                key=lambda i: (
+                    -(ties[i][2].get("weight_fractional") or 0),
+                    -(ties[i][2].get("weight") or 0),
+                    i,
+                ),
+            )
+            ties = [ties[i] for i in sorted(order[:max_ties])]
+        H.add_edges_from(
+            (u, v, {k: list(x) if isinstance(x, list) else x for k, x in d.items()})
+            for u, v, d in ties
         )
         return H
     keep = np.fromiter((n in wanted for n in t.node_ids.tolist()), bool, len(t.node_ids))
     new_code = np.cumsum(keep) - 1
     e = np.flatnonzero(keep[t.source] & keep[t.target])
+    n_among = int(e.size)
+    if max_ties is not None and e.size > max_ties:
+        # strongest first: fractional weight, then joint works, then position (stable)
+        order = np.lexsort((e, -t.weight[e], -t.weight_fractional[e]))
+        e = np.sort(e[order[:max_ties]])
     weight = t.weight[e]
     ptr = np.concatenate(([0], np.cumsum(weight))).astype(np.int64)
     # evidence rows of the kept ties: each tie's run, moved to its new place
@@ -1041,6 +1066,7 @@ def induced_subgraph(G: nx.Graph, nodes) -> nx.Graph:
     )
     H = CoauthorshipGraph._pending(sub)
     H.graph.update(G.graph)
+    H.graph["ties_among_nodes"] = n_among
     H._node.update((n, dict(G._node[n])) for n in sub.node_ids.tolist())
     return H
 

@@ -1,0 +1,165 @@
+"""Consortium papers: never mistaken for close collaboration, never a hang, always visible."""
+
+import json
+
+import networkx as nx
+import pandas as pd
+import pytest
+from openalex_fixtures import institution, work, write_jsonl
+
+from collabnet import metrics, network
+from collabnet.cli import main
+from collabnet.pipeline import load_graph, load_tables
+
+OA = "https://openalex.org/"
+NL = institution("I1", "Erasmus MC", "NL", ror="018906e22", type_="healthcare")
+PPSUC = institution("I2", "People's Public Security University of China", "CN", ror="04vnevw94")
+BRIDGE = institution("I3", "Bridge University", "DE")
+
+
+def _authorship(aid, inst, position="middle"):
+    return {
+        "author_position": position,
+        "author": {"id": OA + aid if aid else None, "display_name": f"Person {aid or '?'}"},
+        "institutions": [inst] if inst else [],
+        "countries": [inst["country_code"]] if inst else [],
+        "raw_affiliation_strings": [inst["display_name"]] if inst else [""],
+    }
+
+
+def _consortium(wid, n, insts, year=2020):  # insts: three institutions
+    """A work of `n` authorships spread over `insts`; every tenth has no author id."""
+    return work(
+        wid,
+        year,
+        [
+            _authorship(None if i % 10 == 9 else f"A{int(wid[1:]) * 10_000 + i}", insts[i % 3])
+            for i in range(n)
+        ],
+    )
+
+
+def _corpus(tmp_path, consortium_authors=300):
+    """NL and the police university share only one consortium paper; each also wrote one
+    two-lab study with Bridge University."""
+    works = [
+        _consortium("W1", consortium_authors, [NL, PPSUC, BRIDGE]),
+        work("W2", 2018, [_authorship("A1", NL, "first"), _authorship("A2", BRIDGE, "last")]),
+        work("W3", 2019, [_authorship("A3", BRIDGE, "first"), _authorship("A4", PPSUC, "last")]),
+    ]
+    return write_jsonl(tmp_path / "works.jsonl", works)
+
+
+@pytest.fixture(scope="module")
+def consortium_build(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("consortium")
+    out = tmp / "out"
+    assert main(["build", str(_corpus(tmp)), "--out", str(out), "--no-views", "--quiet"]) == 0
+    return out
+
+
+def test_team_size_counts_authorships_without_an_openalex_id(consortium_build):
+    works = load_tables(consortium_build)["works"].set_index("work_id")
+    assert works.loc["W1", "n_authors"] == 300  # 30 of them have no author id
+    manifest = json.loads((consortium_build / "manifest.json").read_text())
+    assert manifest["tables"]["counts"]["authorships_without_author_id"] == 30
+
+
+def test_the_author_graph_leaves_out_works_above_100_authors_and_says_so(consortium_build):
+    G = load_graph(consortium_build, "authors")
+    assert G.number_of_edges() == 2  # the two two-author studies only
+    assert G.nodes["A10000"]["n_works"] == 1  # the work still counts for its authors
+    manifest = json.loads((consortium_build / "manifest.json").read_text())
+    authors = manifest["graphs"]["authors"]
+    assert authors["excluded_hyperauthored_works"] == 1
+    assert authors["excluded_hyperauthored_work_ids"] == ["W1"]
+    assert manifest["graphs"]["options"]["author_max_team_size"] == 100
+    institutions = load_graph(consortium_build, "institutions")
+    assert institutions.has_edge("I1", "I2")  # the institution graph keeps it
+
+
+def test_author_max_team_size_none_keeps_every_work(tmp_path):
+    out = tmp_path / "out"
+    argv = ["build", str(_corpus(tmp_path)), "--out", str(out), "--no-views", "--quiet"]
+    assert main([*argv, "--author-max-team-size", "none"]) == 0
+    G = load_graph(out, "authors")
+    assert G.number_of_edges() == 270 * 269 // 2 + 2  # the 270 identified authors, pairwise
+
+
+def test_a_consortium_paper_does_not_bring_two_labs_one_hop_close(consortium_build, capsys):
+    # The direct NL -- PPSUC tie rests on the consortium paper alone: marked as such.
+    argv = ["paths", "--tables", str(consortium_build), "--from", "I1", "--to", "I2", "--k", "2"]
+    assert main([*argv, "--json"]) == 0
+    paths = json.loads(capsys.readouterr().out)
+    direct = next(p for p in paths if p["length"] == 1)
+    hop = direct["hops"][0]
+    assert hop["consortium_only"] is True
+    assert [w["n_authors"] for w in hop["works"]] == [300]
+    assert direct["consortium_only_hops"] == 1 and direct["counting"] == "fractional"
+    assert main(argv) == 0
+    text = capsys.readouterr().out
+    assert "[consortium papers only]" in text and "300 authors" in text
+
+
+def test_fractional_distances_rank_two_small_studies_above_one_consortium_paper():
+    # a and b share one 100-node paper; a-x and x-b each share a two-node study.
+    m = pd.DataFrame(
+        {
+            "work_id": ["W1"] * 100 + ["W2", "W2", "W3", "W3"],
+            "node": ["a", "b", *[f"n{i}" for i in range(98)], "a", "x", "x", "b"],
+        }
+    )
+    G = network.coauthorship_graph(m, pd.DataFrame(columns=["work_id", "publication_year"]))
+    fractional = metrics.evidence_paths(G, "a", "b", k=1)[0]
+    full = metrics.evidence_paths(G, "a", "b", k=1, counting="full")[0]
+    assert fractional["nodes"] == ["a", "x", "b"]  # distance 2 against 99
+    assert full["nodes"] == ["a", "b"]  # one joint work each way: the direct tie wins
+    table = metrics.centrality_table(G)
+    assert table.attrs["distance"] == "1/weight_fractional"
+    assert table.set_index("node").loc["x", "betweenness"] > 0
+    assert metrics.centrality_table(G, distance="weight").attrs["distance"] == "1/weight"
+
+
+def test_estimation_follows_nodes_times_ties_not_nodes_alone():
+    G = nx.complete_graph(300)  # 300 nodes, 44,850 ties
+    nx.set_edge_attributes(G, 1, "weight")
+    table = metrics.centrality_table(G, exact_max_work=1_000_000, k=50)
+    assert table.attrs["estimate"] is True and table.attrs["sample_size"] == 50
+    assert "300 nodes x 44,850 ties" in table.attrs["estimate_reason"]
+    assert metrics.centrality_table(G).attrs["estimate"] is False  # 1.3e7 < 2e8
+
+
+@pytest.mark.parametrize("pristine", [True, False])
+def test_induced_subgraph_keeps_the_strongest_ties_by_fractional_weight(pristine):
+    m = pd.DataFrame(
+        {
+            "work_id": ["W1"] * 10 + ["W2", "W2", "W3", "W3", "W4", "W4"],
+            "node": [f"n{i}" for i in range(10)] + ["n0", "n1", "n0", "n1", "n2", "n3"],
+        }
+    )
+    G = network.coauthorship_graph(m, None)
+    if not pristine:
+        G = nx.Graph(G)  # a plain networkx graph: the dict path
+    H = network.induced_subgraph(G, list(G), max_ties=2)
+    assert H.graph["ties_among_nodes"] == 45
+    assert sorted(tuple(sorted(e)) for e in H.edges()) == [("n0", "n1"), ("n2", "n3")]
+    assert H.edges["n0", "n1"]["works"] == ["W1", "W2", "W3"]
+
+
+def test_build_reports_every_stage_and_quiet_silences_it(tmp_path, capsys):
+    corpus = _corpus(tmp_path, consortium_authors=30)
+    assert main(["build", str(corpus), "--out", str(tmp_path / "a"), "--no-views"]) == 0
+    err = capsys.readouterr().err
+    for stage in (
+        "reading works ...",
+        "3 works, 34 authorships from 1 file(s) (3 authorships without an OpenAlex author id)",
+        "classifying institutions and affiliations ...",
+        "building the author graph ...",
+        "ranking the institution graph ...",
+        "betweenness and closeness exact",
+        "writing the country graph's files ...",
+    ):
+        assert stage in err, stage
+    assert main(["build", str(corpus), "--out", str(tmp_path / "b"), "--no-views", "--quiet"]) == 0
+    captured = capsys.readouterr()
+    assert captured.err == "" and "wrote " in captured.out
