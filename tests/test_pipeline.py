@@ -1,6 +1,7 @@
 """`collabnet build` end to end on hand-made corpora: files, counts, errors, markings."""
 
 import json
+from pathlib import Path
 
 import networkx as nx
 import pandas as pd
@@ -398,3 +399,16 @@ def test_build_rejects_a_number_of_pivots_below_one(tmp_path, capsys):
     works = write_jsonl(tmp_path / "works.jsonl", small_corpus())
     assert main(["build", str(works), "--out", str(tmp_path / "out"), "--pivots", "0"]) == 2
     assert "--pivots must be at least 1" in capsys.readouterr().err
+
+
+def test_a_snapshot_folder_with_its_own_manifest_is_not_taken_for_a_harvest(tmp_path, caplog):
+    folder = tmp_path / "works"
+    write_jsonl(folder / "updated_date=2026-01-01" / "part_0000.gz", small_corpus(), gz=True)
+    entries = [{"url": "s3://openalex/data/jsonl/works/updated_date=2026-01-01/part_0000.gz"}]
+    (folder / "manifest.json").write_text(json.dumps({"entries": entries, "meta": {}}))
+    assert main(["build", str(folder), "--out", str(tmp_path / "out"), "--no-views"]) == 0
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
+    assert manifest["tables"]["harvests"] is None
+    skipped = {Path(k["path"]).name: k["reason"] for k in manifest["tables"]["inputs_skipped"]}
+    assert "manifest.json" in skipped
+    assert "harvest" not in caplog.text

@@ -128,6 +128,21 @@ def _versions() -> dict:
     return versions
 
 
+def _harvest_log(folder) -> dict | None:
+    """The query log of a ``collabnet fetch`` folder; None for anything else (a file, a
+    snapshot folder with its own ``manifest.json``, a folder of downloads)."""
+    if str(folder) == "-" or not Path(folder).is_dir():
+        return None
+    path = Path(folder) / MANIFEST
+    try:
+        log = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return None
+    if isinstance(log, dict) and "queries" in log and "unique_works" in log:
+        return log
+    return None
+
+
 def detect_data_source(inputs: Sequence[str | Path], corpus: Corpus | None = None) -> str:
     """Say where works came from: ``synthetic-demo``, ``openalex-api`` or ``openalex-snapshot``.
 
@@ -135,11 +150,9 @@ def detect_data_source(inputs: Sequence[str | Path], corpus: Corpus | None = Non
     every title is marked ``[synthetic]``) is synthetic; other files are taken as a snapshot.
     """
     for raw in inputs:
-        manifest = Path(raw) / MANIFEST
-        if str(raw) != "-" and Path(raw).is_dir() and manifest.is_file():
-            source = read_manifest(raw).get("data_source")
-            if source in config.DATA_SOURCES:
-                return source
+        log = _harvest_log(raw)
+        if log is not None and log.get("data_source") in config.DATA_SOURCES:
+            return log["data_source"]
     if corpus is not None and len(corpus.works):
         titles = corpus.works["title"].fillna("")
         if titles.str.startswith("[synthetic]").all():
@@ -254,8 +267,9 @@ def _harvest_reconciliation(inputs, n_works: int) -> dict | None:
     """
     logs = {}
     for raw in inputs:
-        if Path(raw).is_dir() and (Path(raw) / MANIFEST).is_file():
-            logs[str(raw)] = read_manifest(raw)
+        log = _harvest_log(raw)
+        if log is not None:
+            logs[str(raw)] = log
     if not logs:
         return None
     only_harvests = len(logs) == len(inputs)
