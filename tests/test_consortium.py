@@ -163,3 +163,30 @@ def test_build_reports_every_stage_and_quiet_silences_it(tmp_path, capsys):
     assert main(["build", str(corpus), "--out", str(tmp_path / "b"), "--no-views", "--quiet"]) == 0
     captured = capsys.readouterr()
     assert captured.err == "" and "wrote " in captured.out
+
+
+def test_every_tie_in_the_edges_csv_lists_team_sizes_and_flags_consortium_only(
+    consortium_build,
+):
+    import csv
+
+    with open(consortium_build / "edges_institutions.csv", newline="", encoding="utf-8") as fh:
+        rows = {(r["source"], r["target"]): r for r in csv.DictReader(fh)}
+    direct = rows[("I1", "I2")]
+    assert direct["work_ids"] == "W1" and direct["authors_per_work"] == "300"
+    assert direct["consortium_only"] == "true"
+    study = rows[("I1", "I3")]  # the consortium paper and a two-author study
+    assert study["work_ids"] == "W1;W2" and study["authors_per_work"] == "300;2"
+    assert study["consortium_only"] == "false"
+
+
+def test_the_map_shows_each_works_team_size_and_marks_consortium_papers(tmp_path):
+    import re
+
+    out = tmp_path / "out"
+    assert main(["build", str(_corpus(tmp_path)), "--out", str(out), "--quiet"]) == 0
+    page = (out / "network_institutions.html").read_text(encoding="utf-8")
+    works = json.loads(re.search(r'id="cn-works">(.*?)</script>', page, re.S).group(1))
+    assert works["W1"]["authors"] == 300 and works["W1"]["consortium"] is True
+    assert works["W2"]["authors"] == 2 and works["W2"]["consortium"] is False
+    assert "[consortium paper]" in page  # the script that shows the mark

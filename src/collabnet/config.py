@@ -17,6 +17,7 @@ __all__ = [
     "CATEGORIES",
     "CATEGORY_LABELS",
     "CATEGORY_COLORS",
+    "CONSORTIUM_AUTHORS",
     "DATA_SOURCES",
     "read_dotenv",
     "openalex_api_key",
@@ -57,6 +58,10 @@ CATEGORY_COLORS = {
 }
 
 #: Values of ``data_source`` in manifests.
+#: A work of more authors than this is a consortium paper: a tie or hop resting on such works
+#: alone is marked as such (VOSviewer leaves out works above 25 authors by default).
+CONSORTIUM_AUTHORS = 25
+
 DATA_SOURCES = ("openalex-api", "openalex-snapshot", "synthetic-demo")
 
 

@@ -14,7 +14,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .config import CATEGORIES
+from .config import CATEGORIES, CONSORTIUM_AUTHORS
 from .network import EdgeTable, pristine_edge_table
 
 __all__ = [
@@ -47,6 +47,8 @@ EDGE_COLUMNS = [
     "last_year",
     "work_ids",
     "dois",
+    "authors_per_work",
+    "consortium_only",
 ]
 
 
@@ -587,8 +589,10 @@ def write_vosviewer(
 def edges_table(G: nx.Graph, works: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per edge with both ends, the counts, the years and the evidence.
 
-    ``work_ids`` and ``dois`` are ``;``-joined, in the order of the edge's ``works``
-    list; DOIs come from ``works`` (blank where unknown).
+    ``work_ids``, ``dois`` and ``authors_per_work`` (each work's ``n_authors``) are
+    ``;``-joined, in the order of the edge's ``works`` list, from ``works`` (blank where
+    unknown); ``consortium_only`` says that every work of the tie has more than
+    :data:`collabnet.config.CONSORTIUM_AUTHORS` authors (false when a team size is unknown).
 
     Examples
     --------
@@ -600,10 +604,10 @@ def edges_table(G: nx.Graph, works: pd.DataFrame | None = None) -> pd.DataFrame:
     >>> edges_table(G, w).loc[0, ["source", "target", "work_ids", "dois"]].tolist()
     ['I1', 'I2', 'W1', 'https://doi.org/10.1/x']
     """
-    doi = _doi_lookup(works)
+    doi, team = _doi_lookup(works), _team_lookup(works)
     t = pristine_edge_table(G)
     if t is not None and t.weight.size:
-        table = pa.concat_tables(_arrow_edge_chunks(G, t, doi))
+        table = pa.concat_tables(_arrow_edge_chunks(G, t, doi, team))
         table = table.to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get)
         # labels and categories keep their own values (the CSV writes them as text)
         for end, codes in (("source", t.source), ("target", t.target)):
@@ -631,6 +635,11 @@ def edges_table(G: nx.Graph, works: pd.DataFrame | None = None) -> pd.DataFrame:
                 "last_year": d.get("last_year"),
                 "work_ids": LIST_SEPARATOR.join(work_ids),
                 "dois": LIST_SEPARATOR.join(doi.get(w, "") for w in work_ids),
+                "authors_per_work": LIST_SEPARATOR.join(
+                    "" if team.get(w) is None else str(team[w]) for w in work_ids
+                ),
+                "consortium_only": bool(work_ids)
+                and all((team.get(w) or 0) > CONSORTIUM_AUTHORS for w in work_ids),
             }
         )
     table = pd.DataFrame(rows, columns=EDGE_COLUMNS)
@@ -640,6 +649,17 @@ def edges_table(G: nx.Graph, works: pd.DataFrame | None = None) -> pd.DataFrame:
     if data_source:
         table["data_source"] = data_source
     return table
+
+
+def _team_lookup(works: pd.DataFrame | None) -> dict:
+    """Work id -> number of authors (the works table's ``n_authors``), where known."""
+    if works is None or "n_authors" not in works:
+        return {}
+    return {
+        str(w): int(n)
+        for w, n in zip(works["work_id"], works["n_authors"], strict=True)
+        if not pd.isna(n)
+    }
 
 
 def _doi_lookup(works: pd.DataFrame | None) -> dict:
@@ -718,7 +738,7 @@ def write_edges_csv(G: nx.Graph, path, works: pd.DataFrame | None = None) -> Pat
     if t is None or not t.weight.size:
         batches = [_arrow_edges(edges_table(G, works))]
     else:
-        batches = _arrow_edge_chunks(G, t, _doi_lookup(works))
+        batches = _arrow_edge_chunks(G, t, _doi_lookup(works), _team_lookup(works))
     options = pacsv.WriteOptions(include_header=True, quoting_style="needed")
     with path.open("wb") as fh:
         writer = None
@@ -765,6 +785,9 @@ def _arrow_edges(table: pd.DataFrame) -> pa.Table:
     columns = {}
     for col in table.columns:
         values = table[col]
+        if col == "consortium_only":
+            columns[col] = pa.array(values.astype(bool), type=pa.bool_())
+            continue
         if col in _EDGE_TYPES:
             numbers = pd.to_numeric(values, errors="coerce")
             if not (numbers.isna() & values.notna()).any():
@@ -775,16 +798,22 @@ def _arrow_edges(table: pd.DataFrame) -> pa.Table:
     return pa.table(columns)
 
 
-def _arrow_edge_chunks(G: nx.Graph, t: EdgeTable, doi: dict, chunk: int | None = None):
+def _arrow_edge_chunks(G: nx.Graph, t: EdgeTable, doi: dict, team: dict, chunk: int | None = None):
     """:func:`edges_table` of a graph whose ties are arrays (at least one), as Arrow
-    tables of `chunk` ties; each tie's work ids and DOIs are joined by Arrow."""
+    tables of `chunk` ties; each tie's work ids, DOIs and team sizes are joined by Arrow."""
     nodes = G._node
     node_list = t.node_ids.tolist()
     ids = pa.array([str(n) for n in node_list], type=pa.string())
     labels = _arrow_text([nodes[n].get("label") for n in node_list])
     cats = _arrow_text([nodes[n].get("category") for n in node_list])
     work_ids = _work_texts(t)
-    work_dois = pa.array([doi.get(w, "") for w in work_ids.to_pylist()], type=pa.string())
+    ids_of_works = work_ids.to_pylist()
+    work_dois = pa.array([doi.get(w, "") for w in ids_of_works], type=pa.string())
+    sizes = [team.get(w) for w in ids_of_works]
+    work_sizes = pa.array(["" if n is None else str(n) for n in sizes], type=pa.string())
+    # per work: is it a consortium paper? A tie is consortium-only when all its works are.
+    small = np.array([(n or 0) <= CONSORTIUM_AUTHORS for n in sizes], dtype=bool)
+    has_small = np.logical_or.reduceat(small[t.evidence], t.evidence_ptr[:-1])
     data_source = G.graph.get("data_source")
     for lo, hi in _tie_chunks(t, chunk):
         src, dst = pa.array(t.source[lo:hi]), pa.array(t.target[lo:hi])
@@ -801,6 +830,8 @@ def _arrow_edge_chunks(G: nx.Graph, t: EdgeTable, doi: dict, chunk: int | None =
             "last_year": _arrow_years(t.last_year[lo:hi]),
             "work_ids": _joined_evidence(t, work_ids, lo, hi),
             "dois": _joined_evidence(t, work_dois, lo, hi),
+            "authors_per_work": _joined_evidence(t, work_sizes, lo, hi),
+            "consortium_only": pa.array(~has_small[lo:hi], type=pa.bool_()),
         }
         if data_source:
             columns["data_source"] = pa.array([str(data_source)] * (hi - lo), type=pa.string())

@@ -19,7 +19,7 @@ from markupsafe import Markup
 from pyvis.network import Network
 
 from . import __version__
-from .config import CATEGORIES, CATEGORY_COLORS, CATEGORY_LABELS
+from .config import CATEGORIES, CATEGORY_COLORS, CATEGORY_LABELS, CONSORTIUM_AUTHORS
 from .errors import InputError
 from .network import degrees, induced_subgraph, work_id_list, works_on_ties
 
@@ -209,12 +209,16 @@ def _works_lookup(works) -> dict[str, dict]:
     if "work_id" not in works.columns:
         raise InputError("works", "the works table has no work_id column")
     lookup = {}
-    columns = [c for c in ("doi", "title", "publication_year", "is_retracted") if c in works]
+    wanted = ("doi", "title", "publication_year", "is_retracted", "n_authors")
+    columns = [c for c in wanted if c in works]
     for row in works[["work_id", *columns]].itertuples(index=False):
         rec = row._asdict()
         year = _number(rec.get("publication_year"))
+        team = _number(rec.get("n_authors"))
         lookup[str(rec["work_id"])] = {
             "year": int(year) if year is not None else None,
+            "authors": int(team) if team is not None else None,
+            "consortium": team is not None and team > CONSORTIUM_AUTHORS,
             "doi": _doi_text(rec.get("doi")),
             "title": _text(rec.get("title")),
             "retracted": bool(rec.get("is_retracted")) if rec.get("is_retracted") else False,
@@ -267,7 +271,9 @@ def write_network_html(
         Page title and heading.
     works : pandas.DataFrame, optional
         Works table (``work_id``, ``doi``, ``title``, ``publication_year``,
-        ``is_retracted``) used to show year, DOI and title of each work in tooltips.
+        ``is_retracted``, ``n_authors``) used to show year, DOI, title and team size of
+        each work in tooltips; a work of more than 25 authors is marked as a consortium
+        paper.
     size_by : str, default "pagerank"
         Node attribute that sets node size and, with ``max_nodes``, which nodes are kept.
         If no node has it, degree in ``G`` is used and the page says so.

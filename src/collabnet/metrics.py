@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from ._helper import from_pivots, igraph_from_ends
+from .config import CONSORTIUM_AUTHORS
 from .errors import CollabnetError, InputError
 from .network import author_graph, country_graph, institution_graph
 from .progress import SILENT, Progress
@@ -82,10 +83,6 @@ def default_pivots(n_edges: int) -> int:
 
 #: The tie strength whose inverse is a tie's length by default: Newman's fractional count.
 FRACTIONAL = "weight_fractional"
-
-#: A work with more authors than this is a consortium paper: a hop or tie resting on such
-#: works alone is flagged (``consortium_only``).
-CONSORTIUM_AUTHORS = 25
 
 
 def distance_strength(G: nx.Graph, weight: str | None = "auto") -> str | None:
