@@ -7,6 +7,8 @@
 # its authors (or institutions, or countries) gets a tie, and every tie keeps the list of works
 # behind it. `weight` counts joint works; `weight_fractional` divides each work's credit by its
 # team size (Newman 2001), so a 60-author paper weighs less than a two-person study.
+# Works of more than 100 authors (consortium papers) add no ties between authors, only
+# between institutions and countries (see the README's methodology).
 #
 # The category of each institution comes from the watchlist, with the rule and source that
 # gave it. Labels that came from text rather than an identifier go to a review queue.
@@ -14,6 +16,7 @@
 # %% tags=["parameters"]
 out_dir = "outputs/demo"
 max_team_size = None  # works with more authors add no ties (None: keep all)
+author_max_team_size = 100  # ... in the author graph (consortium papers; None: keep all)
 min_weight = 1
 
 # %%
@@ -55,7 +58,11 @@ review.head(15)
 # ## The graphs
 
 # %%
-options = {"max_team_size": max_team_size, "min_weight": min_weight}
+options = {
+    "max_team_size": max_team_size,
+    "min_weight": min_weight,
+    "author_max_team_size": author_max_team_size,
+}
 graphs = pipeline.build_graphs(tables, **options)
 pipeline.write_graphs(graphs, out, options=options)
 pd.DataFrame(pipeline.read_manifest(out)["graphs"]).drop(index="options", errors="ignore")

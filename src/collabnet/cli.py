@@ -220,10 +220,12 @@ def _cmd_build(args: argparse.Namespace) -> int:
     counts = manifest["tables"]["counts"]
     graphs = manifest["graphs"]
     print(
-        f"{counts['works']} works ({counts['duplicates_dropped']} duplicates dropped, "
-        f"{counts['bad_records_skipped']} bad records skipped), {counts['authorships']} "
-        f"authorships ({counts['authorships_without_institution']} without an OpenAlex "
-        f"institution)"
+        f"{counts['works']} works from {counts['files']} file(s) "
+        f"({counts['duplicates_dropped']} duplicates dropped, "
+        f"{counts['bad_records_skipped']} bad records skipped, {counts['files_skipped']} "
+        f"other files not read), {counts['authorships']} authorships "
+        f"({counts['authorships_without_institution']} without an OpenAlex institution, "
+        f"{counts['authorships_without_author_id']} without an OpenAlex author id)"
     )
     for level in pipeline.LEVELS:
         print(f"graph_{level}: {graphs[level]['nodes']} nodes, {graphs[level]['edges']} edges")

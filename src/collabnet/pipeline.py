@@ -753,34 +753,11 @@ def rank_graphs(
 # --- stage 4: views -----------------------------------------------------------------------
 
 
-def render_views(
-    graphs: dict[str, nx.Graph],
-    tables: dict[str, pd.DataFrame],
-    out_dir: str | Path,
-    *,
-    centrality: dict[str, pd.DataFrame] | None = None,
-    max_author_nodes: int = 300,
-    seed: int = 0,
-) -> list[Path]:
-    """Interactive HTML and static figures for the institution and author graphs."""
-    from . import figures, interactive, network
+def _draw_figures(graphs, tables, out_dir: Path, centrality, seed: int, caption) -> list[Path]:
+    """The static figures (and ``collaborations_per_year.csv``) of :func:`render_views`."""
+    from . import figures, network
 
-    out_dir = Path(out_dir)
-    synthetic = read_manifest(out_dir).get("data_source") == "synthetic-demo"
-    banner = SYNTHETIC_NOTE if synthetic else None
-    caption = SYNTHETIC_NOTE if synthetic else None
-    written = [
-        interactive.write_network_html(
-            graphs[level],
-            out_dir / f"network_{level}.html",
-            title=f"{level[:-1].capitalize()} co-authorship network",
-            works=tables["works"],
-            banner=banner,
-            max_nodes=max_nodes,
-            seed=seed,
-        )
-        for level, max_nodes in (("institutions", None), ("authors", max_author_nodes))
-    ]
+    written: list[Path] = []
     fig_dir = out_dir / "figures"
     fig_dir.mkdir(exist_ok=True)
     written += figures.save_figure(
@@ -810,6 +787,44 @@ def render_views(
         figures.collaborations_per_year(counts, caption=caption),
         fig_dir / "collaborations_per_year",
     )
+    return written
+
+
+def render_views(
+    graphs: dict[str, nx.Graph],
+    tables: dict[str, pd.DataFrame],
+    out_dir: str | Path,
+    *,
+    centrality: dict[str, pd.DataFrame] | None = None,
+    max_author_nodes: int = 300,
+    seed: int = 0,
+    progress: Progress = SILENT,
+) -> list[Path]:
+    """Interactive HTML and static figures for the institution and author graphs."""
+    from . import interactive
+
+    out_dir = Path(out_dir)
+    synthetic = read_manifest(out_dir).get("data_source") == "synthetic-demo"
+    banner = SYNTHETIC_NOTE if synthetic else None
+    caption = SYNTHETIC_NOTE if synthetic else None
+    written = []
+    for level, max_nodes in (("institutions", None), ("authors", max_author_nodes)):
+        with progress.stage(f"drawing the {_SINGULAR[level]} map") as done:
+            path = interactive.write_network_html(
+                graphs[level],
+                out_dir / f"network_{level}.html",
+                title=f"{level[:-1].capitalize()} co-authorship network",
+                works=tables["works"],
+                banner=banner,
+                max_nodes=max_nodes,
+                seed=seed,
+            )
+            written.append(path)
+            done(f"{path.name}, {path.stat().st_size / 2**20:,.1f} MiB")
+    with progress.stage("drawing the figures") as done:
+        drawn = _draw_figures(graphs, tables, out_dir, centrality, seed, caption)
+        done(f"{len(drawn)} files in figures/, collaborations_per_year.csv")
+    written += drawn
     update_manifest(
         out_dir,
         "views",
@@ -976,7 +991,5 @@ def run_build(
     centrality = rank_graphs(graphs, out_dir, seed=seed, pivots=pivots, progress=progress)
     write_graphs(graphs, out_dir, options=options, progress=progress)
     if views:
-        with progress.stage("drawing maps and figures") as done:
-            written = render_views(graphs, tables, out_dir, centrality=centrality, seed=seed)
-            done(f"{len(written)} files")
+        render_views(graphs, tables, out_dir, centrality=centrality, seed=seed, progress=progress)
     return read_manifest(out_dir)
