@@ -18,6 +18,7 @@ __all__ = [
     "CATEGORY_LABELS",
     "CATEGORY_COLORS",
     "CONSORTIUM_AUTHORS",
+    "AUTHOR_MAX_TEAM_SIZE",
     "DATA_SOURCES",
     "read_dotenv",
     "openalex_api_key",
@@ -61,6 +62,10 @@ CATEGORY_COLORS = {
 #: A work of more authors than this is a consortium paper: a tie or hop resting on such works
 #: alone is marked as such (VOSviewer leaves out works above 25 authors by default).
 CONSORTIUM_AUTHORS = 25
+
+#: Works with more authors than this add no tie to the author graph by default
+#: (``collabnet build --author-max-team-size``; see ``pipeline.build_graph``).
+AUTHOR_MAX_TEAM_SIZE = 100
 
 DATA_SOURCES = ("openalex-api", "openalex-snapshot", "synthetic-demo")
 

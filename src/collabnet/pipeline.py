@@ -12,7 +12,6 @@ import logging
 import platform
 import time
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime
 from pathlib import Path
 
 import networkx as nx
@@ -20,12 +19,31 @@ import numpy as np
 import pandas as pd
 
 from . import __version__, config
-from .corpus import Corpus, file_sha256, read_corpus, work_files
+from .corpus import (
+    AUTHOR_COLUMNS,
+    AUTHORSHIP_COLUMNS,
+    INSTITUTION_COLUMNS,
+    WORK_COLUMNS,
+    Corpus,
+    file_sha256,
+    read_corpus,
+    work_files,
+)
 from .errors import CollabnetError, InputError
+from .outputs import (
+    MANIFEST,
+    TABLE_SCHEMA_VERSION,
+    atomic_path,
+    check_out_dir,
+    read_manifest,
+    staged_build,
+    update_manifest,
+)
 from .progress import SILENT, Progress
 
 __all__ = [
     "AUTHOR_MAX_TEAM_SIZE",
+    "corpus_summary",
     "LEVELS",
     "TABLES",
     "SYNTHETIC_NOTE",
@@ -52,12 +70,10 @@ __all__ = [
 _log = logging.getLogger(__name__)
 
 LEVELS = ("institutions", "authors", "countries")
-#: Works with more authors than this add no tie to the author graph (see :func:`build_graph`).
-AUTHOR_MAX_TEAM_SIZE = 100
+AUTHOR_MAX_TEAM_SIZE = config.AUTHOR_MAX_TEAM_SIZE
 _SINGULAR = {"institutions": "institution", "authors": "author", "countries": "country"}
 TABLES = ("works", "authorships", "institutions", "authors")
 SYNTHETIC_NOTE = "Synthetic demo data: invented works and people, evidence of nothing"
-MANIFEST = "manifest.json"
 #: Above these sizes the slow, redundant exports are skipped (and the manifest says so).
 #: GraphML of a million ties is hundreds of megabytes that Gephi can barely open; the edge
 #: CSV and VOSviewer files hold the same ties, and ``export.write_graphml`` still writes
@@ -68,41 +84,6 @@ XLSX_MAX_EDGES = 20_000
 
 
 # --- manifest -----------------------------------------------------------------------------
-
-
-def read_manifest(out_dir: str | Path) -> dict:
-    """The folder's ``manifest.json`` (empty dict when there is none yet)."""
-    path = Path(out_dir) / MANIFEST
-    if not path.is_file():
-        return {}
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise InputError(path, f"not valid JSON ({exc})") from None
-
-
-def update_manifest(out_dir: str | Path, section: str, data: dict, **top) -> dict:
-    """Set ``section`` of the folder's manifest to ``data`` (and any ``top``-level keys)."""
-    out_dir = Path(out_dir)
-    manifest = read_manifest(out_dir)
-    manifest.setdefault("tool", "collabnet")
-    manifest.update(top)
-    manifest["collabnet_version"] = __version__
-    manifest["updated"] = _now()
-    manifest[section] = data
-    outputs = manifest.setdefault("outputs", {})
-    for path in sorted(p for p in out_dir.rglob("*") if p.is_file() and p.name != MANIFEST):
-        name = path.relative_to(out_dir).as_posix()
-        if not name.startswith("notebooks/") and not name.endswith(".tmp"):
-            outputs[name] = {"bytes": path.stat().st_size}
-    tmp = out_dir / (MANIFEST + ".tmp")
-    tmp.write_text(json.dumps(manifest, indent=2, ensure_ascii=False, default=str) + "\n", "utf-8")
-    tmp.replace(out_dir / MANIFEST)
-    return manifest
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def _versions() -> dict:
@@ -175,7 +156,11 @@ def write_table(table: pd.DataFrame, out_dir: str | Path, name: str) -> Path:
     source = read_manifest(out_dir).get("data_source")
     if source == "synthetic-demo":
         table = table.assign(data_source=source)
-    return export.write_table_csv(table, out_dir / name)
+    path = out_dir / name
+    with atomic_path(path) as tmp:
+        export.write_table_csv(table, tmp)
+    update_manifest(out_dir, files=[path])
+    return path
 
 
 def write_json(data, out_dir: str | Path, name: str) -> Path:
@@ -184,7 +169,10 @@ def write_json(data, out_dir: str | Path, name: str) -> Path:
     source = read_manifest(out_dir).get("data_source")
     path = out_dir / name
     payload = {"data_source": source, "results": data}
-    path.write_text(json.dumps(payload, indent=2, ensure_ascii=False, default=str) + "\n", "utf-8")
+    with atomic_path(path) as tmp:
+        text = json.dumps(payload, indent=2, ensure_ascii=False, default=str) + "\n"
+        tmp.write_text(text, "utf-8")
+    update_manifest(out_dir, files=[path])
     return path
 
 
@@ -319,7 +307,8 @@ def _input_record(source) -> dict:
     return source.describe()
 
 
-def _corpus_summary(counts: dict) -> str:
+def corpus_summary(counts: dict) -> str:
+    """One line on what was read: works, authorships, files, what was set aside."""
     text = (
         f"{counts['works']:,} works, {counts['authorships']:,} authorships from "
         f"{counts['files']:,} file(s)"
@@ -364,7 +353,7 @@ def build_tables(
     fixes = watchlist.load_overrides(overrides) if overrides else None
     with progress.stage("reading works") as done:
         corpus = read_corpus(inputs, skip_bad_records=skip_bad_records, progress=progress)
-        done(_corpus_summary(corpus.counts))
+        done(corpus_summary(corpus.counts))
     source = data_source or detect_data_source(inputs, corpus)
     with progress.stage("classifying institutions and affiliations") as done:
         institutions, authorships, review = watchlist.classify_tables(
@@ -395,8 +384,11 @@ def build_tables(
         "institutions": institutions,
         "authors": corpus.authors,
     }
+    written = []
     for name, df in tables.items():
-        df.to_parquet(out_dir / f"{name}.parquet", index=False)
+        with atomic_path(out_dir / f"{name}.parquet") as tmp:
+            df.to_parquet(tmp, index=False)
+        written.append(out_dir / f"{name}.parquet")
 
     harvests = _harvest_reconciliation(inputs, len(corpus.works))
     counts = dict(corpus.counts)
@@ -428,7 +420,9 @@ def build_tables(
             if fixes
             else None,
             "seconds": round(time.perf_counter() - started, 3),
+            "schema_version": TABLE_SCHEMA_VERSION,
         },
+        files=written,
         data_source=source,
         versions=_versions(),
     )
@@ -436,17 +430,45 @@ def build_tables(
     return tables
 
 
+_REQUIRED_COLUMNS = {
+    "works": [*WORK_COLUMNS],
+    "authorships": [*AUTHORSHIP_COLUMNS, "category", "category_rule", "institution_key"],
+    "institutions": [*INSTITUTION_COLUMNS, "category", "category_rule", "category_source"],
+    "authors": [*AUTHOR_COLUMNS],
+}
+
+
 def load_tables(out_dir: str | Path) -> dict[str, pd.DataFrame]:
-    """Read the four tables written by :func:`build_tables`."""
+    """Read the four tables written by :func:`build_tables`.
+
+    Tables of another schema version (an older collabnet), with missing columns, or that
+    cannot be read (a truncated file) are refused with one line that says to rebuild.
+    """
     out_dir = Path(out_dir)
+    rebuild = "rebuild them with `collabnet build WORKS --out DIR` (or notebook 01)"
+    manifest = read_manifest(out_dir)
+    if manifest.get("status") == "incomplete":
+        raise InputError(out_dir, f"a build into this folder did not finish: {rebuild}")
+    version = (manifest.get("tables") or {}).get("schema_version")
+    if manifest and version != TABLE_SCHEMA_VERSION:
+        raise InputError(
+            out_dir,
+            f"the tables are of schema version {version or 1} (collabnet "
+            f"{manifest.get('collabnet_version', 'unknown')}); this collabnet reads version "
+            f"{TABLE_SCHEMA_VERSION}: {rebuild}",
+        )
     tables = {}
     for name in TABLES:
         path = out_dir / f"{name}.parquet"
         if not path.is_file():
-            raise InputError(
-                path, "missing: run `collabnet build WORKS --out DIR` (or notebook 01) first"
-            )
-        tables[name] = pd.read_parquet(path)
+            raise InputError(path, f"missing: {rebuild}")
+        try:
+            tables[name] = pd.read_parquet(path)
+        except (OSError, ValueError) as exc:  # pyarrow's errors derive from these
+            raise InputError(path, f"cannot be read ({str(exc)[:120]}): {rebuild}") from None
+        missing = [c for c in _REQUIRED_COLUMNS[name] if c not in tables[name].columns]
+        if missing:
+            raise InputError(path, f"has no column {', '.join(missing)}: {rebuild}")
     return tables
 
 
@@ -619,80 +641,89 @@ def write_graphs(
     out_dir: str | Path,
     *,
     options: dict,
+    works: pd.DataFrame | None = None,
     progress: Progress = SILENT,
 ) -> None:
-    """Write ``graph_<level>.graphml`` for each graph and the ``graphs`` manifest section."""
-
+    """Write each graph's files (GraphML, GEXF, VOSviewer, edges CSV/XLSX) and the
+    ``graphs`` manifest section. `works` (read from ``works.parquet`` when not given)
+    gives each tie's DOIs and team sizes."""
     out_dir = Path(out_dir)
     info = {"options": options}
     manifest = read_manifest(out_dir)
-    works = None
-    if (out_dir / "works.parquet").is_file():
+    if works is None and (out_dir / "works.parquet").is_file():
         works = pd.read_parquet(out_dir / "works.parquet")
+    written: list[Path] = []
     for level, G in graphs.items():
+        if manifest.get("data_source"):
+            G.graph["data_source"] = manifest["data_source"]
         with progress.stage(f"writing the {_SINGULAR[level]} graph's files") as done:
-            info[level] = _write_graph_files(G, level, out_dir, manifest, works)
-            done(", ".join(info[level].pop("written")))
-    update_manifest(out_dir, "graphs", info)
+            files, skipped = _write_graph_files(G, level, out_dir, works)
+            done(", ".join(p.name for p in files))
+            if skipped:
+                done("not written: " + ", ".join(skipped))
+        written += files
+        info[level] = _graph_info(G, skipped)
+    update_manifest(out_dir, "graphs", info, files=written)
 
 
-def _write_graph_files(G: nx.Graph, level: str, out_dir: Path, manifest: dict, works) -> dict:
-    """GraphML, GEXF, VOSviewer, CSV and XLSX files of one graph; its manifest entry."""
-    from . import export, network
+def _write_graph_files(G: nx.Graph, level: str, out_dir: Path, works) -> tuple[list, list]:
+    """GraphML, GEXF, VOSviewer, CSV and XLSX files of one graph, each written under a
+    temporary name and renamed; returns the files written and the files skipped (why).
 
-    if manifest.get("data_source"):
-        G.graph["data_source"] = manifest["data_source"]
-    skipped = []
-    if G.number_of_edges() <= GRAPHML_MAX_EDGES:
-        export.write_graphml(G, out_dir / f"graph_{level}.graphml")
-    else:
-        (out_dir / f"graph_{level}.graphml").unlink(missing_ok=True)  # no stale file
-        skipped.append(f"graph_{level}.graphml (more than {GRAPHML_MAX_EDGES:,} ties)")
-        _log.warning(
-            "graph_%s.graphml not written: %s ties (more than %s); the ties are in "
-            "edges_%s.csv, and collabnet.export.write_graphml writes the file on request",
-            level,
-            f"{G.number_of_edges():,}",
-            f"{GRAPHML_MAX_EDGES:,}",
-            level,
-        )
-    export.write_vosviewer(
-        G, out_dir / f"vosviewer_{level}_map.txt", out_dir / f"vosviewer_{level}_network.txt"
+    GEXF repeats GraphML (Gephi reads both) and takes as long again; XLSX is slow and a
+    spreadsheet of that many rows is no use: large graphs get the CSV and VOSviewer files
+    (and GraphML up to GRAPHML_MAX_EDGES). A skipped file of an earlier build is removed,
+    so the folder never shows an outdated graph.
+    """
+    from . import export
+
+    written, skipped = [], []
+    vos_map, vos_net = (
+        out_dir / f"vosviewer_{level}_map.txt",
+        out_dir / f"vosviewer_{level}_network.txt",
     )
-    export.write_edges_csv(G, out_dir / f"edges_{level}.csv", works)
-    # GEXF repeats GraphML (Gephi reads both) and takes as long again; XLSX is slow and
-    # a spreadsheet of this many rows is no use: large graphs get the CSV and VOSviewer
-    # files (and GraphML up to GRAPHML_MAX_EDGES). A skipped file of an earlier build
-    # is removed, so the folder never shows an outdated graph.
-    if G.number_of_edges() <= GEXF_MAX_EDGES:
-        export.write_gexf(G, out_dir / f"graph_{level}.gexf")
-    else:
-        (out_dir / f"graph_{level}.gexf").unlink(missing_ok=True)
-        skipped.append(f"graph_{level}.gexf (more than {GEXF_MAX_EDGES:,} ties)")
-    if G.number_of_edges() <= XLSX_MAX_EDGES:
-        export.write_edges_xlsx(G, out_dir / f"edges_{level}.xlsx", works)
-    else:
-        (out_dir / f"edges_{level}.xlsx").unlink(missing_ok=True)
-        skipped.append(f"edges_{level}.xlsx (more than {XLSX_MAX_EDGES:,} ties)")
+    with atomic_path(vos_map) as map_tmp, atomic_path(vos_net) as net_tmp:
+        export.write_vosviewer(G, map_tmp, net_tmp)
+    written += [vos_map, vos_net]
+    for name, limit, write in (
+        (f"graph_{level}.graphml", GRAPHML_MAX_EDGES, lambda p: export.write_graphml(G, p)),
+        (f"edges_{level}.csv", None, lambda p: export.write_edges_csv(G, p, works)),
+        (f"graph_{level}.gexf", GEXF_MAX_EDGES, lambda p: export.write_gexf(G, p)),
+        (f"edges_{level}.xlsx", XLSX_MAX_EDGES, lambda p: export.write_edges_xlsx(G, p, works)),
+    ):
+        path = out_dir / name
+        if limit is not None and G.number_of_edges() > limit:
+            path.unlink(missing_ok=True)
+            skipped.append(f"{name} (more than {limit:,} ties)")
+            if name.endswith(".graphml"):  # the file Gephi users look for first
+                _log.warning(
+                    "%s not written: %s ties (more than %s); the ties are in edges_%s.csv",
+                    name,
+                    f"{G.number_of_edges():,}",
+                    f"{limit:,}",
+                    level,
+                )
+            continue
+        with atomic_path(path) as tmp:
+            write(tmp)
+        written.append(path)
+    return written, skipped
+
+
+def _graph_info(G: nx.Graph, skipped: list) -> dict:
+    """A graph's entry in the manifest's ``graphs`` section."""
+    from . import network
+
     isolates, components = network.count_isolates_and_components(G)
-    written = [
-        f"graph_{level}.graphml",
-        f"vosviewer_{level}_map.txt",
-        f"vosviewer_{level}_network.txt",
-        f"edges_{level}.csv",
-        f"graph_{level}.gexf",
-        f"edges_{level}.xlsx",
-    ]
+    excluded = list(G.graph.get("excluded_hyperauthored_works", []))
     return {
-        "written": [f for f in written if not any(k.startswith(f + " ") for k in skipped)],
         "nodes": G.number_of_nodes(),
         "edges": G.number_of_edges(),
         "isolates": isolates,
         "components": components,
-        "excluded_hyperauthored_works": len(G.graph.get("excluded_hyperauthored_works", [])),
-        "excluded_hyperauthored_work_ids": list(G.graph.get("excluded_hyperauthored_works", []))[
-            :1000
-        ],
+        "max_team_size": G.graph.get("max_team_size"),
+        "excluded_hyperauthored_works": len(excluded),
+        "excluded_hyperauthored_work_ids": excluded[:1000],
         "exports_skipped": skipped,
     }
 
@@ -753,6 +784,23 @@ def rank_graphs(
 # --- stage 4: views -----------------------------------------------------------------------
 
 
+def _save_figure(fig, base: Path) -> list[Path]:
+    """:func:`collabnet.figures.save_figure` under temporary names, renamed when both are
+    written."""
+    from . import figures
+
+    tmp = base.with_name(f".{base.name}.tmp")
+    paths = []
+    try:
+        for written in figures.save_figure(fig, tmp):
+            paths.append(base.with_name(base.name + written.suffix))
+            written.replace(paths[-1])
+    finally:
+        for leftover in tmp.parent.glob(f"{tmp.name}.*"):
+            leftover.unlink(missing_ok=True)
+    return paths
+
+
 def _draw_figures(graphs, tables, out_dir: Path, centrality, seed: int, caption) -> list[Path]:
     """The static figures (and ``collaborations_per_year.csv``) of :func:`render_views`."""
     from . import figures, network
@@ -760,7 +808,7 @@ def _draw_figures(graphs, tables, out_dir: Path, centrality, seed: int, caption)
     written: list[Path] = []
     fig_dir = out_dir / "figures"
     fig_dir.mkdir(exist_ok=True)
-    written += figures.save_figure(
+    written += _save_figure(
         figures.network_figure(graphs["institutions"], seed=seed, caption=caption),
         fig_dir / "network_institutions",
     )
@@ -770,7 +818,7 @@ def _draw_figures(graphs, tables, out_dir: Path, centrality, seed: int, caption)
             from . import metrics
 
             table = metrics.centrality_table(graphs[level], seed=seed)
-        written += figures.save_figure(
+        written += _save_figure(
             figures.centrality_bars(
                 table,
                 measure="pagerank",
@@ -783,7 +831,7 @@ def _draw_figures(graphs, tables, out_dir: Path, centrality, seed: int, caption)
         )
     counts = network.category_pair_counts(tables["authorships"], tables["works"])
     write_table(counts, out_dir, "collaborations_per_year.csv")
-    written += figures.save_figure(
+    written += _save_figure(
         figures.collaborations_per_year(counts, caption=caption),
         fig_dir / "collaborations_per_year",
     )
@@ -810,15 +858,17 @@ def render_views(
     written = []
     for level, max_nodes in (("institutions", None), ("authors", max_author_nodes)):
         with progress.stage(f"drawing the {_SINGULAR[level]} map") as done:
-            path = interactive.write_network_html(
-                graphs[level],
-                out_dir / f"network_{level}.html",
-                title=f"{level[:-1].capitalize()} co-authorship network",
-                works=tables["works"],
-                banner=banner,
-                max_nodes=max_nodes,
-                seed=seed,
-            )
+            path = out_dir / f"network_{level}.html"
+            with atomic_path(path) as tmp:
+                interactive.write_network_html(
+                    graphs[level],
+                    tmp,
+                    title=f"{level[:-1].capitalize()} co-authorship network",
+                    works=tables["works"],
+                    banner=banner,
+                    max_nodes=max_nodes,
+                    seed=seed,
+                )
             written.append(path)
             done(f"{path.name}, {path.stat().st_size / 2**20:,.1f} MiB")
     with progress.stage("drawing the figures") as done:
@@ -829,6 +879,7 @@ def render_views(
         out_dir,
         "views",
         {"files": [str(Path(p).relative_to(out_dir)) for p in written], "banner": banner},
+        files=written,
     )
     return written
 
@@ -961,35 +1012,67 @@ def run_build(
     data_source: str | None = None,
     views: bool = True,
     pivots: int | None = None,
+    force: bool = False,
+    keep_failed: bool = False,
     progress: Progress = SILENT,
 ) -> dict:
     """Run every stage: tables, graphs, centrality and views. Returns the manifest.
 
+    Every option and input is checked before anything is written. The outputs are written
+    into a staging folder beside `out_dir` and moved in only when every stage has succeeded
+    (:func:`collabnet.outputs.staged_build`): on an error or Ctrl-C the previous outputs
+    stay as they were. `force` builds into a non-empty folder that holds no collabnet build
+    (its files are left alone); `keep_failed` keeps the staging folder of a failed build.
     `progress` reports each stage with its counts and time (``collabnet build`` shows it).
     """
-    work_files(inputs)  # fail early, naming the path, when an input does not exist
-    out_dir = Path(out_dir)
-    tables = build_tables(
-        inputs,
-        out_dir,
-        skip_bad_records=skip_bad_records,
-        overrides=overrides,
-        data_source=data_source,
-        progress=progress,
-    )
     options = {
         "max_team_size": max_team_size,
         "min_weight": min_weight,
         "author_max_team_size": author_max_team_size,
     }
-    graphs = {}
-    for level in LEVELS:
-        with progress.stage(f"building the {_SINGULAR[level]} graph") as done:
-            G = graphs[level] = build_graph(tables, level, **options)
-            done(f"{G.number_of_nodes():,} nodes, {G.number_of_edges():,} ties")
-    # first, so the files carry the measures
-    centrality = rank_graphs(graphs, out_dir, seed=seed, pivots=pivots, progress=progress)
-    write_graphs(graphs, out_dir, options=options, progress=progress)
-    if views:
-        render_views(graphs, tables, out_dir, centrality=centrality, seed=seed, progress=progress)
+    _check_options(**options, pivots=pivots)
+    work_files(inputs)  # fail early, naming the path, when an input does not exist
+    out_dir = check_out_dir(out_dir, force=force)
+    with staged_build(out_dir, keep_failed=keep_failed) as stage:
+        tables = build_tables(
+            inputs,
+            stage,
+            skip_bad_records=skip_bad_records,
+            overrides=overrides,
+            data_source=data_source,
+            progress=progress,
+        )
+        graphs = {}
+        for level in LEVELS:
+            with progress.stage(f"building the {_SINGULAR[level]} graph") as done:
+                G = graphs[level] = build_graph(tables, level, **options)
+                done(_graph_summary(G))
+        # first, so the files carry the measures
+        centrality = rank_graphs(graphs, stage, seed=seed, pivots=pivots, progress=progress)
+        write_graphs(graphs, stage, options=options, works=tables["works"], progress=progress)
+        if views:
+            render_views(graphs, tables, stage, centrality=centrality, seed=seed, progress=progress)
     return read_manifest(out_dir)
+
+
+def _check_options(*, max_team_size, min_weight, author_max_team_size, pivots) -> None:
+    for name, value in (
+        ("max_team_size", max_team_size),
+        ("author_max_team_size", author_max_team_size),
+        ("pivots", pivots),
+    ):
+        if value is not None and (not isinstance(value, int) or value < 1):
+            raise CollabnetError(f"{name} must be a whole number of at least 1, got {value!r}")
+    if not isinstance(min_weight, int) or min_weight < 1:
+        raise CollabnetError(f"min_weight must be a whole number of at least 1, got {min_weight!r}")
+
+
+def _graph_summary(G: nx.Graph) -> str:
+    text = f"{G.number_of_nodes():,} nodes, {G.number_of_edges():,} ties"
+    excluded = len(G.graph.get("excluded_hyperauthored_works", []))
+    if excluded:
+        text += (
+            f" ({excluded:,} work(s) of more than {G.graph.get('max_team_size'):,} authors add "
+            "no ties here; see --author-max-team-size / --max-team-size)"
+        )
+    return text
