@@ -26,7 +26,10 @@ __all__ = [
     "write_edges_csv",
     "write_edges_xlsx",
     "write_table_csv",
+    "write_vosviewer_json",
     "spreadsheet_safe",
+    "xlsx_safe",
+    "ReplacedCharactersWarning",
     "LIST_SEPARATOR",
 ]
 
@@ -239,12 +242,29 @@ def write_graphml(G: nx.Graph, path) -> Path:
     return path
 
 
+class ReplacedCharactersWarning(UserWarning):
+    """Characters a file format cannot hold were written as U+FFFD.
+
+    ``path`` is the file and ``count`` the number of values (GraphML, GEXF) or
+    characters (XLSX) replaced, for a build's manifest to show.
+    """
+
+    def __init__(self, message: str, path=None, count: int = 0):
+        super().__init__(message)
+        self.path = None if path is None else Path(path)
+        self.count = int(count)
+
+
 def _warn_replaced(path: Path, replaced: int) -> None:
     if replaced:
         warnings.warn(
-            f"{path}: characters XML cannot hold (control characters or lone surrogates) "
-            f"were written as U+FFFD ({replaced} replacement(s)); the CSV files have the "
-            "values as they are",
+            ReplacedCharactersWarning(
+                f"{path}: characters XML cannot hold (control characters or lone surrogates) "
+                f"were written as U+FFFD ({replaced} replacement(s)); the CSV files have the "
+                "values as they are",
+                path,
+                replaced,
+            ),
             stacklevel=3,
         )
 
@@ -456,13 +476,29 @@ def _sorted_text(ids: np.ndarray) -> bool:
     )
 
 
+#: VOSviewer opens a map of at least this many items (VOSviewer Online: "less than three items").
+VOSVIEWER_MIN_ITEMS = 3
+
+# Tabs and anything a reader may take for a line break, and the other control characters
+_VOS_BREAKS = re.compile("[\t\n\x0b\x0c\r\x1c-\x1e\x85\u2028\u2029]+")
+_VOS_CONTROLS = re.compile("[\x00-\x08\x0e-\x1b\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]")
+
+
+def _vos_plain(value) -> str:
+    """Text for VOSviewer: tabs and line breaks (any a reader may split lines at) become
+    one space, other control characters U+FFFD; no quoting."""
+    text = _VOS_BREAKS.sub(" ", "" if value is None else str(value))
+    return _VOS_CONTROLS.sub("\ufffd", text).strip()
+
+
 def _vos_text(value) -> str:
     """A label safe in a tab-separated VOSviewer file.
 
-    Tabs and line breaks become spaces; a label with a comma, semicolon or double quote is
-    enclosed in double quotes (inner quotes doubled), as the VOSviewer manual asks.
+    Tabs and line breaks become spaces and other control characters U+FFFD; a label
+    with a comma, semicolon or double quote is enclosed in double quotes (inner quotes
+    doubled), as the VOSviewer manual asks.
     """
-    text = re.sub(r"[\t\r\n\u2028\u2029]+", " ", "" if value is None else str(value)).strip()
+    text = _vos_plain(value)
     if any(c in text for c in ',;"'):
         text = '"' + text.replace('"', '""') + '"'
     return text
@@ -521,15 +557,38 @@ def write_vosviewer(
     nodes = t.node_ids.tolist() if t is not None else sorted(G.nodes, key=str)
     ids = {n: i for i, n in enumerate(nodes, start=1)}
     cluster = {c: i for i, c in enumerate(CATEGORIES, start=1)}
+    if len(nodes) < VOSVIEWER_MIN_ITEMS:
+        warnings.warn(
+            f"{map_path}: {len(nodes)} item(s); VOSviewer opens a map of at least "
+            f"{VOSVIEWER_MIN_ITEMS} items only",
+            stacklevel=2,
+        )
+    if t is not None and not (
+        (t.weight > 0).all() and (t.weight_fractional > 0).all()  # NaN is not > 0
+    ):
+        t = None  # a tie without a positive strength is left out: see below
+    left_out = 0
     if t is not None:  # from the arrays: node i of the table is VOSviewer item i + 1
         link_weight = t.weight if weight == "weight" else t.weight_fractional
         degree = dict(zip(nodes, t.degrees().tolist(), strict=True))
         strength = dict(zip(nodes, t.degrees(link_weight).tolist(), strict=True))
     else:
-        degree = dict(G.degree())
-        strength = dict.fromkeys(nodes, 0.0)
+        # VOSviewer takes links of a positive strength: a tie without one (weight 0,
+        # missing or not a number) is not written, and not counted in the weights
+        links = []
         for u, v, d in G.edges(data=True):
-            w = _number(d.get(weight)) or 0.0
+            w = _number(d.get(weight))
+            if w is None or w <= 0:
+                left_out += 1
+            else:
+                links.append((u, v, w))
+        degree = dict.fromkeys(nodes, 0)
+        strength = dict.fromkeys(nodes, 0.0)
+        for u, v, w in links:
+            if u == v:  # a self-loop is no link between two items
+                continue
+            degree[u] += 1
+            degree[v] += 1
             strength[u] += w
             strength[v] += w
     header = [
@@ -562,7 +621,7 @@ def write_vosviewer(
                 str(cluster.get(d.get("category"), cluster["other"])),
                 str(degree[n]),
                 _fmt(round(strength[n], 9)),  # the same whatever order ties are summed in
-                _fmt(_number(d.get("n_works")) or 0),
+                _fmt(max(_number(d.get("n_works")) or 0, 0)),
             ]
             row += ["" if (v := _number(d.get(m))) is None else repr(v) for m in measures]
             fh.write("\t".join(row) + "\n")
@@ -580,10 +639,209 @@ def write_vosviewer(
                     )
                 )
             return map_path, network_path
-        for u, v, d in sorted(G.edges(data=True), key=lambda e: (ids[e[0]], ids[e[1]])):
-            a, b = sorted((ids[u], ids[v]))
-            fh.write(f"{a}\t{b}\t{_fmt(_number(d.get(weight)) or 0)}\n")
+        for a, b, w in sorted((*sorted((ids[u], ids[v])), w) for u, v, w in links if u != v):
+            fh.write(f"{a}\t{b}\t{_fmt(w)}\n")
+    if left_out:
+        warnings.warn(
+            f"{network_path}: {left_out} tie(s) without a positive {weight} left out "
+            "(VOSviewer takes links of a positive strength only)",
+            stacklevel=2,
+        )
     return map_path, network_path
+
+
+#: Works an item's description in the VOSviewer JSON file lists before "and N more".
+VOSVIEWER_DESCRIPTION_WORKS = 20
+
+#: Largest graph whose VOSviewer JSON file gets x and y from a seeded layout; above it,
+#: VOSviewer lays the map out itself (it may: the file has links).
+VOSVIEWER_LAYOUT_MAX_NODES = 5_000
+
+
+def write_vosviewer_json(
+    G: nx.Graph,
+    path,
+    works: pd.DataFrame | None = None,
+    *,
+    weight: str = "weight",
+    layout: Mapping | None = None,
+    seed: int = 0,
+) -> Path:
+    """Write a VOSviewer JSON file (VOSviewer and VOSviewer Online open it); return the path.
+
+    Parameters
+    ----------
+    G : networkx.Graph
+        Undirected collaboration graph (node ``label``, ``category``, ``n_works``).
+    path : str or pathlib.Path
+        The ``.json`` file to write.
+    works : pandas.DataFrame, optional
+        The works table (``work_id``, ``title``, ``publication_year``, ``doi``): each
+        item's ``description`` lists the works of its ties with their titles.
+    weight : str, default "weight"
+        Edge attribute written as link strength.
+    layout : mapping, optional
+        Node -> ``(x, y)``. By default a seeded layout for graphs up to
+        :data:`VOSVIEWER_LAYOUT_MAX_NODES` nodes (and any graph without ties); larger
+        maps get no ``x``/``y`` and VOSviewer lays them out.
+    seed : int, default 0
+        Seed of the default layout.
+
+    Notes
+    -----
+    ``network.items`` are numbered as in :func:`write_vosviewer`'s map file (1..n in
+    sorted order of the collabnet ids; the id itself is in ``url``), with ``cluster``
+    the category (see :data:`collabnet.config.CATEGORIES`), ``weights`` (``Links``,
+    ``Total link strength``, ``Documents``; never negative) and ``scores`` (the
+    centrality measures the nodes have). ``network.links`` hold the ties of a positive
+    strength, ``network.clusters`` name the categories. VOSviewer shows a description
+    as HTML: every text from the data in it is HTML-escaped, so a title reads as
+    written and markup in it never runs. Graphs of synthetic data say so in
+    ``info.description``.
+
+    Examples
+    --------
+    >>> import json, tempfile
+    >>> G = nx.Graph()
+    >>> G.add_edge("I1", "I2", weight=2, works=["W1"])
+    >>> G.add_edge("I2", "I3", weight=1, works=["W2"])
+    >>> p = write_vosviewer_json(G, Path(tempfile.mkdtemp()) / "g.json")
+    >>> json.loads(p.read_text())["network"]["links"][0]
+    {'source_id': 1, 'target_id': 2, 'strength': 2}
+    """
+    import html
+    import json
+
+    path = Path(path)
+    nodes = sorted(G.nodes, key=str)
+    if len(nodes) < VOSVIEWER_MIN_ITEMS:
+        warnings.warn(
+            f"{path}: {len(nodes)} item(s); VOSviewer opens a map of at least "
+            f"{VOSVIEWER_MIN_ITEMS} items only",
+            stacklevel=2,
+        )
+    ids = {n: i for i, n in enumerate(nodes, start=1)}
+    cluster = {c: i for i, c in enumerate(CATEGORIES, start=1)}
+    titles = _work_titles(works)
+    links: dict = {}
+    degree = dict.fromkeys(nodes, 0)
+    strength = dict.fromkeys(nodes, 0.0)
+    tie_works: dict = {n: {} for n in nodes}  # node -> its ties' works, in order, once
+    for u, v, d in G.edges(data=True):
+        w = _number(d.get(weight))
+        if w is None or w <= 0 or u == v:
+            continue
+        key = tuple(sorted((ids[u], ids[v])))
+        links[key] = links.get(key, 0) + w
+        for n in (u, v):
+            degree[n] += 1
+            strength[n] += w
+        listed = d.get("works") or []
+        if isinstance(listed, str):
+            listed = [x for x in listed.split(LIST_SEPARATOR) if x]
+        for n in (u, v):
+            seen = tie_works[n]
+            for work in listed:
+                if len(seen) > VOSVIEWER_DESCRIPTION_WORKS:
+                    break
+                seen.setdefault(str(work), None)
+    if layout is None and (len(nodes) <= VOSVIEWER_LAYOUT_MAX_NODES or not links):
+        from .interactive import _layout
+
+        layout = _layout(G, seed)
+    measures = [
+        m
+        for m in ("pagerank", "betweenness", "eigenvector")
+        if any(_number(G.nodes[n].get(m)) is not None for n in nodes)
+    ]
+    items = []
+    for n in nodes:
+        d = G.nodes[n]
+        key = str(n)
+        item = {
+            "id": ids[n],
+            "label": _vos_plain(d.get("label") or key),
+            "url": _vos_plain(
+                f"https://openalex.org/{key}" if re.fullmatch(r"[AIW]\d+", key) else key
+            ),
+        }
+        if layout is not None and n in layout:
+            x, y = (float(c) for c in layout[n][:2])
+            item["x"], item["y"] = round(x, 6), round(y, 6)
+        item["cluster"] = cluster.get(d.get("category"), cluster["other"])
+        item["weights"] = {
+            "Links": degree[n],
+            "Total link strength": _json_number(round(strength[n], 9)),
+            "Documents": _json_number(max(_number(d.get("n_works")) or 0, 0)),
+        }
+        scores = {m: _number(d.get(m)) for m in measures}
+        item["scores"] = {m: v for m, v in scores.items() if v is not None}
+        item["description"] = _vos_description(
+            list(tie_works[n]), titles, _number(d.get("n_works")), html.escape
+        )
+        items.append(item)
+    present = sorted({item["cluster"] for item in items})
+    network = {
+        "items": items,
+        "links": [
+            {"source_id": a, "target_id": b, "strength": _json_number(round(w, 9))}
+            for (a, b), w in sorted(links.items())
+        ],
+        "clusters": [{"cluster": c, "label": CATEGORIES[c - 1]} for c in present],
+    }
+    out = {"network": network}
+    data_source = G.graph.get("data_source")
+    if data_source:
+        out["info"] = {
+            "title": f"collabnet: {G.graph.get('level', 'collaboration')} network",
+            "description": html.escape(f"data_source: {data_source}"),
+        }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = json.dumps(out, ensure_ascii=False, indent=1, allow_nan=False)
+    path.write_text(text + "\n", encoding="utf-8")
+    return path
+
+
+def _json_number(x: float):
+    return int(x) if float(x).is_integer() else float(x)
+
+
+def _work_titles(works: pd.DataFrame | None) -> dict:
+    """Work id -> ``(year, title, doi)`` from the works table (blank where unknown)."""
+    if works is None or "work_id" not in works:
+        return {}
+    n = len(works)
+
+    def column(name):
+        return works[name].tolist() if name in works else [None] * n
+
+    out = {}
+    for w, year, title, doi in zip(
+        works["work_id"].tolist(),
+        column("publication_year"),
+        column("title"),
+        column("doi"),
+        strict=True,
+    ):
+        year = _number(year)
+        year = "" if year is None else _fmt(year)
+        out[str(w)] = (year, *("" if _missing(x) else str(x) for x in (title, doi)))
+    return out
+
+
+def _vos_description(work_ids: list, titles: dict, n_works, escape) -> str:
+    """An item's works as HTML: one line per work (year, title, DOI), each text escaped."""
+    shown = work_ids[:VOSVIEWER_DESCRIPTION_WORKS]
+    lines = []
+    for w in shown:
+        year, title, doi = titles.get(w, ("", "", ""))
+        parts = [p for p in (year, _vos_plain(title), _vos_plain(doi), w) if p]
+        lines.append(escape(" · ".join(parts)))
+    more = len(work_ids) > len(shown)
+    head = "Works of its ties" + (f" (first {len(shown)})" if more else "")
+    if n_works is not None:
+        head += f"; {int(n_works):,} works in all"
+    return escape(head) + ":<br>" + "<br>".join(lines) if lines else escape(head)
 
 
 def edges_table(G: nx.Graph, works: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -702,53 +960,108 @@ def spreadsheet_safe(table: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
-def write_table_csv(table: pd.DataFrame, path) -> Path:
-    """Write any table as UTF-8 CSV: lists joined with ``;``, text made :func:`spreadsheet_safe`."""
+def write_table_csv(table, path, *, data_source: str | None = None) -> Path:
+    """Write a table as UTF-8 CSV and return the path: every CSV collabnet writes goes here.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame, pyarrow.Table or iterable of pyarrow.Table
+        The rows; Arrow tables (chunks of one table, same columns) are written in turn,
+        so a large table need never be whole in memory.
+    path : str or pathlib.Path
+        The file to write.
+    data_source : str, optional
+        Added as a ``data_source`` column on every row (e.g. ``synthetic-demo``) unless
+        the table has one already.
+
+    Notes
+    -----
+    Written by Arrow's CSV writer: every text cell is quoted, so a comma, a quote, a
+    line feed or a bare carriage return inside a name stays in its cell (a CSV reader
+    sees the same number of columns on every row). Text cells starting with
+    ``= + - @``, a tab or a carriage return get a leading ``'``, so a spreadsheet does
+    not run them as a formula; numbers are written as numbers (a whole float reads
+    ``2``), booleans as ``true``/``false``, missing values as empty fields (an empty
+    text is ``""``). Lists in a pandas column are joined with ``;``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> p = Path(tempfile.mkdtemp()) / "t.csv"
+    >>> t = pd.DataFrame({"name": ["Jan\\r=SUM(1+1)", "=1+1"], "n": [1, 2]})
+    >>> write_table_csv(t, p).read_bytes()
+    b'"name","n"\\n"Jan\\r=SUM(1+1)",1\\n"\\'=1+1",2\\n'
+    """
+    import pyarrow.csv as pacsv
+
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    table = table.copy()
-    for col in table.columns:
-        if table[col].dtype == object:
-            table[col] = table[col].map(
-                lambda x: LIST_SEPARATOR.join(map(str, x)) if isinstance(x, (list, tuple)) else x
-            )
-    spreadsheet_safe(table).to_csv(path, index=False, encoding="utf-8")
+    if isinstance(table, pd.DataFrame):
+        batches = [_arrow_frame(table)]
+    elif isinstance(table, pa.Table):
+        batches = [table]
+    else:
+        batches = table
+    options = pacsv.WriteOptions(include_header=True, quoting_style="needed")
+    with path.open("wb") as fh:
+        writer = None
+        for batch in batches:
+            if data_source and "data_source" not in batch.column_names:
+                marks = pa.array([str(data_source)] * batch.num_rows, type=pa.string())
+                batch = batch.append_column("data_source", marks)
+            batch = _arrow_formula_safe(batch)
+            if writer is None:
+                writer = pacsv.CSVWriter(fh, batch.schema, write_options=options)
+            writer.write(batch)
+        if writer is not None:
+            writer.close()
     return path
 
 
+def _arrow_frame(table: pd.DataFrame) -> pa.Table:
+    """A pandas table as Arrow columns for :func:`write_table_csv`: numbers and booleans
+    as they are, anything else as text (lists joined with ``;``, missing as null)."""
+    arrays, names = [], []
+    for i, name in enumerate(table.columns):
+        values = table.iloc[:, i]
+        names.append(str(name))
+        dtype = values.dtype
+        if not isinstance(dtype, pd.CategoricalDtype) and (
+            pd.api.types.is_bool_dtype(dtype) or pd.api.types.is_numeric_dtype(dtype)
+        ):
+            try:
+                arrays.append(pa.array(values, from_pandas=True))
+                continue
+            except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
+                pass
+        cells = values.to_numpy(dtype=object)
+        cells = [
+            LIST_SEPARATOR.join(map(str, x)) if isinstance(x, (list, tuple)) else x for x in cells
+        ]
+        arrays.append(_arrow_text(cells))
+    return pa.Table.from_arrays(arrays, names=names)
+
+
 def write_edges_csv(G: nx.Graph, path, works: pd.DataFrame | None = None) -> Path:
-    """Write :func:`edges_table` as UTF-8 CSV and return the path.
+    """Write :func:`edges_table` as UTF-8 CSV (by :func:`write_table_csv`) and return the path.
 
     A ``data_source`` column (e.g. ``synthetic-demo``) is added when the graph carries
     ``G.graph["data_source"]``, so a spreadsheet made from demo data says so on every row.
     Text cells starting with ``= + - @`` (or a tab or CR) get a leading ``'`` so a
     spreadsheet does not run them as formulas.
 
-    Written with Arrow's CSV writer, a chunk of ties at a time: a graph whose ties are
-    still arrays (see :class:`collabnet.network.CoauthorshipGraph`) goes straight from
-    them, its work lists joined by Arrow, with no Python object per tie. Every text
-    field is quoted (an empty text ``""`` differs from a missing value, an empty
-    field); numbers are written as numbers, so a whole fractional weight reads ``2``.
+    Written a chunk of ties at a time: a graph whose ties are still arrays (see
+    :class:`collabnet.network.CoauthorshipGraph`) goes straight from them, its work
+    lists joined by Arrow, with no Python object per tie. Every text field is quoted
+    (an empty text ``""`` differs from a missing value, an empty field); numbers are
+    written as numbers, so a whole fractional weight reads ``2``.
     """
-    import pyarrow.csv as pacsv
-
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     t = pristine_edge_table(G)
     if t is None or not t.weight.size:
         batches = [_arrow_edges(edges_table(G, works))]
     else:
         batches = _arrow_edge_chunks(G, t, _doi_lookup(works), _team_lookup(works))
-    options = pacsv.WriteOptions(include_header=True, quoting_style="needed")
-    with path.open("wb") as fh:
-        writer = None
-        for batch in batches:
-            batch = _arrow_formula_safe(batch)
-            if writer is None:
-                writer = pacsv.CSVWriter(fh, batch.schema, write_options=options)
-            writer.write(batch)
-        writer.close()
-    return path
+    return write_table_csv(batches, path)
 
 
 def _arrow_text(values) -> pa.Array:
@@ -842,7 +1155,7 @@ def _arrow_formula_safe(table: pa.Table) -> pa.Table:
     """:func:`spreadsheet_safe` for an Arrow table: text starting with ``= + - @``, a tab
     or a CR gets a leading ``'``."""
     for i, field in enumerate(table.schema):
-        if not pa.types.is_string(field.type):
+        if not (pa.types.is_string(field.type) or pa.types.is_large_string(field.type)):
             continue
         col = table.column(i)
         risky = pc.match_substring_regex(col, r"^[=+\-@\t\r]")
@@ -866,9 +1179,60 @@ def write_edges_xlsx(G: nx.Graph, path, works: pd.DataFrame | None = None) -> Pa
         ) from exc
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    table = _fit_cells(spreadsheet_safe(edges_table(G, works)), path)
+    table, replaced = xlsx_safe(spreadsheet_safe(edges_table(G, works)))
+    if replaced:
+        warnings.warn(
+            ReplacedCharactersWarning(
+                f"{path}: {replaced} character(s) an Excel sheet cannot hold (control "
+                "characters such as NUL, ESC or vertical tab) were written as U+FFFD; the "
+                "CSV has the values as they are",
+                path,
+                replaced,
+            ),
+            stacklevel=2,
+        )
+    table = _fit_cells(table, path)
     table.to_excel(path, index=False, sheet_name="edges")
     return path
+
+
+def xlsx_safe(table: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """``table`` with the characters an XLSX sheet cannot hold (those XML 1.0 cannot:
+    control characters but tab, LF and CR, lone surrogates, U+FFFE/U+FFFF) in text
+    cells and column names replaced by U+FFFD, and how many were replaced.
+
+    openpyxl refuses such a cell (``IllegalCharacterError``) and would stop a build
+    half-written.
+
+    Examples
+    --------
+    >>> t, n = xlsx_safe(pd.DataFrame({"name": ["Esc\\x1b[31m", "ok"], "n": [1, 2]}))
+    >>> t["name"].tolist(), n
+    (['Esc\\ufffd[31m', 'ok'], 1)
+    """
+    table = table.copy()
+    replaced = 0
+
+    def clean(value):
+        nonlocal replaced
+        if not isinstance(value, str):
+            return value
+        value, n = _XML_ILLEGAL.subn("\ufffd", value)
+        replaced += n
+        return value
+
+    for i in range(table.shape[1]):
+        values = table.iloc[:, i]
+        if not (values.dtype == object or pd.api.types.is_string_dtype(values)):
+            continue
+        if isinstance(values.dtype, pd.CategoricalDtype):
+            values = values.astype(object)
+        before = replaced
+        cleaned = values.map(clean)
+        if replaced != before:
+            table.isetitem(i, cleaned.astype(object))
+    table.columns = [clean(c) for c in table.columns]
+    return table, replaced
 
 
 #: The most characters an Excel cell holds (openpyxl would cut longer text silently).

@@ -682,9 +682,22 @@ def _write_graph_files(G: nx.Graph, level: str, out_dir: Path, works) -> tuple[l
         out_dir / f"vosviewer_{level}_map.txt",
         out_dir / f"vosviewer_{level}_network.txt",
     )
-    with atomic_path(vos_map) as map_tmp, atomic_path(vos_net) as net_tmp:
-        export.write_vosviewer(G, map_tmp, net_tmp)
-    written += [vos_map, vos_net]
+    vos_json = out_dir / f"vosviewer_{level}.json"
+    if G.number_of_nodes() < export.VOSVIEWER_MIN_ITEMS:  # a map VOSviewer refuses
+        for path in (vos_map, vos_net, vos_json):
+            path.unlink(missing_ok=True)
+            skipped.append(f"{path.name} (fewer than {export.VOSVIEWER_MIN_ITEMS} nodes)")
+    else:
+        with atomic_path(vos_map) as map_tmp, atomic_path(vos_net) as net_tmp:
+            export.write_vosviewer(G, map_tmp, net_tmp)
+        written += [vos_map, vos_net]
+        if G.number_of_edges() <= GEXF_MAX_EDGES:
+            with atomic_path(vos_json) as tmp:
+                export.write_vosviewer_json(G, tmp, works)
+            written.append(vos_json)
+        else:
+            vos_json.unlink(missing_ok=True)
+            skipped.append(f"{vos_json.name} (more than {GEXF_MAX_EDGES:,} ties)")
     for name, limit, write in (
         (f"graph_{level}.graphml", GRAPHML_MAX_EDGES, lambda p: export.write_graphml(G, p)),
         (f"edges_{level}.csv", None, lambda p: export.write_edges_csv(G, p, works)),
