@@ -223,71 +223,73 @@ def _located(source: Source, stream) -> Iterator[Located]:
     if first is None:
         raise NotWorks(source.path, "holds no works (the file is empty)")
     lineno, line = first
-    start = line.lstrip(b" \t\r\n")[:1]
-    if start not in (b"{", b"["):
-        raise NotWorks(source.path, f"not JSON (it starts with {line[:20]!r})")
-    value = _parse(line)
-    # In a folder, a text file may start like JSON (a README's "[![badge]", a TOML "[query]"):
-    # its broken lines are held back until a line is JSON, and it is skipped if none is.
-    pending: list[Located] = []
-    if isinstance(value, _Bad):
-        # Not a whole value on one line: one pretty-printed document (a saved page, an
-        # array, a work), or JSON Lines whose first line is broken (then that line is the
-        # error). A document is read whole only up to _DOCUMENT_MAX bytes.
-        rest = stream.read(_DOCUMENT_MAX)
-        if len(rest) < _DOCUMENT_MAX:
-            document = _parse(line + rest)
-            if not isinstance(document, _Bad):
-                yield from _expand(source, document, None, whole=True)
-                return
-            if line.strip() in (b"{", b"["):  # surely one document: its own error tells where
-                where = _invalid_utf8(line + rest)
-                if where is not None:
-                    at, message = where
-                    raise InputError(source.path, message, line=lineno + at)
-                raise InputError(source.path, f"not valid JSON ({document.exc})")
-        else:
-            rest += stream.readline()  # end the line the limit cut
-        pending.append(_bad(source, value, lineno, line))
-        lines: Iterable[tuple[int, bytes]] = enumerate(
-            itertools.chain(io.BytesIO(rest), stream), start=lineno + 1
-        )
-    else:
+    if not _looks_like_json(line):
+        # a README, a TOML query ("[query]"), a Markdown badge ("[![..."): not works
+        raise NotWorks(source.path, f"not JSON of OpenAlex works (it starts with {line[:20]!r})")
+    values = _parse(line)
+    if isinstance(values, _Bad):
+        yield from _document_or_lines(source, stream, lineno, line, values)
+        return
+    for value in values:
         yield from _expand(source, value, lineno, whole=False)
-        lines = enumerate(stream, start=lineno + 1)
-    only_one = True
-    for lineno, line in lines:
-        if not line.strip():
-            continue
-        only_one = False
-        value = _parse(line)
-        if isinstance(value, _Bad):
-            if pending and source.in_folder and len(pending) < _HELD_BACK:
-                pending.append(_bad(source, value, lineno, line))
-            else:
-                yield from pending
-                pending.clear()
-                yield _bad(source, value, lineno, line)
-        else:
-            if not source.form:
-                source.form = _form(source, value, whole=False)
-            yield from pending
-            pending.clear()
-            yield from _expand(source, value, lineno, whole=False)
-    if pending and source.in_folder:
-        raise NotWorks(
-            source.path,
-            f"not JSON (no line is a JSON value; line {pending[0].line}: "
-            f"{pending[0].record.message})",
-        )
-    yield from pending
-    if only_one:  # one page or array on one line (saved by curl, json.dump) is that, not lines
+    single = True
+    for found in _lines(source, enumerate(stream, start=lineno + 1)):
+        single = False
+        yield found
+    if single and len(values) == 1:  # one page or array on one line (curl, json.dump)
         source.form = _ONE_LINE.get(source.form, source.form)
 
 
-#: Broken lines of a file in a folder held back while no line has been JSON; past it, they are
-#: errors of a works file.
-_HELD_BACK = 1000
+def _looks_like_json(line: bytes) -> bool:
+    """Does a file whose first line is `line` start like OpenAlex JSON: ``{"``, ``{}``,
+    ``[{``, ``[]`` (or ``{`` / ``[`` alone: a pretty-printed document)?"""
+    head = line.strip()
+    if head[:1] not in (b"{", b"["):
+        return False
+    after = head[1:].lstrip()[:1]
+    return after in ((b"", b'"', b"}") if head[:1] == b"{" else (b"", b"{", b"]", b"["))
+
+
+def _document_or_lines(source: Source, stream, lineno: int, line: bytes, bad) -> Iterator:
+    """A first line that is no whole JSON value: one pretty-printed document (a saved page,
+    an array, a work; several, when pages were appended to one file), or JSON Lines whose
+    first line is broken (then that line is the error). A document is read whole only up to
+    _DOCUMENT_MAX bytes."""
+    rest = stream.read(_DOCUMENT_MAX)
+    if len(rest) < _DOCUMENT_MAX:
+        document = _parse(line + rest)
+        if not isinstance(document, _Bad):
+            for value in document:
+                yield from _expand(source, value, None, whole=len(document) == 1)
+            return
+        if line.strip() in (b"{", b"["):  # surely one document: its own error tells where
+            where = _invalid_utf8(line + rest)
+            if where is not None:
+                at, message = where
+                raise InputError(source.path, message, line=lineno + at)
+            raise InputError(source.path, f"not valid JSON ({document.exc})")
+    else:
+        rest += stream.readline()  # end the line the limit cut
+    yield _bad(source, bad, lineno, line)
+    yield from _lines(
+        source, enumerate(itertools.chain(io.BytesIO(rest), stream), start=lineno + 1)
+    )
+
+
+def _lines(source: Source, lines) -> Iterator[Located]:
+    """The records of JSON Lines after the first: each line's values, or its error."""
+    for lineno, line in lines:
+        if not line.strip():
+            continue
+        values = _parse(line)
+        if isinstance(values, _Bad):
+            yield _bad(source, values, lineno, line)
+            continue
+        for value in values:
+            yield from _expand(source, value, lineno, whole=False)
+
+
+_SPACE = re.compile(r"\s*")
 _ONE_LINE = {"json-lines (api pages)": "api-page", "json-lines (arrays)": "json-array"}
 
 
@@ -307,11 +309,28 @@ class _Bad:
         self.exc = exc
 
 
-def _parse(data: bytes):
+def _parse(data: bytes) -> list | _Bad:
+    """The JSON values in `data`: one as a rule; several when documents were appended to
+    one another (``curl ... >> pages.json`` writes ``}{``)."""
     try:
-        return _loads(data)
+        return [_loads(data)]
     except _JSONError as exc:
-        return _Bad(exc)
+        first = _Bad(exc)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return first
+    decoder, values, at = json.JSONDecoder(), [], 0
+    try:
+        while True:
+            at = _SPACE.match(text, at).end()
+            if at >= len(text):
+                break
+            value, at = decoder.raw_decode(text, at)
+            values.append(value)
+    except json.JSONDecodeError:
+        return first
+    return values if len(values) > 1 else first
 
 
 def _invalid_utf8(data: bytes) -> tuple[int, str] | None:
