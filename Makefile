@@ -6,6 +6,9 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.collabnet-installed
 OUT    ?= outputs/demo
+# Test-only JavaScript readers (graphology-gexf) that the tests run on the exports
+JS_DIR   := tests/js
+JS_STAMP := $(JS_DIR)/node_modules/.collabnet-installed
 
 .DEFAULT_GOAL := help
 .PHONY: help setup demo test lint bench demo-data clean
@@ -24,7 +27,13 @@ setup: $(STAMP) ## create .venv and install collabnet with its test tools
 demo: $(STAMP) ## run the notebooks on the bundled demo corpus -> outputs/demo/
 	$(VENV)/bin/collabnet demo --out $(OUT)
 
-test: $(STAMP) ## run the whole test suite, notebooks and browser checks included
+$(JS_STAMP): $(JS_DIR)/package.json
+	@if command -v node >/dev/null 2>&1; then \
+	  cd $(JS_DIR) && npm install --no-package-lock --no-save --no-audit --no-fund && \
+	  touch node_modules/.collabnet-installed; \
+	else echo "node not found: the tests that read exports with JavaScript tools skip"; fi
+
+test: $(STAMP) $(JS_STAMP) ## run the whole test suite, notebooks and browser checks included
 	$(PY) -m pytest
 
 lint: $(STAMP) ## ruff lint and format check
