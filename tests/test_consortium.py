@@ -42,12 +42,15 @@ def _consortium(wid, n, insts, year=2020):  # insts: three institutions
 def _corpus(tmp_path, consortium_authors=300):
     """NL and the police university share only one consortium paper; each also wrote one
     two-lab study with Bridge University."""
-    works = [
-        _consortium("W1", consortium_authors, [NL, PPSUC, BRIDGE]),
+    works = [_consortium("W1", consortium_authors, [NL, PPSUC, BRIDGE]), *_studies()]
+    return write_jsonl(tmp_path / "works.jsonl", works)
+
+
+def _studies():
+    return [
         work("W2", 2018, [_authorship("A1", NL, "first"), _authorship("A2", BRIDGE, "last")]),
         work("W3", 2019, [_authorship("A3", BRIDGE, "first"), _authorship("A4", PPSUC, "last")]),
     ]
-    return write_jsonl(tmp_path / "works.jsonl", works)
 
 
 @pytest.fixture(scope="module")
@@ -190,3 +193,26 @@ def test_the_map_shows_each_works_team_size_and_marks_consortium_papers(tmp_path
     assert works["W1"]["authors"] == 300 and works["W1"]["consortium"] is True
     assert works["W2"]["authors"] == 2 and works["W2"]["consortium"] is False
     assert "[consortium paper]" in page  # the script that shows the mark
+
+
+def test_a_cut_author_list_counts_as_above_any_limit(tmp_path):
+    # OpenAlex cut this list at 100 in a saved page: the team is larger than it shows
+    cut = _consortium("W4", 100, [NL, PPSUC, BRIDGE])
+    cut["is_authors_truncated"] = True
+    path = write_jsonl(tmp_path / "works.jsonl", [cut, *_studies()])
+    out = tmp_path / "out"
+    assert main(["build", str(path), "--out", str(out), "--no-views", "--quiet"]) == 0
+    assert load_graph(out, "authors").number_of_edges() == 2
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["graphs"]["authors"]["excluded_hyperauthored_work_ids"] == ["W4"]
+
+
+def test_build_counting_full_ranks_on_joint_works(tmp_path):
+    out = tmp_path / "out"
+    argv = ["build", str(_corpus(tmp_path)), "--out", str(out), "--no-views", "--quiet"]
+    assert main([*argv, "--counting", "full"]) == 0
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["centrality"]["institutions"]["distance"] == "1/weight"
+    assert main([*argv]) == 0
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["centrality"]["institutions"]["distance"] == "1/weight_fractional"

@@ -381,11 +381,11 @@ def test_build_passes_pivots_to_the_centrality_table(tmp_path, monkeypatch):
 
 
 def test_exports_skipped_above_their_sizes_are_listed_and_logged(tmp_path, monkeypatch, caplog):
-    monkeypatch.setattr(pipeline, "GRAPHML_MAX_EDGES", 0)
     works = write_jsonl(tmp_path / "works.jsonl", small_corpus())
     out = tmp_path / "out"
-    out.mkdir()
-    (out / "graph_authors.graphml").write_text("from an earlier build")  # must not stay
+    assert main(["build", str(works), "--out", str(out), "--no-views", "--quiet"]) == 0
+    assert (out / "graph_authors.graphml").is_file()  # an earlier build's: must not stay
+    monkeypatch.setattr(pipeline, "GRAPHML_MAX_EDGES", 0)
     with caplog.at_level("WARNING"):
         assert main(["build", str(works), "--out", str(out), "--no-views"]) == 0
     assert not (out / "graph_authors.graphml").exists()
@@ -397,8 +397,11 @@ def test_exports_skipped_above_their_sizes_are_listed_and_logged(tmp_path, monke
 
 def test_build_rejects_a_number_of_pivots_below_one(tmp_path, capsys):
     works = write_jsonl(tmp_path / "works.jsonl", small_corpus())
-    assert main(["build", str(works), "--out", str(tmp_path / "out"), "--pivots", "0"]) == 2
-    assert "--pivots must be at least 1" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exit_:
+        main(["build", str(works), "--out", str(tmp_path / "out"), "--pivots", "0"])
+    assert exit_.value.code == 2
+    assert "argument --pivots: must be at least 1, got 0" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()  # nothing written
 
 
 def test_a_snapshot_folder_with_its_own_manifest_is_not_taken_for_a_harvest(tmp_path, caplog):

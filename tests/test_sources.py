@@ -663,3 +663,20 @@ def test_a_long_text_file_that_starts_with_a_bracket_is_skipped(tmp_path, capsys
     assert code == 0, err
     skipped = manifest(tmp_path / "out")["tables"]["inputs_skipped"]
     assert [Path(k["path"]).name for k in skipped] == ["README.md"]
+
+
+def test_an_error_names_the_items_own_position_when_null_items_come_before(tmp_path, capsys):
+    bad = {"id": OA + "W2", "authorships": [None, {"author": "A1"}]}
+    code, err = build(capsys, write_jsonl(tmp_path / "a.jsonl", [bad]), tmp_path / "out")
+    assert code == 2 and "field 'authorships[1].author' is 'A1'" in err
+    bad = {"id": OA + "W2", "funders": [None, {"id": 5}]}
+    code, err = build(capsys, write_jsonl(tmp_path / "f.jsonl", [bad]), tmp_path / "out")
+    assert code == 2 and "field 'funders[1].id' is 5" in err
+
+
+def test_saved_api_pages_are_labelled_as_from_the_api(tmp_path, capsys):
+    works = [work_2026("W5", 2024, [unmatched_authorship("GBD Collaborators")], title="A study")]
+    path = write_bytes(tmp_path / "page.json", pretty(api_page(works)))
+    code, err = build(capsys, path, tmp_path / "out")
+    assert code == 0, err
+    assert manifest(tmp_path / "out")["data_source"] == "openalex-api"

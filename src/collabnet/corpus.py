@@ -234,12 +234,18 @@ class _Checker:
         raise self.error(field, value, _KINDS[kind])
 
     def items(self, obj: dict, key: str, kind: type, field: str) -> list:
-        """The list ``obj[key]`` (empty when null/absent), every item of `kind` or null."""
+        """The list ``obj[key]`` (empty when null/absent), every item of `kind` or null;
+        the null items left out."""
+        return [v for _, v in self.indexed(obj, key, kind, field)]
+
+    def indexed(self, obj: dict, key: str, kind: type, field: str) -> list[tuple[int, object]]:
+        """``(position, item)`` of each item of :meth:`items`: errors about an item name
+        its position in the record, null items included."""
         values = self.get(obj, key, list, field) or []
         for i, value in enumerate(values):
             if value is not None and type(value) is not kind:
                 raise self.error(f"{field}[{i}]", value, _KINDS[kind])
-        return [v for v in values if v is not None]
+        return [(i, v) for i, v in enumerate(values) if v is not None]
 
     def openalex_id(self, obj: dict, key: str, letter: str, field: str) -> str | None:
         """An OpenAlex id without its URL prefix, its letter upper-cased (``w1`` -> ``W1``)."""
@@ -277,19 +283,20 @@ def _parse_work(rec, path, line: int | None, index: int | None = None) -> _Parse
     cited = check.get(rec, "cited_by_count", int, "cited_by_count")
     if cited is not None and cited < 0:
         raise check.error("cited_by_count", cited, "a count (0 or more)")
-    funders = check.items(rec, "funders", dict, "funders")
     funder_names = "; ".join(
-        check.get(f, "display_name", str, "funders[].display_name")
-        or check.openalex_id(f, "id", "F", "funders[].id")
-        or ""
-        for f in funders
+        name
+        for i, f in check.indexed(rec, "funders", dict, "funders")
+        if (
+            name := check.get(f, "display_name", str, f"funders[{i}].display_name")
+            or check.openalex_id(f, "id", "F", f"funders[{i}].id")
+        )
     )
     rows: list[tuple] = []
     institutions: dict[str, tuple] = {}
     authors: dict[str, tuple] = {}
     team: set = set()
     missing_ids = 0
-    for i, a in enumerate(check.items(rec, "authorships", dict, "authorships")):
+    for i, a in check.indexed(rec, "authorships", dict, "authorships"):
         aid, name = _author(check, a, i, authors)
         if aid is None:
             missing_ids += 1
@@ -349,9 +356,9 @@ def _linked_strings(
     field = f"authorships[{i}]"
     linked: dict[str | None, list[str]] = {}
     unlinked: list[str] = []
-    affs = check.items(a, "affiliations", dict, field + ".affiliations")
+    affs = check.indexed(a, "affiliations", dict, field + ".affiliations")
     if affs:  # the current schema says which string went to which institution
-        for j, aff in enumerate(affs):
+        for j, aff in affs:
             where = f"{field}.affiliations[{j}]"
             text = check.get(aff, "raw_affiliation_string", str, where + ".raw_affiliation_string")
             ids = check.items(aff, "institution_ids", str, where + ".institution_ids")
@@ -382,12 +389,13 @@ def _authorship_rows(check, a, i, wid, aid, name, institutions, rows) -> None:
     field = f"authorships[{i}]"
     position = check.get(a, "author_position", str, field + ".author_position")
     corresponding = bool(check.get(a, "is_corresponding", bool, field + ".is_corresponding"))
-    insts = check.items(a, "institutions", dict, field + ".institutions")
+    indexed = check.indexed(a, "institutions", dict, field + ".institutions")
+    insts = [inst for _, inst in indexed]
     raws = _raw_strings(check, a, i)
     linked, unlinked = _linked_strings(check, a, i, insts, raws)
     countries = check.items(a, "countries", str, field + ".countries")
     hint = countries[0] if len(countries) == 1 else None
-    for j, inst in enumerate(insts):
+    for j, inst in indexed:
         where = f"{field}.institutions[{j}]"
         iid = check.openalex_id(inst, "id", "I", where + ".id")
         display = check.get(inst, "display_name", str, where + ".display_name")

@@ -85,12 +85,18 @@ def _team_sizes(
     memberships: pd.DataFrame, node_column: str, works: pd.DataFrame | None = None
 ) -> pd.Series:
     """Authors per work: the works table's ``n_authors`` when it has one (the team as
-    published, authors without an OpenAlex id included), else distinct ``author_id`` in
-    `memberships` (distinct nodes when there is no ``author_id`` column)."""
+    published, authors without an OpenAlex id included; infinite where OpenAlex cut the
+    list, ``is_authors_truncated``), else distinct ``author_id`` in `memberships`
+    (distinct nodes when there is no ``author_id`` column)."""
     counted = _distinct_per_work(memberships, node_column)
     if works is not None and "n_authors" in works.columns and len(works):
-        listed = works.drop_duplicates("work_id").set_index("work_id")["n_authors"]
-        return listed.astype("float64").combine_first(counted.astype("float64"))
+        works = works.drop_duplicates("work_id").set_index("work_id")
+        listed = works["n_authors"].astype("float64")
+        if "is_authors_truncated" in works.columns:
+            # OpenAlex cut the list at 100: the team is larger than any list shows
+            cut = works["is_authors_truncated"].fillna(False).astype(bool)
+            listed = listed.mask(cut, np.inf)
+        return listed.combine_first(counted.astype("float64"))
     return counted
 
 

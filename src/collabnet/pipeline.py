@@ -128,19 +128,21 @@ def detect_data_source(inputs: Sequence[str | Path], corpus: Corpus | None = Non
     """Say where works came from: ``synthetic-demo``, ``openalex-api`` or ``openalex-snapshot``.
 
     A harvest folder says so in its own manifest; the bundled demo corpus (or any corpus whose
-    every title is marked ``[synthetic]``) is synthetic; other files are taken as a snapshot.
+    every title is marked ``[synthetic]``) is synthetic; saved API pages come from the API;
+    other files are taken as a snapshot (``--data-source`` says otherwise).
     """
     for raw in inputs:
         log = _harvest_log(raw)
         if log is not None and log.get("data_source") in config.DATA_SOURCES:
             return log["data_source"]
+    saved_pages = corpus is not None and any(s.form == "api-page" for s in corpus.sources)
     if corpus is not None and len(corpus.works):
         titles = corpus.works["title"].fillna("")
         if titles.str.startswith("[synthetic]").all():
             return "synthetic-demo"
     if all(str(p) != "-" and Path(p).resolve() == config.DEMO_WORKS.resolve() for p in inputs):
         return "synthetic-demo"
-    return "openalex-snapshot"
+    return "openalex-api" if saved_pages else "openalex-snapshot"
 
 
 def write_table(table: pd.DataFrame, out_dir: str | Path, name: str) -> Path:
@@ -753,6 +755,9 @@ def _ranking_summary(attrs: dict) -> str:
     return "betweenness and closeness exact"
 
 
+_DISTANCE = {"fractional": "auto", "full": "weight"}
+
+
 def rank_graphs(
     graphs: dict[str, nx.Graph],
     out_dir: str | Path,
@@ -760,11 +765,14 @@ def rank_graphs(
     levels: Iterable[str] = ("institutions", "authors"),
     seed: int = 0,
     pivots: int | None = None,
+    counting: str = "fractional",
     progress: Progress = SILENT,
 ) -> dict[str, pd.DataFrame]:
     """Centrality tables for each level: written as ``centrality_<level>.csv`` and set on nodes.
 
-    `pivots`: see :func:`collabnet.metrics.centrality_table` (``k``).
+    `pivots`: see :func:`collabnet.metrics.centrality_table` (``k``). `counting`: the tie
+    strength behind betweenness and closeness distances, ``"fractional"`` (Newman) or
+    ``"full"`` (joint works).
     """
     from . import metrics
 
@@ -773,7 +781,9 @@ def rank_graphs(
     for level in levels:
         G = graphs[level]
         with progress.stage(f"ranking the {_SINGULAR[level]} graph") as done:
-            table = metrics.centrality_table(G, seed=seed, k=pivots, progress=progress)
+            table = metrics.centrality_table(
+                G, seed=seed, k=pivots, distance=_DISTANCE[counting], progress=progress
+            )
             done(_ranking_summary(table.attrs))
         for column in table.columns:
             if column not in ("node", "label", "category"):
@@ -966,6 +976,15 @@ def neighbours_table(G: nx.Graph, node, *, category: str | None = None) -> pd.Da
     return table.sort_values(["joint_works", "node"], ascending=[False, True], ignore_index=True)
 
 
+def _team_text(work: dict) -> str:
+    """A work's team size as a table shows it: ``12``, ``100+`` (OpenAlex cut the list) or
+    ``?``."""
+    n = work.get("n_authors")
+    if n is None:
+        return "?"
+    return f"{n}+" if work.get("authors_truncated") else str(n)
+
+
 def how_close_table(paths: list[dict]) -> pd.DataFrame:
     """One row per path: endpoints, hops, the path's labels, and the works on each hop.
 
@@ -988,7 +1007,7 @@ def how_close_table(paths: list[dict]) -> pd.DataFrame:
                 "path": " → ".join(p["labels"]),
                 "works_per_hop": " | ".join(str(len(h["works"])) for h in p["hops"]),
                 "authors_per_work": " | ".join(
-                    "; ".join(str(w.get("n_authors", "?")) for w in h["works"]) for h in p["hops"]
+                    "; ".join(_team_text(w) for w in h["works"]) for h in p["hops"]
                 ),
                 "consortium_only_hops": p.get("consortium_only_hops", 0),
                 "evidence_dois": " | ".join(hop_works),
@@ -1025,6 +1044,7 @@ def run_build(
     data_source: str | None = None,
     views: bool = True,
     pivots: int | None = None,
+    counting: str = "fractional",
     force: bool = False,
     keep_failed: bool = False,
     progress: Progress = SILENT,
@@ -1036,6 +1056,8 @@ def run_build(
     (:func:`collabnet.outputs.staged_build`): on an error or Ctrl-C the previous outputs
     stay as they were. `force` builds into a non-empty folder that holds no collabnet build
     (its files are left alone); `keep_failed` keeps the staging folder of a failed build.
+    `counting` ("fractional" or "full") is the tie strength behind the distances of
+    betweenness and closeness (see :func:`rank_graphs`).
     `progress` reports each stage with its counts and time (``collabnet build`` shows it).
     """
     options = {
@@ -1044,6 +1066,8 @@ def run_build(
         "author_max_team_size": author_max_team_size,
     }
     _check_options(**options, pivots=pivots)
+    if counting not in _DISTANCE:
+        raise CollabnetError(f"counting must be 'fractional' or 'full', got {counting!r}")
     work_files(inputs)  # fail early, naming the path, when an input does not exist
     out_dir = check_out_dir(out_dir, force=force)
     with staged_build(out_dir, keep_failed=keep_failed) as stage:
@@ -1061,7 +1085,9 @@ def run_build(
                 G = graphs[level] = build_graph(tables, level, **options)
                 done(_graph_summary(G))
         # first, so the files carry the measures
-        centrality = rank_graphs(graphs, stage, seed=seed, pivots=pivots, progress=progress)
+        centrality = rank_graphs(
+            graphs, stage, seed=seed, pivots=pivots, counting=counting, progress=progress
+        )
         write_graphs(graphs, stage, options=options, works=tables["works"], progress=progress)
         if views:
             render_views(graphs, tables, stage, centrality=centrality, seed=seed, progress=progress)
