@@ -216,3 +216,12 @@ def test_build_counting_full_ranks_on_joint_works(tmp_path):
     assert main([*argv]) == 0
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["centrality"]["institutions"]["distance"] == "1/weight_fractional"
+
+
+def test_the_author_map_says_which_works_add_no_ties(tmp_path):
+    out = tmp_path / "out"
+    assert main(["build", str(_corpus(tmp_path)), "--out", str(out), "--quiet"]) == 0
+    page = (out / "network_authors.html").read_text(encoding="utf-8")
+    assert "1 work(s) of more than 100 authors add no ties to this map" in page
+    page = (out / "network_institutions.html").read_text(encoding="utf-8")
+    assert "add no ties to this map" not in page

@@ -86,7 +86,7 @@ def network_figure(
         Node attribute for node size; nodes without it get the smallest size.
     max_ties : int or None, default 5,000
         Draw at most this many ties, the strongest (Newman's fractional weight first, so
-        ties resting on consortium papers go first); the layout follows them and the
+        ties resting on consortium papers are left out first); the layout follows them and the
         title says how many of how many are drawn. More lines than this make a picture
         no one can read, and take minutes to lay out and save.
 

@@ -282,7 +282,7 @@ def write_network_html(
         the page states how many of how many are shown.
     max_ties : int or None, default 50,000
         Draw at most this many of the ties among the kept nodes, the strongest by
-        Newman's fractional weight (ties resting on consortium papers go first); the page
+        Newman's fractional weight (ties resting on consortium papers are left out first); the page
         says so. A canvas page with hundreds of thousands of ties cannot be used.
     banner : str, optional
         Text shown in a prominent banner, e.g. "Synthetic demo data — evidence of nothing".
@@ -363,7 +363,7 @@ def write_network_html(
         subset = (subset + " " if subset else "") + (
             f"Drawing the {H.number_of_edges():,} strongest of "
             f"{H.graph['ties_among_nodes']:,} ties among them (by fractional weight, so ties "
-            "resting on consortium papers go first); every tie is in the edges CSV."
+            "resting on consortium papers are left out first); every tie is in the edges CSV."
         )
 
     # --- positions --------------------------------------------------------------------------

@@ -1001,7 +1001,7 @@ def induced_subgraph(G: nx.Graph, nodes, *, max_ties: int | None = None) -> nx.G
     """A new graph of `nodes` and the ties among them, in `G`'s order of nodes and ties.
 
     With `max_ties`, only the strongest `max_ties` of those ties are kept: by Newman's
-    fractional weight (so ties resting on consortium papers go first), then by joint
+    fractional weight (so ties resting on consortium papers are left out first), then by joint
     works, then in `G`'s order. ``H.graph["ties_among_nodes"]`` records how many there were.
 
     What ``G.subgraph(nodes).copy()`` holds, but in a stable order (a networkx

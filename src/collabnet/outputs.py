@@ -17,6 +17,7 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -31,6 +32,7 @@ __all__ = [
     "read_manifest",
     "update_manifest",
     "atomic_path",
+    "final_name",
     "file_record",
     "writer",
     "staged_build",
@@ -113,6 +115,14 @@ def update_manifest(
         text = json.dumps(manifest, indent=2, ensure_ascii=False, default=str) + "\n"
         tmp.write_text(text, encoding="utf-8")
     return manifest
+
+
+def final_name(path: str | Path) -> str:
+    """The name a file written through :func:`atomic_path` gets (``.x.csv.12.tmp.csv`` ->
+    ``x.csv``); other names as they are."""
+    name = Path(path).name
+    match = re.fullmatch(r"\.(.+)\.\d+\.tmp(\.[^.]*)?", name)
+    return match.group(1) if match else name
 
 
 @contextlib.contextmanager

@@ -11,6 +11,7 @@ import json
 import logging
 import platform
 import time
+import warnings
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -35,6 +36,7 @@ from .outputs import (
     TABLE_SCHEMA_VERSION,
     atomic_path,
     check_out_dir,
+    final_name,
     read_manifest,
     staged_build,
     update_manifest,
@@ -659,13 +661,33 @@ def write_graphs(
         if manifest.get("data_source"):
             G.graph["data_source"] = manifest["data_source"]
         with progress.stage(f"writing the {_SINGULAR[level]} graph's files") as done:
-            files, skipped = _write_graph_files(G, level, out_dir, works)
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                files, skipped = _write_graph_files(G, level, out_dir, works)
+            replaced = _replaced_characters(caught)
             done(", ".join(p.name for p in files))
             if skipped:
                 done("not written: " + ", ".join(skipped))
         written += files
         info[level] = _graph_info(G, skipped)
+        info[level]["characters_replaced"] = replaced
     update_manifest(out_dir, "graphs", info, files=written)
+
+
+def _replaced_characters(caught) -> dict[str, int]:
+    """Per file, how many values or characters a format could not hold (written as U+FFFD);
+    every other warning is passed on as it came."""
+    from .export import ReplacedCharactersWarning
+
+    replaced: dict[str, int] = {}
+    for w in caught:
+        if issubclass(w.category, ReplacedCharactersWarning) and w.message.path is not None:
+            name = final_name(w.message.path)
+            replaced[name] = replaced.get(name, 0) + w.message.count
+            _log.warning("%s: %d character(s) or value(s) written as U+FFFD", name, w.message.count)
+        else:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    return replaced
 
 
 def _write_graph_files(G: nx.Graph, level: str, out_dir: Path, works) -> tuple[list, list]:
@@ -861,6 +883,18 @@ def _draw_figures(graphs, tables, out_dir: Path, centrality, seed: int, caption)
     return written
 
 
+def _excluded_note(G: nx.Graph) -> str | None:
+    """What a map does not draw: the works too large to add ties at this level."""
+    excluded = len(G.graph.get("excluded_hyperauthored_works", []))
+    if not excluded:
+        return None
+    return (
+        f"{excluded:,} work(s) of more than {G.graph.get('max_team_size'):,} authors add no "
+        "ties to this map (consortium papers; listed in manifest.json). They count in each "
+        "node's works."
+    )
+
+
 def render_views(
     graphs: dict[str, nx.Graph],
     tables: dict[str, pd.DataFrame],
@@ -890,6 +924,7 @@ def render_views(
                     works=tables["works"],
                     banner=banner,
                     max_nodes=max_nodes,
+                    note=_excluded_note(graphs[level]),
                     seed=seed,
                 )
             written.append(path)
