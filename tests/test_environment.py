@@ -52,3 +52,24 @@ def test_environment_yml_installs_collabnet_itself():
     env = yaml.safe_load((config.PROJECT_ROOT / "environment.yml").read_text())
     pip = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
     assert "-e ." in pip
+
+
+# import name -> distribution name, where they differ
+DISTRIBUTIONS = {"igraph": "python-igraph", "yaml": "pyyaml", "pyvis": "pyvis"}
+
+
+def test_every_package_the_code_imports_is_declared():
+    import ast
+    import sys
+
+    declared = set(_pyproject())
+    imported = set()
+    for path in (config.PROJECT_ROOT / "src" / "collabnet").glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                imported |= {a.name.split(".")[0] for a in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                imported.add(node.module.split(".")[0])
+    third_party = {m for m in imported if m not in sys.stdlib_module_names and m != "collabnet"}
+    undeclared = {m for m in third_party if DISTRIBUTIONS.get(m, m).lower() not in declared}
+    assert undeclared == set()
