@@ -122,17 +122,20 @@ def _cmd_fetch(args: argparse.Namespace) -> int:
 # --- build (tables, graphs, metrics, views) -----------------------------------------------
 
 
-def _team_cap(text: str) -> int | None:
-    """``--author-max-team-size``: a whole number of at least 1, or ``none``."""
-    if text.strip().lower() == "none":
-        return None
+def _at_least_one(text: str) -> int:
+    """An option's whole number of at least 1 (argparse names the option in its error)."""
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number or 'none', got {text!r}") from None
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text[:40]!r}") from None
     if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1 (or 'none'), got {value}")
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
     return value
+
+
+def _team_cap(text: str) -> int | None:
+    """``--author-max-team-size``: a whole number of at least 1, or ``none``."""
+    return None if text.strip().lower() == "none" else _at_least_one(text)
 
 
 def _add_build(sub: argparse._SubParsersAction) -> None:
@@ -159,24 +162,33 @@ def _add_build(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--overrides", metavar="CSV", help="a reporter's classification corrections")
     p.add_argument(
         "--max-team-size",
-        type=int,
+        type=_at_least_one,
         metavar="N",
         help="works with more than N authors add no edges (they still count as works)",
     )
     p.add_argument(
         "--author-max-team-size",
         type=_team_cap,
-        default=100,
+        default=config.AUTHOR_MAX_TEAM_SIZE,
         metavar="N",
         help="in the author graph, works with more than N authors add no ties (default 100: "
         "a consortium paper's authors are not each other's collaborators; 'none' keeps all). "
         "The institution and country graphs keep them, weighted 1/(n-1).",
     )
-    p.add_argument("--min-weight", type=int, default=1, metavar="N", help="drop weaker edges")
+    p.add_argument(
+        "--min-weight", type=_at_least_one, default=1, metavar="N", help="drop weaker edges"
+    )
+    p.add_argument(
+        "--counting",
+        choices=("fractional", "full"),
+        default="fractional",
+        help="tie strength behind betweenness and closeness distances: fractional (default; "
+        "a work of n co-authoring nodes adds 1/(n-1)) or full (joint works)",
+    )
     p.add_argument("--seed", type=int, default=0, help="seed for layouts and sampling")
     p.add_argument(
         "--pivots",
-        type=int,
+        type=_at_least_one,
         metavar="K",
         help="pivots for estimated betweenness and closeness on graphs above 5,000 nodes "
         "(default 500, down to 100 on graphs of millions of ties)",
@@ -190,6 +202,17 @@ def _add_build(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--quiet", action="store_true", help="no stage lines or progress bars, only the summary"
     )
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="build into a non-empty folder that holds no collabnet build (its files are "
+        "left alone, never listed or removed)",
+    )
+    p.add_argument(
+        "--keep-failed",
+        action="store_true",
+        help="keep the staging folder of a build that fails (its path is in the message)",
+    )
     p.set_defaults(func=_cmd_build)
 
 
@@ -198,11 +221,6 @@ def _cmd_build(args: argparse.Namespace) -> int:
     from .progress import Progress
 
     started = time.perf_counter()
-    if Path(args.out).exists() and not Path(args.out).is_dir():
-        raise UserError(f"--out {args.out} is a file, not a folder: name a folder for the outputs")
-    if args.pivots is not None and args.pivots < 1:
-        raise UserError(f"--pivots must be at least 1, got {args.pivots}")
-
     manifest = pipeline.run_build(
         args.works,
         args.out,
@@ -213,22 +231,29 @@ def _cmd_build(args: argparse.Namespace) -> int:
         author_max_team_size=args.author_max_team_size,
         seed=args.seed,
         pivots=args.pivots,
+        counting=args.counting,
         data_source=args.data_source,
         views=not args.no_views,
+        force=args.force,
+        keep_failed=args.keep_failed,
         progress=Progress(enabled=not args.quiet),
     )
     counts = manifest["tables"]["counts"]
     graphs = manifest["graphs"]
-    print(
-        f"{counts['works']} works from {counts['files']} file(s) "
-        f"({counts['duplicates_dropped']} duplicates dropped, "
-        f"{counts['bad_records_skipped']} bad records skipped, {counts['files_skipped']} "
-        f"other files not read), {counts['authorships']} authorships "
-        f"({counts['authorships_without_institution']} without an OpenAlex institution, "
-        f"{counts['authorships_without_author_id']} without an OpenAlex author id)"
-    )
+    print(pipeline.corpus_summary(counts))
+    for skipped in manifest["tables"]["inputs_skipped"][:5]:
+        print(f"  not read: {skipped['path']}: {skipped['reason']}")
+    if len(manifest["tables"]["inputs_skipped"]) > 5:
+        print(f"  ... {len(manifest['tables']['inputs_skipped']) - 5} more in manifest.json")
     for level in pipeline.LEVELS:
-        print(f"graph_{level}: {graphs[level]['nodes']} nodes, {graphs[level]['edges']} edges")
+        g = graphs[level]
+        note = ""
+        if g["excluded_hyperauthored_works"]:
+            note = (
+                f" ({g['excluded_hyperauthored_works']:,} work(s) of more than "
+                f"{g['max_team_size']:,} authors add no ties)"
+            )
+        print(f"graph_{level}: {g['nodes']:,} nodes, {g['edges']:,} ties{note}")
     print(
         f"wrote {args.out}/ in {time.perf_counter() - started:.0f} s "
         f"(data_source: {manifest['data_source']})"
@@ -244,14 +269,24 @@ def _cmd_build(args: argparse.Namespace) -> int:
 def _add_demo(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("demo", help="run the notebooks headless on the bundled demo corpus")
     p.add_argument("--out", default="outputs/demo", metavar="DIR", help="output folder")
-    p.add_argument("--only", action="append", metavar="NN", help="run only notebooks NN-...")
+    p.add_argument(
+        "--only",
+        action="append",
+        metavar="NN",
+        help="run only the notebooks whose names start with NN, e.g. 05 (repeatable); "
+        "one that matches no notebook is an error",
+    )
     p.set_defaults(func=_cmd_demo)
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
     from . import suite
+    from .terminal import quote
 
     out = Path(args.out).resolve()
+    if out.exists() and not out.is_dir():
+        raise UserError(f"--out {quote(args.out)} is a file, not a folder: name a folder")
+    suite.select_notebooks(args.only)  # a selection that matches nothing stops here
     started = time.perf_counter()
     suite.run_notebooks(out, only=args.only)
     print(f"done in {time.perf_counter() - started:.0f} s; outputs in {out}/")
@@ -285,10 +320,13 @@ def _add_classify(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "classify",
         help="classify affiliation strings read from standard input",
-        description="Read affiliation strings, one per line, from standard input and write one "
-        "JSON object per line (input, category, entry, entry_name, rule, confidence, source, "
-        "matched_text). Every input line gives one output line; a blank line gives category "
-        "'other' with rule 'none' (or the --country fallback).",
+        description="Read affiliation strings, one per line, from standard input (UTF-8) and "
+        "write one JSON object per line, as UTF-8 JSON Lines (input, category, entry, "
+        "entry_name, rule, confidence, source, matched_text). Every input line gives one "
+        "output line; a blank line gives category 'other' with rule 'none' (or the --country "
+        "fallback). A line that is not valid UTF-8 is not classified: its object has category "
+        "null, the line with its bad bytes written as \\xNN in input, and error saying "
+        "where; the command then says so on standard error and exits with status 1.",
     )
     p.add_argument("--country", metavar="CC", help="country code hint, e.g. CN or NL")
     p.add_argument(
@@ -297,31 +335,96 @@ def _add_classify(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=_cmd_classify)
 
 
+def _input_lines():
+    """Standard input as ``(bytes, text, bad)`` per line.
+
+    ``text`` is the decoded line, or None when it is not valid UTF-8; ``bad`` is then the
+    offset of its first invalid byte.
+
+    Lines end at \\n, \\r\\n or \\r, as in Python's text mode; a UTF-8 byte order mark
+    before the first line is dropped.
+    """
+    stream = getattr(sys.stdin, "buffer", None)
+    if stream is None:  # already text (an embedding program's stream): back to its bytes
+        chunks = (line.encode("utf-8", "surrogateescape") for line in sys.stdin)
+    else:
+        chunks = iter(stream)
+    first = True
+    for chunk in chunks:
+        if first:
+            chunk, first = chunk.removeprefix(b"\xef\xbb\xbf"), False
+        chunk = chunk.removesuffix(b"\n").removesuffix(b"\r")
+        for raw in chunk.split(b"\r"):
+            try:
+                yield raw, raw.decode("utf-8"), None
+            except UnicodeDecodeError as exc:
+                yield raw, None, exc.start
+
+
+_CLASSIFY_FIELDS = (
+    "category",
+    "entry",
+    "entry_name",
+    "rule",
+    "confidence",
+    "source",
+    "matched_text",
+)
+
+
 def _cmd_classify(args: argparse.Namespace) -> int:
     import json
 
+    from .terminal import escape_json
     from .watchlist import load_registry
 
     registry = load_registry(args.registry)
-    for line in sys.stdin:
-        text = line.rstrip("\r\n")
-        c = registry.classify_affiliation(text, country_code=args.country)
-        record = {
-            "input": text,
-            "category": c.category,
-            "entry": c.entry_id,
-            "entry_name": c.entry_name,
-            "rule": c.rule,
-            "confidence": c.confidence,
-            "source": c.source,
-            "matched_text": c.matched_text,
-        }
-        sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
     sys.stdout.flush()
+    out = getattr(sys.stdout, "buffer", None)
+    bad: list[int] = []
+    for n, (raw, text, at) in enumerate(_input_lines(), 1):
+        if text is None:
+            bad.append(n)
+            record = {
+                "input": raw.decode("utf-8", "backslashreplace"),
+                **dict.fromkeys(_CLASSIFY_FIELDS),
+                "error": f"line {n} is not valid UTF-8 (byte 0x{raw[at]:02x} at byte {at + 1}): "
+                "not classified; save the input as UTF-8",
+            }
+        else:
+            c = registry.classify_affiliation(text, country_code=args.country)
+            record = {
+                "input": text,
+                "category": c.category,
+                "entry": c.entry_id,
+                "entry_name": c.entry_name,
+                "rule": c.rule,
+                "confidence": c.confidence,
+                "source": c.source,
+                "matched_text": c.matched_text,
+            }
+        line = escape_json(json.dumps(record, ensure_ascii=False)) + "\n"
+        if out is not None:
+            out.write(line.encode("utf-8"))
+        else:
+            sys.stdout.write(line)
+    (out or sys.stdout).flush()
+    if bad:
+        print(
+            f"collabnet classify: {len(bad)} line(s) not valid UTF-8, not classified "
+            f"(first: line {bad[0]}); their objects say so in 'error'",
+            file=sys.stderr,
+        )
+        return 1
     return 0
 
 
 # --- paths (evidence paths) ---------------------------------------------------------------
+
+
+#: Most paths `collabnet paths` prints; :data:`collabnet.metrics.MAX_PATHS` (kept here so
+#: that ``--help`` does not load the graph libraries; a test checks that they agree).
+_MAX_PATHS = 100
 
 
 def _add_paths(sub: argparse._SubParsersAction) -> None:
@@ -333,7 +436,9 @@ def _add_paths(sub: argparse._SubParsersAction) -> None:
         "Nodes may be given as OpenAlex id, ROR or name. Paths are shortest on the "
         "distance 1/tie strength: strong ties are short. Tie strength is Newman's fractional "
         "count unless --counting full; each work shows its number of authors, and a hop "
-        "resting only on works of more than 25 authors is marked as consortium papers only.",
+        "resting only on works of more than 25 authors is marked as consortium papers only. "
+        "Control and bidi-override characters in titles and labels are shown escaped "
+        "(\\x1b, \\u202e); --json keeps them as JSON \\u escapes.",
     )
     p.add_argument("--tables", required=True, metavar="DIR", help="a `collabnet build` folder")
     p.add_argument("--from", dest="source", required=True, metavar="NODE")
@@ -347,7 +452,15 @@ def _add_paths(sub: argparse._SubParsersAction) -> None:
         help=f"a watchlist category: {', '.join(config.CATEGORIES)}",
     )
     p.add_argument("--level", choices=("institution", "author"), default="institution")
-    p.add_argument("--k", type=int, default=3, help="number of paths (default 3)")
+    p.add_argument(
+        "--k",
+        type=int,
+        default=3,
+        metavar="N",
+        help=f"number of paths, 1 to {_MAX_PATHS} (default 3). The limit bounds time and "
+        "memory: each further path costs a search from every node of the one before, and past "
+        "the first few they are long detours that add no evidence",
+    )
     p.add_argument(
         "--counting",
         choices=("fractional", "full"),
@@ -362,14 +475,20 @@ def _add_paths(sub: argparse._SubParsersAction) -> None:
 def _cmd_paths(args: argparse.Namespace) -> int:
     import json
 
+    from .terminal import escape, escape_json, quote
+
+    if not 1 <= args.k <= _MAX_PATHS:
+        raise UserError(f"--k must be from 1 to {_MAX_PATHS} paths, got {args.k}")
+    for option, value in (("--from", args.source), ("--to", args.target)):
+        if value is not None and not value.strip():
+            raise UserError(f"{option} is empty: give an OpenAlex id, ROR or name")
+
     from .metrics import evidence_paths
 
     try:
         from .pipeline import load_graph, load_tables
     except ImportError as exc:  # pragma: no cover - the pipeline ships with build
         raise UserError(f"cannot read build folders: {exc}") from exc
-    if args.k < 1:
-        raise UserError(f"--k must be at least 1, got {args.k}")
     G = load_graph(args.tables, args.level)
     works = load_tables(args.tables).get("works")
     paths = evidence_paths(
@@ -381,35 +500,41 @@ def _cmd_paths(args: argparse.Namespace) -> int:
         works=works,
         counting=args.counting,
     )
+    encoding = getattr(sys.stdout, "encoding", None) or "utf-8"
+
+    def say(text: str = "") -> None:
+        # what the terminal's encoding cannot show is escaped too, not a crash
+        print(text.encode(encoding, "backslashreplace").decode(encoding))
+
     if args.json:
-        print(json.dumps(paths, indent=2, ensure_ascii=False, default=str))
+        say(escape_json(json.dumps(paths, indent=2, ensure_ascii=False, default=str)))
         return 0 if paths else 1
-    goal = args.target if args.target is not None else f"category {args.target_category}"
+    goal = quote(args.target) if args.target is not None else f"category {args.target_category}"
     if not paths:
-        print(f"no path from {args.source} to {goal}")
+        say(f"no path from {quote(args.source)} to {goal}")
         return 1
     for i, path in enumerate(paths, 1):
         tie = f", tied with {path['tied'] - 1} other(s)" if path["tied"] > 1 else ""
         hops = f"{path['length']} hop" + ("s" if path["length"] != 1 else "")
-        print(
-            f"Path {i}: {' -> '.join(path['labels'])}  "
+        say(
+            f"Path {i}: {' -> '.join(escape(label) for label in path['labels'])}  "
             f"({hops}, distance {path['distance']:.3g}{tie})"
         )
-        labels = dict(zip(path["nodes"], path["labels"], strict=True))
+        labels = dict(zip(path["nodes"], map(escape, path["labels"]), strict=True))
         for hop in path["hops"]:
             flag = "  [consortium papers only]" if hop["consortium_only"] else ""
-            print(
+            say(
                 f"  {labels[hop['source']]} -- {labels[hop['target']]}: "
                 f"{len(hop['works'])} joint work(s){flag}"
             )
             for w in hop["works"]:
                 year = w["publication_year"] if w["publication_year"] is not None else "----"
                 team = f"{w['n_authors']} authors  " if w.get("n_authors") is not None else ""
-                print(
-                    f"    {w['work_id']}  {year}  {team}{w['doi'] or '(no DOI)'}  "
-                    f"{w['title'] or ''}"
+                say(
+                    f"    {escape(w['work_id'])}  {year}  {team}"
+                    f"{escape(w['doi'] or '(no DOI)')}  {escape(w['title'] or '')}"
                 )
-        print()
+        say()
     return 0
 
 

@@ -1039,7 +1039,13 @@ def _norm(text) -> str:
 
 
 def _describe(G, v) -> str:
-    return f"{v} ({G.nodes[v].get('label', v)})"
+    from .terminal import escape, shorten
+
+    return f"{escape(shorten(v))} ({escape(shorten(G.nodes[v].get('label', v)))})"
+
+
+#: Input longer than this is not compared with the labels for close matches.
+_LONGEST_NAME = 500
 
 
 def resolve_node(G: nx.Graph, query: str, *, registry=None) -> str:
@@ -1054,7 +1060,8 @@ def resolve_node(G: nx.Graph, query: str, *, registry=None) -> str:
     ------
     CollabnetError
         When nothing matches (the message lists close labels) or several nodes match
-        (the message lists them).
+        (the message lists them). The message shows `query` and the labels with control
+        and bidi-override characters escaped, and `query` cut to 80 characters.
 
     Examples
     --------
@@ -1065,6 +1072,8 @@ def resolve_node(G: nx.Graph, query: str, *, registry=None) -> str:
     >>> resolve_node(G, "delft university of technology")
     'I98358874'
     """
+    from .terminal import quote
+
     if query in G:
         return query
     q = str(query).strip()
@@ -1089,7 +1098,7 @@ def resolve_node(G: nx.Graph, query: str, *, registry=None) -> str:
         if len(found) > 1:
             listed = "; ".join(_describe(G, v) for v in found[:10])
             raise CollabnetError(
-                f"{query!r} is ambiguous: {len(found)} nodes match by {how}: {listed}. "
+                f"{quote(query)} is ambiguous: {len(found)} nodes match by {how}: {listed}. "
                 "Give an OpenAlex id or ROR instead."
             )
         return None
@@ -1119,13 +1128,15 @@ def resolve_node(G: nx.Graph, query: str, *, registry=None) -> str:
         if hit is not None:
             return hit
     names = list(labels)
-    close = difflib.get_close_matches(_norm(q), names, n=5, cutoff=0.6)
-    close += [n for n in names if _norm(q) in n and n not in close][: 5 - len(close)]
+    close = []
+    if len(q) <= _LONGEST_NAME:  # longer input names nothing; comparing it would take long
+        close = difflib.get_close_matches(_norm(q), names, n=5, cutoff=0.6)
+        close += [n for n in names if _norm(q) in n and n not in close][: 5 - len(close)]
     hint = ""
     if close:
         hint = " Close matches: " + "; ".join(_describe(G, labels[n][0]) for n in close) + "."
     raise CollabnetError(
-        f"no node of the graph matches {query!r} (tried node id, OpenAlex id, ROR, name"
+        f"no node of the graph matches {quote(query)} (tried node id, OpenAlex id, ROR, name"
         f"{', watchlist' if registry is not None else ''}).{hint}"
     )
 
@@ -1155,6 +1166,12 @@ def _work_records(ids: Iterable, works: pd.DataFrame | None) -> list[dict]:
 
 _SINK = ("__collabnet_any_target__",)
 
+#: The most paths :func:`evidence_paths` gives. Each further path costs Yen's algorithm a
+#: shortest-path search from every node of the one before, and the candidates it keeps
+#: grow with every path: 5,000 paths on a 40-node graph take most of a minute, a million
+#: exhaust memory. Past the first few, more paths are long detours that add no evidence.
+MAX_PATHS = 100
+
 
 def evidence_paths(
     G: nx.Graph,
@@ -1182,8 +1199,9 @@ def evidence_paths(
         Instead of `target`: paths to the nearest nodes of this category. A path ends
         at the first node of the category it reaches (no path runs *through* one).
     k : int
-        Number of paths. Paths tied with the k-th on length are ordered by their node
-        ids and cut at `k`; ``tied`` in each path counts how many share its length.
+        Number of paths, 1 to :data:`MAX_PATHS` (100). Paths tied with the k-th on
+        length are ordered by their node ids and cut at `k`; ``tied`` in each path counts
+        how many share its length.
     works : DataFrame, optional
         The works table, to give each work its DOI, year and title.
     weight : "distance", str or None
@@ -1233,6 +1251,10 @@ def evidence_paths(
         raise InputError("evidence_paths", "give exactly one of target or target_category")
     if counting not in ("fractional", "full"):
         raise InputError("counting", f"must be 'fractional' or 'full', got {counting!r}")
+    if isinstance(k, bool) or not isinstance(k, int | np.integer) or not 1 <= k <= MAX_PATHS:
+        raise InputError(
+            "k", f"the number of paths must be a whole number from 1 to {MAX_PATHS}, got {k!r}"
+        )
     source = resolve_node(G, source, registry=registry)
     if weight == "distance":
         w = "distance" if all("distance" in d for _, _, d in G.edges(data=True)) else None

@@ -8,7 +8,7 @@ from pathlib import Path
 from . import config
 from .errors import CollabnetError
 
-__all__ = ["notebook_sources", "run_notebooks"]
+__all__ = ["notebook_sources", "select_notebooks", "run_notebooks"]
 
 
 def notebook_sources(folder: str | Path | None = None) -> list[Path]:
@@ -18,6 +18,37 @@ def notebook_sources(folder: str | Path | None = None) -> list[Path]:
     if not found:
         raise CollabnetError(f"no notebooks (NN-name.py) found in {folder}")
     return found
+
+
+def select_notebooks(only: list[str] | None = None, folder: str | Path | None = None) -> list[Path]:
+    """The notebooks whose names start with one of ``only`` (all when ``only`` is empty).
+
+    Raises
+    ------
+    CollabnetError
+        When a selection is blank or matches no notebook: the message names the notebooks.
+
+    Examples
+    --------
+    >>> [p.stem for p in select_notebooks(["01"])]
+    ['01-collect-works']
+    """
+    from .terminal import quote
+
+    sources = notebook_sources(folder)
+    if not only:
+        return sources
+    there = ", ".join(p.stem for p in sources)
+    for o in only:
+        if not o.strip():
+            raise CollabnetError(
+                f"--only is empty: name a notebook by its number; the notebooks are {there}"
+            )
+        if not any(p.stem.startswith(o) for p in sources):
+            raise CollabnetError(
+                f"--only {quote(o)} matches no notebook; the notebooks are {there}"
+            )
+    return [p for p in sources if any(p.stem.startswith(o) for o in only)]
 
 
 def run_notebooks(
@@ -32,7 +63,11 @@ def run_notebooks(
 
     The executed notebooks (with their outputs) are written to ``out_dir/notebooks/``; the
     sources in ``notebooks/`` stay output-free. Returns the executed notebooks' paths.
+    ``only`` selects notebooks by the start of their names (``["01", "05"]``); a selection
+    that matches none is an error, raised before anything is written.
     """
+    sources = select_notebooks(only)
+
     import jupytext
     import papermill
 
@@ -43,9 +78,7 @@ def run_notebooks(
     executed_dir.mkdir(parents=True, exist_ok=True)
     params = {"out_dir": str(out_dir), **(parameters or {})}
     done, log = [], []
-    for source in notebook_sources():
-        if only and not any(source.stem.startswith(o) for o in only):
-            continue
+    for source in sources:
         nb = jupytext.read(source)
         nb.metadata["kernelspec"] = {
             "name": kernel_name,
