@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import time
 
 import pytest
 
@@ -201,10 +200,7 @@ def test_big_page_opens_and_stays_interactive(browser, tmp_path, big_graph):
     path = write_network_html(
         big_graph, tmp_path / "big.html", title="2,000 authors", max_nodes=1500, banner="Synthetic"
     )
-    start = time.perf_counter()
     visit = Visit(browser, path).open()
-    loaded = time.perf_counter() - start
-    assert loaded < 30, f"page took {loaded:.1f} s to draw"
     page = visit.page
     assert page.evaluate("Object.keys(window.collabnetNetwork.getPositions()).length") == 1500
     assert (

@@ -8,7 +8,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 import types
 import warnings
 
@@ -132,18 +131,14 @@ def dense_build(monkeypatch):
 
 @pytest.mark.parametrize("k", ["0", "101", "5000", "1000000"])
 def test_paths_k_out_of_range_is_refused_before_loading(dense_build, capsys, k):
-    started = time.perf_counter()
     assert main(["paths", "--tables", "out", "--from", "I0", "--to", "I39", "--k", k]) == 2
-    assert time.perf_counter() - started < 2
     err = capsys.readouterr().err
     assert err == f"collabnet paths: error: --k must be from 1 to 100 paths, got {k}\n"
     assert dense_build == []  # nothing was loaded
 
 
-def test_paths_at_the_limit_is_quick(dense_build, capsys):
-    started = time.perf_counter()
+def test_paths_at_the_limit_gives_that_many_paths(dense_build, capsys):
     assert main(["paths", "--tables", "out", "--from", "I0", "--to", "I39", "--k", "100"]) == 0
-    assert time.perf_counter() - started < 20
     assert capsys.readouterr().out.count("Path ") == 100
 
 

@@ -225,3 +225,52 @@ def test_the_author_map_says_which_works_add_no_ties(tmp_path):
     assert "1 work(s) of more than 100 authors add no ties to this map" in page
     page = (out / "network_institutions.html").read_text(encoding="utf-8")
     assert "add no ties to this map" not in page
+
+
+def test_a_stored_full_count_distance_does_not_pass_for_fractional_counting():
+    m = pd.DataFrame(
+        {
+            "work_id": ["W1"] * 100 + ["W2", "W2", "W3", "W3"],
+            "node": ["a", "b", *[f"n{i}" for i in range(98)], "a", "x", "x", "b"],
+        }
+    )
+    G = network.coauthorship_graph(m, pd.DataFrame(columns=["work_id", "publication_year"]))
+    metrics.add_distance(G)  # 1/joint works, stored on every tie
+    assert metrics.evidence_paths(G, "a", "b", k=1)[0]["nodes"] == ["a", "x", "b"]
+    assert metrics.evidence_paths(G, "a", "b", k=1, counting="full")[0]["nodes"] == ["a", "b"]
+
+
+def test_paths_say_when_openalex_cut_an_author_list(tmp_path, capsys):
+    cut = _consortium("W4", 100, [NL, PPSUC, BRIDGE])
+    cut["is_authors_truncated"] = True
+    out = tmp_path / "out"
+    works = write_jsonl(tmp_path / "works.jsonl", [cut, *_studies()])
+    assert main(["build", str(works), "--out", str(out), "--no-views", "--quiet"]) == 0
+    capsys.readouterr()
+    argv = ["paths", "--tables", str(out), "--from", "I1", "--to", "I2", "--k", "1"]
+    assert main(argv) == 0
+    assert "W4  2020  100+ authors (list cut by OpenAlex)" in capsys.readouterr().out
+    assert main([*argv, "--json"]) == 0
+    hops = json.loads(capsys.readouterr().out)[0]["hops"]
+    teams = {
+        w["work_id"]: (w["n_authors"], w["authors_truncated"]) for h in hops for w in h["works"]
+    }
+    assert teams["W4"] == (100, True) and teams["W2"] == (2, False)
+
+
+def test_a_cut_author_list_reads_100_plus_in_the_edges_csv_and_the_map(tmp_path):
+    import csv
+    import re
+
+    cut = _consortium("W4", 100, [NL, PPSUC, BRIDGE])
+    cut["is_authors_truncated"] = True
+    out = tmp_path / "out"
+    works = write_jsonl(tmp_path / "works.jsonl", [cut, *_studies()])
+    assert main(["build", str(works), "--out", str(out), "--quiet"]) == 0
+    with open(out / "edges_institutions.csv", newline="", encoding="utf-8") as fh:
+        rows = {(r["source"], r["target"]): r for r in csv.DictReader(fh)}
+    assert rows[("I1", "I2")]["authors_per_work"] == "100+"
+    assert rows[("I1", "I2")]["consortium_only"] == "true"
+    page = (out / "network_institutions.html").read_text(encoding="utf-8")
+    works = json.loads(re.search(r'id="cn-works">(.*?)</script>', page, re.S).group(1))
+    assert works["W4"]["authors_cut"] is True and works["W4"]["consortium"] is True

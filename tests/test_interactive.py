@@ -7,7 +7,6 @@ import copy
 import hashlib
 import json
 import re
-import time
 
 import networkx as nx
 import pytest
@@ -201,11 +200,8 @@ def test_layout_is_seeded_and_can_be_given(tmp_path, render_graph):
         write_network_html(render_graph, tmp_path / "d.html", title="t", layout={"I1": (0, 0)})
 
 
-def test_big_graph_writes_quickly_and_deterministically(tmp_path, big_graph):
-    start = time.perf_counter()
+def test_big_graph_is_written_whole_and_deterministically(tmp_path, big_graph):
     a = write_network_html(big_graph, tmp_path / "a.html", title="Big", banner=BANNER)
-    elapsed = time.perf_counter() - start
-    assert elapsed < 20, f"2,000 nodes took {elapsed:.1f} s"
     b = write_network_html(big_graph, tmp_path / "b.html", title="Big", banner=BANNER)
     assert a.read_text(encoding="utf-8") == b.read_text(encoding="utf-8")
     assert len(_json_block(a.read_text(encoding="utf-8"), "cn-nodes")) == 2000

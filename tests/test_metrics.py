@@ -300,6 +300,7 @@ def test_evidence_paths_known_answer(corpus):
             "publication_year": 2020,
             "title": "Paper 5",
             "n_authors": None,
+            "authors_truncated": False,
         },
         {
             "work_id": "W7",
@@ -307,6 +308,7 @@ def test_evidence_paths_known_answer(corpus):
             "publication_year": 2021,
             "title": "Paper 7",
             "n_authors": None,
+            "authors_truncated": False,
         },
     ]
 

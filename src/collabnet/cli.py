@@ -529,7 +529,11 @@ def _cmd_paths(args: argparse.Namespace) -> int:
             )
             for w in hop["works"]:
                 year = w["publication_year"] if w["publication_year"] is not None else "----"
-                team = f"{w['n_authors']} authors  " if w.get("n_authors") is not None else ""
+                team = ""
+                if w.get("n_authors") is not None:
+                    team = f"{w['n_authors']} authors  "
+                    if w.get("authors_truncated"):
+                        team = f"{w['n_authors']}+ authors (list cut by OpenAlex)  "
                 say(
                     f"    {escape(w['work_id'])}  {year}  {team}"
                     f"{escape(w['doi'] or '(no DOI)')}  {escape(w['title'] or '')}"

@@ -7,6 +7,7 @@ import re
 import warnings
 from collections.abc import Mapping
 from pathlib import Path
+from typing import NamedTuple
 
 import networkx as nx
 import numpy as np
@@ -897,7 +898,7 @@ def edges_table(G: nx.Graph, works: pd.DataFrame | None = None) -> pd.DataFrame:
                     "" if team.get(w) is None else str(team[w]) for w in work_ids
                 ),
                 "consortium_only": bool(work_ids)
-                and all((team.get(w) or 0) > CONSORTIUM_AUTHORS for w in work_ids),
+                and all(w in team and team[w].above(CONSORTIUM_AUTHORS) for w in work_ids),
             }
         )
     table = pd.DataFrame(rows, columns=EDGE_COLUMNS)
@@ -909,13 +910,29 @@ def edges_table(G: nx.Graph, works: pd.DataFrame | None = None) -> pd.DataFrame:
     return table
 
 
-def _team_lookup(works: pd.DataFrame | None) -> dict:
-    """Work id -> number of authors (the works table's ``n_authors``), where known."""
+class _Team(NamedTuple):
+    """A work's team size: ``n`` authors listed; ``cut`` when OpenAlex cut the list (the
+    team is larger). Written as ``12`` or ``100+``."""
+
+    n: int
+    cut: bool = False
+
+    def __str__(self) -> str:
+        return f"{self.n}+" if self.cut else str(self.n)
+
+    def above(self, limit: int) -> bool:
+        return self.cut or self.n > limit
+
+
+def _team_lookup(works: pd.DataFrame | None) -> dict[str, _Team]:
+    """Work id -> team size (the works table's ``n_authors`` and ``is_authors_truncated``),
+    where known."""
     if works is None or "n_authors" not in works:
         return {}
+    cut = works["is_authors_truncated"] if "is_authors_truncated" in works else [False] * len(works)
     return {
-        str(w): int(n)
-        for w, n in zip(works["work_id"], works["n_authors"], strict=True)
+        str(w): _Team(int(n), bool(c) if not pd.isna(c) else False)
+        for w, n, c in zip(works["work_id"], works["n_authors"], cut, strict=True)
         if not pd.isna(n)
     }
 
@@ -1125,7 +1142,7 @@ def _arrow_edge_chunks(G: nx.Graph, t: EdgeTable, doi: dict, team: dict, chunk: 
     sizes = [team.get(w) for w in ids_of_works]
     work_sizes = pa.array(["" if n is None else str(n) for n in sizes], type=pa.string())
     # per work: is it a consortium paper? A tie is consortium-only when all its works are.
-    small = np.array([(n or 0) <= CONSORTIUM_AUTHORS for n in sizes], dtype=bool)
+    small = np.array([n is None or not n.above(CONSORTIUM_AUTHORS) for n in sizes], dtype=bool)
     has_small = np.logical_or.reduceat(small[t.evidence], t.evidence_ptr[:-1])
     data_source = G.graph.get("data_source")
     for lo, hi in _tie_chunks(t, chunk):

@@ -209,16 +209,25 @@ def _works_lookup(works) -> dict[str, dict]:
     if "work_id" not in works.columns:
         raise InputError("works", "the works table has no work_id column")
     lookup = {}
-    wanted = ("doi", "title", "publication_year", "is_retracted", "n_authors")
+    wanted = (
+        "doi",
+        "title",
+        "publication_year",
+        "is_retracted",
+        "n_authors",
+        "is_authors_truncated",
+    )
     columns = [c for c in wanted if c in works]
     for row in works[["work_id", *columns]].itertuples(index=False):
         rec = row._asdict()
         year = _number(rec.get("publication_year"))
         team = _number(rec.get("n_authors"))
+        cut = bool(rec.get("is_authors_truncated")) and team is not None
         lookup[str(rec["work_id"])] = {
             "year": int(year) if year is not None else None,
             "authors": int(team) if team is not None else None,
-            "consortium": team is not None and team > CONSORTIUM_AUTHORS,
+            "authors_cut": cut,  # OpenAlex cut the list: the team is larger
+            "consortium": team is not None and (cut or team > CONSORTIUM_AUTHORS),
             "doi": _doi_text(rec.get("doi")),
             "title": _text(rec.get("title")),
             "retracted": bool(rec.get("is_retracted")) if rec.get("is_retracted") else False,

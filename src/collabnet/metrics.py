@@ -15,7 +15,7 @@ import pandas as pd
 from ._helper import from_pivots, igraph_from_ends
 from .config import CONSORTIUM_AUTHORS
 from .errors import CollabnetError, InputError
-from .network import author_graph, country_graph, institution_graph
+from .network import coauthorship_graph
 from .progress import SILENT, Progress
 
 __all__ = [
@@ -89,9 +89,10 @@ def distance_strength(G: nx.Graph, weight: str | None = "auto") -> str | None:
     """The tie strength whose inverse is the length of a tie: `weight` as given, or for
     ``"auto"`` ``weight_fractional`` when the graph's ties carry it, else ``weight``.
 
-    With Newman's (2001) fractional counting a work of ``n`` co-authoring nodes adds
-    ``1/(n-1)`` to each of their ties, so a 3,000-author paper brings two labs 3,000 times
-    less close than a two-lab study does; under full counting both count 1.
+    With Newman's (2001) fractional counting a work of ``n`` co-authoring nodes (authors,
+    institutions or countries: the graph's own nodes) adds ``1/(n-1)`` to each of their
+    ties, so a consortium paper spread over 300 labs brings two of them 299 times less
+    close than a two-lab study does; under full counting both count 1.
 
     Examples
     --------
@@ -1142,7 +1143,9 @@ def resolve_node(G: nx.Graph, query: str, *, registry=None) -> str:
 
 
 def _work_records(ids: Iterable, works: pd.DataFrame | None) -> list[dict]:
-    fields = ("doi", "publication_year", "title", "n_authors")
+    """Each work's id, DOI, year, title, team size and whether OpenAlex cut its author list
+    (``authors_truncated``: the team is larger than ``n_authors``)."""
+    fields = ("doi", "publication_year", "title", "n_authors", "is_authors_truncated")
     ids = list(ids)
     if works is None or len(works) == 0:
         return [{"work_id": w, **dict.fromkeys(fields)} for w in ids]
@@ -1160,6 +1163,7 @@ def _work_records(ids: Iterable, works: pd.DataFrame | None) -> list[dict]:
             if f in ("publication_year", "n_authors") and isinstance(value, float):
                 value = int(value)  # a column with gaps is float; years and counts are whole
             rec[f] = value
+        rec["authors_truncated"] = bool(rec.pop("is_authors_truncated"))
         out.append(rec)
     return out
 
@@ -1257,9 +1261,12 @@ def evidence_paths(
         )
     source = resolve_node(G, source, registry=registry)
     if weight == "distance":
-        w = "distance" if all("distance" in d for _, _, d in G.edges(data=True)) else None
         strength = distance_strength(G, "auto" if counting == "fractional" else "weight")
-        length = w if w else _inverse(strength)
+        # the stored `distance` (add_distance) only where it is the one asked for
+        stored = G.graph.get("distance") == f"1/{strength}" and all(
+            "distance" in d for _, _, d in G.edges(data=True)
+        )
+        length = "distance" if stored else _inverse(strength)
     else:
         length = weight if weight is None else (weight if isinstance(weight, str) else weight)
 
@@ -1364,8 +1371,6 @@ def ego_network(G: nx.Graph, node, *, radius: int = 1, registry=None) -> nx.Grap
 
 # --- time -------------------------------------------------------------------------------
 
-_LEVELS = {"institution": institution_graph, "author": author_graph, "country": country_graph}
-
 
 def joint_works_per_year(
     authorships: pd.DataFrame,
@@ -1403,19 +1408,26 @@ def joint_works_per_year(
 def time_slices(
     authorships: pd.DataFrame,
     works: pd.DataFrame,
+    nodes: pd.DataFrame | None,
     *,
-    level: str = "institution",
+    node_column: str = "institution_key",
     window: int = 1,
     source_category: str = "nl",
     target_category: str = "cn_police",
     max_team_size: int | None = None,
+    min_weight: int = 1,
 ) -> pd.DataFrame:
     """Return one row per time window with the size and shape of that window's graph.
 
     Windows are ``window`` consecutive publication years, sliding one year at a time
     from the first to the last year (``window=1``: one row per year). Each window's
-    graph is built from its works only (:func:`collabnet.network.institution_graph`,
-    ``author_graph`` or ``country_graph`` per `level`).
+    graph is :func:`collabnet.network.coauthorship_graph` of that window's authorship
+    rows and works, with `node_column` as nodes, `nodes` as node attributes and
+    `max_team_size` and `min_weight` as given: the function, and the attributes, of
+    the build's own graphs. :func:`collabnet.pipeline.institution_time_slices` passes
+    the build's institution attributes (:func:`collabnet.pipeline.node_attributes`),
+    so a node's ``category`` in every window is its category in the build. Without a
+    ``category`` in `nodes` every node is ``"other"`` and ``cross_edges`` is 0.
 
     Returns
     -------
@@ -1423,23 +1435,24 @@ def time_slices(
         ``start_year, end_year, n_works, nodes, edges, density, mean_degree,
         n_components, largest_component_share`` (share of nodes in the largest
         component), ``cross_edges`` (edges joining `source_category` and
-        `target_category` nodes) and ``joint_works`` (works with authorships in both
-        categories).
+        `target_category` nodes) and ``joint_works`` (works with authorship rows in
+        both categories, by the rows' own ``category``).
 
     Examples
     --------
     >>> a = pd.DataFrame({"work_id": ["W1", "W1", "W2", "W2"], "author_id": list("abcd"),
-    ...                   "institution_id": ["I1", "I2", "I1", "I3"],
+    ...                   "institution_key": ["I1", "I2", "I1", "I3"],
     ...                   "category": ["nl", "cn_police", "nl", "other"]})
     >>> w = pd.DataFrame({"work_id": ["W1", "W2"], "publication_year": [2020, 2021]})
-    >>> time_slices(a, w)[["start_year", "nodes", "edges", "joint_works"]].values.tolist()
-    [[2020, 2, 1, 1], [2021, 2, 1, 0]]
+    >>> nodes = pd.DataFrame({"category": ["nl", "cn_police", "other"]}, index=["I1", "I2", "I3"])
+    >>> df = time_slices(a, w, nodes)
+    >>> df[["start_year", "nodes", "edges", "cross_edges", "joint_works"]].values.tolist()
+    [[2020, 2, 1, 1, 1], [2021, 2, 1, 0, 0]]
     """
-    if level not in _LEVELS:
-        raise InputError("level", f"must be one of {', '.join(_LEVELS)}, got {level!r}")
+    if node_column not in authorships.columns:
+        raise InputError("node_column", f"{node_column!r} is not a column of the authorships")
     if window < 1:
         raise InputError("window", f"must be at least 1, got {window}")
-    build = _LEVELS[level]
     years = pd.to_numeric(
         works.drop_duplicates("work_id").set_index("work_id")["publication_year"],
         errors="coerce",
@@ -1471,7 +1484,14 @@ def time_slices(
         end = start + window - 1
         in_window = years[(years >= start) & (years <= end)].index
         sub = authorships[(a_year >= start) & (a_year <= end)]
-        G = build(sub, works[works["work_id"].isin(in_window)], max_team_size=max_team_size)
+        G = coauthorship_graph(
+            sub,
+            works[works["work_id"].isin(in_window)],
+            nodes,
+            node_column=node_column,
+            max_team_size=max_team_size,
+            min_weight=min_weight,
+        )
         n, m = G.number_of_nodes(), G.number_of_edges()
         comps = [len(c) for c in nx.connected_components(G)] if n else []
         cat = dict(G.nodes(data="category"))

@@ -26,7 +26,7 @@
         if (info.doi) { li.appendChild(document.createTextNode(" ")); li.appendChild(el("span", info.doi, "cn-doi")); }
         if (info.title) { li.appendChild(document.createTextNode(" — " + info.title)); }
         if (info.authors !== null && info.authors !== undefined) {
-          li.appendChild(document.createTextNode(" · " + info.authors + " authors"));
+          li.appendChild(document.createTextNode(" · " + info.authors + (info.authors_cut ? "+" : "") + " authors"));
           if (info.consortium) { li.appendChild(document.createTextNode(" ")); li.appendChild(el("span", "[consortium paper]", "cn-muted")); }
         }
         if (info.retracted) { li.appendChild(document.createTextNode(" ")); li.appendChild(el("span", "[RETRACTED]", "cn-retracted")); }
