@@ -417,6 +417,10 @@ WRONG = {
     ),
     "year 999": (lambda w: w.update(publication_year=999), "field 'publication_year' is 999"),
     "year 2101": (lambda w: w.update(publication_year=2101), "field 'publication_year' is 2101"),
+    "year 2**63-1": (  # would wrap to a negative year in int64 arithmetic
+        lambda w: w.update(publication_year=2**63 - 1),
+        "field 'publication_year' is 9223372036854775807",
+    ),
     "year as text": (
         lambda w: w.update(publication_year="2019"),
         "field 'publication_year' is '2019'",
