@@ -8,10 +8,12 @@ import socket
 import struct
 import threading
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
-__all__ = ["FakeOpenAlex", "make_work", "make_institution", "NL_CN_INSTITUTIONS"]
+__all__ = ["FakeOpenAlex", "Fault", "make_work", "make_institution", "NL_CN_INSTITUTIONS"]
 
 OA = "https://openalex.org/"
 #: OpenAlex bills in credits of $0.0001: a list call 1, a search call 10, a singleton 0
@@ -139,16 +141,27 @@ def _matches(work, filter_value):
     return True
 
 
+@dataclass
+class Fault:
+    """A scripted failure, served to the next ``times`` requests that ``match`` accepts."""
+
+    kind: str  # "status", "reset", "timeout", "malformed" or "shape"
+    times: int = 1
+    match: Callable[[str, dict], bool] | None = None  # (path, params) -> bool; None: any
+    status: int = 500  # kind "status": the answer's status, headers and JSON body
+    headers: dict | None = None
+    body: dict | None = None
+    delay: float = 1.0  # kind "timeout": seconds before the connection is closed unanswered
+
+
 class FakeOpenAlex:
     """Serve ``/works``, ``/works/W…`` and ``/institutions`` from fixture records.
 
     Cursor paging as OpenAlex does it: pages carry ``meta.next_cursor`` until an empty page
     with ``next_cursor: null``. ``page_size`` caps pages below ``per-page`` so tests need few
     fixture works. ``max_per_page`` refuses a larger ``per-page`` with OpenAlex's HTTP 400
-    ("per-page parameter must be between 1 and N."). ``faults`` is a list of dicts consumed in
-    order by matching requests:
-    ``{"kind": "status"|"reset"|"timeout"|"malformed"|"shape", "status": 503,
-    "headers": {...}, "body": {...}, "match": callable(path, params) -> bool, "times": 1}``.
+    ("per-page parameter must be between 1 and N."). ``faults`` is a list of :class:`Fault`
+    consumed in order by matching requests (``add_fault("status", status=503, times=2)``).
     ``latency`` is seconds per request, or a callable returning them.
     ``expire_cursors()`` makes every cursor handed out so far invalid (HTTP 400).
 
@@ -180,7 +193,7 @@ class FakeOpenAlex:
         self.max_per_page = max_per_page
         self.budget_credits = None if budget_usd is None else round(budget_usd / CREDIT_USD)
         self.spent_credits = 0
-        self.faults: list[dict] = []
+        self.faults: list[Fault] = []
         self.requests: list[dict] = []
         self.epoch = 0
         self._lock = threading.Lock()
@@ -237,7 +250,7 @@ class FakeOpenAlex:
         return round(self.spent_credits * CREDIT_USD, 4)
 
     def add_fault(self, kind, *, times=1, match=None, **kw):
-        self.faults.append(dict(kind=kind, times=times, match=match, **kw))
+        self.faults.append(Fault(kind, times=times, match=match, **kw))
 
     def list_requests(self, path="/works"):
         return [r for r in self.requests if r["path"] == path]
@@ -247,8 +260,8 @@ class FakeOpenAlex:
     def _take_fault(self, path, params):
         with self._lock:
             for f in self.faults:
-                if f["times"] > 0 and (f["match"] is None or f["match"](path, params)):
-                    f["times"] -= 1
+                if f.times > 0 and (f.match is None or f.match(path, params)):
+                    f.times -= 1
                     return f
         return None
 
@@ -262,27 +275,7 @@ class FakeOpenAlex:
             time.sleep(latency)
         fault = self._take_fault(path, params)
         if fault:
-            kind = fault["kind"]
-            if kind == "reset":
-                h.connection.setsockopt(
-                    socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
-                )
-                h.connection.close()
-                h.close_connection = True
-                return
-            if kind == "timeout":
-                time.sleep(fault.get("delay", 1.0))
-                h.close_connection = True
-                return
-            if kind == "malformed":
-                return self._send(
-                    h, 200, b'{"meta": {"count": 3, "next_cursor": "x"}, "results": [{"id"'
-                )
-            if kind == "shape":
-                return self._send(h, 200, json.dumps({"unexpected": True}).encode())
-            body = json.dumps(fault.get("body", {"error": "fault", "message": "injected"}))
-            return self._send(h, fault.get("status", 500), body.encode(), fault.get("headers"))
-
+            return self._serve_fault(h, fault)
         credits = _credits(path, params)
         headers = self._charge(credits)
         if headers is None:
@@ -307,6 +300,26 @@ class FakeOpenAlex:
             body = {"meta": {"count": len(hits), "next_cursor": None, **cost}, "results": hits}
             return self._send(h, 200, json.dumps(body).encode(), headers)
         return self._send(h, 404, b'{"error": "no such endpoint"}', headers)
+
+    def _serve_fault(self, h, fault: Fault):
+        if fault.kind == "reset":
+            h.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            h.connection.close()
+            h.close_connection = True
+            return
+        if fault.kind == "timeout":
+            time.sleep(fault.delay)
+            h.close_connection = True
+            return
+        if fault.kind == "malformed":
+            return self._send(
+                h, 200, b'{"meta": {"count": 3, "next_cursor": "x"}, "results": [{"id"'
+            )
+        if fault.kind == "shape":
+            return self._send(h, 200, json.dumps({"unexpected": True}).encode())
+        body = {"error": "fault", "message": "injected"} if fault.body is None else fault.body
+        body = json.dumps(body)
+        return self._send(h, fault.status, body.encode(), fault.headers)
 
     # -- billing
 

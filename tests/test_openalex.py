@@ -605,6 +605,185 @@ def test_expired_cursor_restarts_the_query_and_deduplicates(server, tmp_path, mo
     assert len(ids) == len(set(ids)) and set(ids) == server.expected
 
 
+# The shape of state.json and manifest.json as every collabnet since the harvest's page-size and
+# cost accounting has written them: the keys and their order are part of the format.
+STATE_KEYS = [
+    "format",
+    "fingerprint",
+    "query",
+    "status",
+    "select",
+    "select_dropped",
+    "institutions",
+    "started",
+    "finished",
+    "requests",
+    "retries",
+    "cost_usd",
+    "rate_limit",
+    "per_page",
+    "per_page_served",
+    "per_page_fallback",
+    "queries",
+    "truncated",
+]
+STATE_QUERY_KEYS = [
+    "n",
+    "dir",
+    "filter",
+    "search",
+    "cursor",
+    "pages",
+    "works_received",
+    "meta_count",
+    "restarts",
+    "retries",
+    "cost_usd",
+    "rate_limit",
+    "per_page",
+    "per_page_fallback",
+    "truncated",
+    "done",
+    "started",
+    "finished",
+]
+STATE_TRUNCATED_KEYS = ["done", "missing", "batches", "retries"]
+MANIFEST_KEYS = [
+    "data_source",
+    "status",
+    "note",
+    "query",
+    "institutions",
+    "select",
+    "select_dropped",
+    "queries",
+    "works_received",
+    "unique_works",
+    "count_mismatches",
+    "truncated_works",
+    "truncated_refetched",
+    "truncated_not_found",
+    "requests",
+    "retries",
+    "cost_usd",
+    "rate_limit",
+    "per_page",
+    "per_page_fallback",
+    "started",
+    "finished",
+    "written",
+    "files",
+    "versions",
+]
+MANIFEST_QUERY_KEYS = [
+    "n",
+    "url",
+    "filter",
+    "search",
+    "meta_count",
+    "works_received",
+    "unique_works",
+    "pages",
+    "per_page",
+    "per_page_fallback",
+    "cost_usd",
+    "rate_limit",
+    "retries",
+    "restarts",
+    "done",
+    "started",
+    "finished",
+]
+# Fields a state.json written before the page-size and cost accounting lacks.
+NOT_IN_OLDER_STATE = ["cost_usd", "rate_limit", "per_page", "per_page_served", "per_page_fallback"]
+NOT_IN_OLDER_QUERY_STATE = ["cost_usd", "rate_limit", "per_page", "per_page_fallback"]
+
+
+def _json_text(obj):
+    """A JSON file as the harvest writes it."""
+    return json.dumps(obj, indent=2, ensure_ascii=False) + "\n"
+
+
+def _ordered_state(state, drop=(), drop_in_query=()):
+    """``state`` rebuilt key by key in the order of STATE_KEYS (less ``drop``)."""
+    queries = [
+        {k: q[k] for k in STATE_QUERY_KEYS if k not in drop_in_query} for q in state["queries"]
+    ]
+    truncated = {k: state["truncated"][k] for k in STATE_TRUNCATED_KEYS}
+    ordered = {k: state[k] for k in STATE_KEYS if k not in drop}
+    return dict(ordered, queries=queries, truncated=truncated)
+
+
+def test_state_and_manifest_keep_their_keys_order_and_layout(server, tmp_path, monkeypatch):
+    out = tmp_path / "out"
+    _interrupt_on_page(monkeypatch, 3)
+    with pytest.raises(KeyboardInterrupt):
+        fetch(server, out)
+    monkeypatch.undo()
+    monkeypatch.setenv("OPENALEX_API_KEY", KEY)
+    text = (out / "state.json").read_text(encoding="utf-8")
+    state = json.loads(text)
+    assert list(state) == STATE_KEYS
+    assert [list(q) for q in state["queries"]] == [STATE_QUERY_KEYS]
+    assert list(state["truncated"]) == STATE_TRUNCATED_KEYS
+    assert text == _json_text(_ordered_state(state))  # byte for byte
+    stopped = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert list(stopped) == [*MANIFEST_KEYS, "resume"]
+    assert [list(q) for q in stopped["queries"]] == [MANIFEST_QUERY_KEYS]
+
+    # The same state, written key by key in the old order, is what the next run goes on from.
+    (out / "state.json").write_text(_json_text(_ordered_state(state)), encoding="utf-8")
+    before = len(server.list_requests())
+    manifest = fetch(server, out)
+    assert server.list_requests()[before]["params"]["cursor"] == ["e0-80"]
+    assert list(manifest) == MANIFEST_KEYS
+    assert [list(q) for q in manifest["queries"]] == [MANIFEST_QUERY_KEYS]
+    assert (out / "manifest.json").read_text(encoding="utf-8") == _json_text(manifest)
+    done = json.loads((out / "state.json").read_text(encoding="utf-8"))
+    assert list(done) == STATE_KEYS and done["status"] == "complete"
+    assert done["requests"] == manifest["requests"] == len(server.requests)
+    assert done["truncated"] == {"done": ["W3000000700"], "missing": [], "batches": 1, "retries": 0}
+    ids = list_ids(out)
+    assert len(ids) == len(set(ids)) and set(ids) == server.expected
+
+
+def test_a_state_file_without_cost_and_page_size_fields_resumes(server, tmp_path, monkeypatch):
+    # As written before the harvest recorded costs and page sizes: those fields are absent.
+    out = tmp_path / "out"
+    _interrupt_on_page(monkeypatch, 3)
+    with pytest.raises(KeyboardInterrupt):
+        fetch(server, out)
+    monkeypatch.undo()
+    monkeypatch.setenv("OPENALEX_API_KEY", KEY)
+    state = json.loads((out / "state.json").read_text(encoding="utf-8"))
+    older = _ordered_state(state, NOT_IN_OLDER_STATE, NOT_IN_OLDER_QUERY_STATE)
+    older["truncated"].pop("retries")
+    (out / "state.json").write_text(_json_text(older), encoding="utf-8")
+    before = len(server.list_requests())
+    manifest = fetch(server, out)
+    assert server.list_requests()[before]["params"]["cursor"] == ["e0-80"]
+    asked = [("200", "e0-80"), ("200", "e0-120"), ("200", "e0-160")]
+    assert _works_requests(server)[before:] == asked
+    (q,) = manifest["queries"]
+    assert manifest["per_page"] == q["per_page"] == 200 and manifest["per_page_fallback"] is None
+    assert q["cost_usd"] == manifest["cost_usd"] == pytest.approx(0.0003)  # this run's 3 pages
+    assert set(manifest["rate_limit"]) == RATE_LIMIT_HEADERS
+    done = json.loads((out / "state.json").read_text(encoding="utf-8"))
+    assert list(done) == STATE_KEYS and [list(q) for q in done["queries"]] == [STATE_QUERY_KEYS]
+    ids = list_ids(out)
+    assert len(ids) == len(set(ids)) and set(ids) == server.expected
+
+
+@pytest.mark.parametrize("text", ["[]\n", '{"fingerprint": "%s"}\n'])
+def test_a_state_file_that_is_not_a_harvest_state_says_so(server, tmp_path, text):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "state.json").write_text(text % example_query().fingerprint() if "%" in text else text)
+    with pytest.raises(oa.HarvestError, match="not the state of a collabnet harvest.*--refresh"):
+        fetch(server, out)
+    assert server.requests == []
+
+
 def test_killed_process_resumes(tmp_path):
     works, full, expected = corpus()
     out = tmp_path / "out"

@@ -56,6 +56,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NoReturn
 from urllib.parse import quote, urlsplit
 
 import requests
@@ -193,6 +194,16 @@ class _BadRequest(Exception):
 
 class _PerPageRefused(_BadRequest):
     """OpenAlex refused the page size; the same cursor is asked again with a smaller one."""
+
+
+class _Transient(Exception):
+    """A failed request worth asking again (after a wait)."""
+
+    def __init__(self, reason: str, *, retry_after: float | None = None, lookup_failed=False):
+        self.reason = reason
+        self.retry_after = retry_after
+        self.lookup_failed = lookup_failed  # the host name did not resolve
+        super().__init__(reason)
 
 
 # --- the query ----------------------------------------------------------------------------
@@ -359,64 +370,65 @@ class HarvestQuery:
             than 100 values, or one that would make the URL too long, is split over several
             filters; their results are merged and de-duplicated by :func:`fetch_works`.
         """
-        groups: list[tuple[str, list[str]]] = []
+        groups = self._institution_lists(institution_ids)
+        if not groups:
+            return self._split_filter(None, [])
+        return [f for key, ids in groups for f in self._split_filter(key, ids)]
+
+    def _institution_lists(self, institution_ids) -> list[tuple[str, list[str]]]:
+        """(filter key, OR-list of institutions) for each request series; none if unnamed."""
+        lineage = "authorships.institutions.lineage"
         if self.match == "lineage":
-            ids = list(self.institutions)
-            if self.rors:
-                if institution_ids is None:
-                    raise HarvestError(
-                        "match='lineage' filters on OpenAlex institution ids: pass "
-                        "institution_ids from resolve_institutions(query.rors), or use "
-                        "match='ror'"
-                    )
-                missing = [r for r in self.rors if r not in institution_ids]
-                if missing:
-                    raise HarvestError(f"no OpenAlex institution id given for ROR {missing}")
-                ids = _unique([_normalise_institution(institution_ids[r]) for r in self.rors] + ids)
-            if ids:
-                groups.append(("authorships.institutions.lineage", ids))
-        else:
-            if self.rors:
-                groups.append(("authorships.institutions.ror", list(self.rors)))
-            if self.institutions:
-                # A different filter key cannot share an OR-list: a separate request series.
-                groups.append(("authorships.institutions.lineage", list(self.institutions)))
+            ids = _unique(self._lineage_ids(institution_ids) + self.institutions)
+            return [(lineage, ids)] if ids else []
+        groups = []
+        if self.rors:
+            groups.append(("authorships.institutions.ror", list(self.rors)))
+        if self.institutions:
+            # A different filter key cannot share an OR-list: a separate request series.
+            groups.append((lineage, list(self.institutions)))
+        return groups
 
+    def _lineage_ids(self, institution_ids) -> list[str]:
+        """The OpenAlex institution ids of ``rors`` (looked up by the caller)."""
+        if not self.rors:
+            return []
+        if institution_ids is None:
+            raise HarvestError(
+                "match='lineage' filters on OpenAlex institution ids: pass "
+                "institution_ids from resolve_institutions(query.rors), or use "
+                "match='ror'"
+            )
+        missing = [r for r in self.rors if r not in institution_ids]
+        if missing:
+            raise HarvestError(f"no OpenAlex institution id given for ROR {missing}")
+        return [_normalise_institution(institution_ids[r]) for r in self.rors]
+
+    def _years_filter(self) -> str | None:
+        if not self.years:
+            return None
+        first, last = self.years
+        return f"publication_year:{first}" if first == last else f"publication_year:{first}-{last}"
+
+    def _split_filter(self, key: str | None, values: Sequence[str]) -> list[str]:
+        """``key`` in ``values``, AND the countries, AND the years; OR-lists split to fit."""
         country_key = "authorships.institutions.country_code"
-        years = f"publication_year:{self.years[0]}-{self.years[1]}" if self.years else None
-        if self.years and self.years[0] == self.years[1]:
-            years = f"publication_year:{self.years[0]}"
-
-        out: list[str] = []
-        group_iter: list[tuple[str, list[str]] | None] = list(groups) or [None]
-        for group in group_iter:
-            rest = []
-            if years:
-                rest.append(years)
-            # Budget for the two OR-lists: what the URL has without them.
-            skeleton = _list_url(
-                OPENALEX_URL,
-                ",".join(
-                    ([f"{group[0]}:"] if group else [])
-                    + ([f"{country_key}:"] if self.with_countries else [])
-                    + rest
-                ),
-                self.search,
-                self.select,
-            )
-            room = MAX_URL_LENGTH - len(skeleton) - _CURSOR_ROOM
-            inst_chunks = _chunks(group[1], room // 2) if group else [None]
-            country_chunks = (
-                _chunks(self.with_countries, room // 2) if self.with_countries else [None]
-            )
-            for inst, countries in itertools.product(inst_chunks, country_chunks):
-                parts = []
-                if inst:
-                    parts.append(f"{group[0]}:{'|'.join(inst)}")
-                if countries:
-                    parts.append(f"{country_key}:{'|'.join(countries)}")
-                parts.extend(rest)
-                out.append(",".join(parts))
+        years = self._years_filter()
+        rest = [years] if years else []
+        # Budget for the two OR-lists: what the URL has without them.
+        empty = ([f"{key}:"] if key else []) + ([f"{country_key}:"] if self.with_countries else [])
+        skeleton = _list_url(OPENALEX_URL, ",".join(empty + rest), self.search, self.select)
+        room = MAX_URL_LENGTH - len(skeleton) - _CURSOR_ROOM
+        inst_chunks = _chunks(values, room // 2) if key else [None]
+        country_chunks = _chunks(self.with_countries, room // 2) if self.with_countries else [None]
+        out = []
+        for inst, countries in itertools.product(inst_chunks, country_chunks):
+            parts = []
+            if inst:
+                parts.append(f"{key}:{'|'.join(inst)}")
+            if countries:
+                parts.append(f"{country_key}:{'|'.join(countries)}")
+            out.append(",".join(parts + rest))
         return out
 
 
@@ -501,24 +513,8 @@ def _list_url(
     return f"{base.rstrip('/')}{url.path}?" + "&".join(params)
 
 
-def load_query_file(path) -> HarvestQuery:
-    """Read a harvest query kept under version control (TOML or YAML).
-
-    Keys: ``ror``, ``institution``, ``with_country`` (lists or single values), ``years``
-    (``"2010-2024"``), ``search``, ``match`` (``lineage``/``ror``), ``name``, ``description``
-    and ``out`` (default output folder, relative to the current directory).
-
-    Examples
-    --------
-    >>> import tempfile, pathlib
-    >>> p = pathlib.Path(tempfile.mkdtemp()) / "nl-cn.toml"
-    >>> _ = p.write_text('ror = ["018906e22"]\\nwith_country = "CN"\\nyears = "2010-2024"\\n')
-    >>> load_query_file(p).years
-    (2010, 2024)
-    """
-    path = Path(path)
-    if not path.is_file():
-        raise InputError(path, "query file not found")
+def _read_query_data(path: Path) -> dict:
+    """The top-level table of a TOML or YAML query file."""
     text = path.read_text(encoding="utf-8")
     suffix = path.suffix.lower()
     try:
@@ -538,6 +534,28 @@ def load_query_file(path) -> HarvestQuery:
         raise InputError(path, f"not valid {suffix[1:].upper()}: {exc}") from None
     if not isinstance(data, dict):
         raise InputError(path, "expected key = value pairs (a table/mapping) at the top level")
+    return data
+
+
+def load_query_file(path) -> HarvestQuery:
+    """Read a harvest query kept under version control (TOML or YAML).
+
+    Keys: ``ror``, ``institution``, ``with_country`` (lists or single values), ``years``
+    (``"2010-2024"``), ``search``, ``match`` (``lineage``/``ror``), ``name``, ``description``
+    and ``out`` (default output folder, relative to the current directory).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "nl-cn.toml"
+    >>> _ = p.write_text('ror = ["018906e22"]\\nwith_country = "CN"\\nyears = "2010-2024"\\n')
+    >>> load_query_file(p).years
+    (2010, 2024)
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(path, "query file not found")
+    data = _read_query_data(path)
     kwargs = {}
     for key, value in data.items():
         if key not in _QUERY_KEYS:
@@ -718,91 +736,99 @@ class _Client:
         attempt = 0
         lookups = 0  # failed host-name lookups in a row
         while True:
-            retry_after = None
             self.requests += 1
             try:
-                response = self.session.get(url, timeout=self.retry.timeout)
-            except (
-                requests.Timeout,
-                requests.ConnectionError,
-                requests.exceptions.ChunkedEncodingError,
-            ) as exc:
-                reason = f"{type(exc).__name__}: {self.redact(exc)}"
-                lookups = lookups + 1 if _lookup_failed(exc) else 0
+                return self._get_once(url, validate, refused)
+            except _Transient as problem:
+                lookups = lookups + 1 if problem.lookup_failed else 0
                 if lookups > self.retry.max_lookup_retries:
-                    host = urlsplit(url).hostname
-                    raise HarvestError(
-                        f"could not look up the address of {host} "
-                        f"({lookups} attempts in a row): "
-                        "this machine seems to be offline or without DNS. Nothing is lost; "
-                        "run the same command again when it is online to resume"
-                    ) from exc
-            else:
-                lookups = 0
-                status = response.status_code
-                if status == 200:
-                    try:
-                        data = response.json()
-                    except ValueError:
-                        self._note(response)
-                        reason = "the answer was not valid JSON (cut off?)"
-                    else:
-                        self._note(response, data)
-                        if validate is None or validate(data):
-                            return data
-                        reason = "the answer was JSON but not in the shape OpenAlex uses"
-                else:
-                    self._note(response)
-                    message = self.redact(_error_message(response))
-                    retry_after = _retry_after(response)
-                    if status == 429 and self._budget_spent(response, message, retry_after):
-                        left, note = self._budget_note(response, retry_after)
-                        raise HarvestStopped(
-                            f"OpenAlex says the daily usage budget of this API key is spent; "
-                            f"{note} (HTTP 429: {message})",
-                            status=429,
-                            remaining_usd=left,
-                        )
-                    if refused is not None and 400 <= status < 500 and status != 429:
-                        refused(status, message)
-                    if status in (401, 403):
-                        raise HarvestStopped(
-                            f"OpenAlex refused the request (HTTP {status}: {message}). "
-                            "Either the API key is not valid (check OPENALEX_API_KEY against "
-                            "https://openalex.org/settings/api) or its usage limit is reached",
-                            status=status,
-                        )
-                    if status in (400, 404, 410):
-                        raise _BadRequest(status, message)
-                    if status not in self.retry.retry_statuses:
-                        raise HarvestError(f"OpenAlex answered HTTP {status} ({message}) for {url}")
-                    reason = f"HTTP {status}" + (f" ({message})" if message else "")
-            if attempt >= self.retry.max_retries:
-                if "429" in reason:
-                    left = self.remaining_usd
-                    note = (
-                        f"the last remaining daily budget OpenAlex reported was {_usd(left)}"
-                        if left is not None
-                        else "OpenAlex did not say how much of the daily budget is left"
-                    )
-                    raise HarvestStopped(
-                        f"OpenAlex kept answering 429 Too Many Requests after "
-                        f"{attempt + 1} attempts; the daily budget may be spent ({note})",
-                        status=429,
-                        remaining_usd=left,
-                    )
-                raise HarvestError(
-                    f"gave up on {url} after {attempt + 1} attempts; last problem: {reason}"
-                )
-            wait = self.retry.delay(attempt, retry_after)
-            # a failed lookup has its own, shorter count (see max_lookup_retries)
-            done, most = (attempt + 1, self.retry.max_retries)
-            if lookups:
-                done, most = lookups, self.retry.max_lookup_retries
-            logger.warning("%s for %s; retry %d/%d in %.1f s", reason, url, done, most, wait)
-            self.retries += 1
-            attempt += 1
-            self.retry.sleep(wait)
+                    raise _offline(url, lookups) from problem.__cause__
+                if attempt >= self.retry.max_retries:
+                    raise self._gave_up(url, attempt + 1, problem.reason) from None
+                self._wait(url, attempt, lookups, problem)
+                attempt += 1
+
+    def _get_once(self, url: str, validate, refused):
+        """One GET: the JSON, or :class:`_Transient` if it is worth asking again."""
+        try:
+            response = self.session.get(url, timeout=self.retry.timeout)
+        except (
+            requests.Timeout,
+            requests.ConnectionError,
+            requests.exceptions.ChunkedEncodingError,
+        ) as exc:
+            reason = f"{type(exc).__name__}: {self.redact(exc)}"
+            raise _Transient(reason, lookup_failed=_lookup_failed(exc)) from exc
+        if response.status_code != 200:
+            self._refuse(response, url, refused)
+        try:
+            data = response.json()
+        except ValueError:
+            self._note(response)
+            raise _Transient("the answer was not valid JSON (cut off?)") from None
+        self._note(response, data)
+        if validate is None or validate(data):
+            return data
+        raise _Transient("the answer was JSON but not in the shape OpenAlex uses")
+
+    def _refuse(self, response, url: str, refused) -> NoReturn:
+        """Raise what an answer other than 200 means: stop, a bad request, or a retry."""
+        self._note(response)
+        status = response.status_code
+        message = self.redact(_error_message(response))
+        retry_after = _retry_after(response)
+        if status == 429 and self._budget_spent(response, message, retry_after):
+            left, note = self._budget_note(response, retry_after)
+            raise HarvestStopped(
+                f"OpenAlex says the daily usage budget of this API key is spent; "
+                f"{note} (HTTP 429: {message})",
+                status=429,
+                remaining_usd=left,
+            )
+        if refused is not None and 400 <= status < 500 and status != 429:
+            refused(status, message)
+        if status in (401, 403):
+            raise HarvestStopped(
+                f"OpenAlex refused the request (HTTP {status}: {message}). "
+                "Either the API key is not valid (check OPENALEX_API_KEY against "
+                "https://openalex.org/settings/api) or its usage limit is reached",
+                status=status,
+            )
+        if status in (400, 404, 410):
+            raise _BadRequest(status, message)
+        if status not in self.retry.retry_statuses:
+            raise HarvestError(f"OpenAlex answered HTTP {status} ({message}) for {url}")
+        reason = f"HTTP {status}" + (f" ({message})" if message else "")
+        raise _Transient(reason, retry_after=retry_after)
+
+    def _gave_up(self, url: str, attempts: int, reason: str) -> HarvestError:
+        if "429" not in reason:
+            return HarvestError(
+                f"gave up on {url} after {attempts} attempts; last problem: {reason}"
+            )
+        left = self.remaining_usd
+        note = (
+            f"the last remaining daily budget OpenAlex reported was {_usd(left)}"
+            if left is not None
+            else "OpenAlex did not say how much of the daily budget is left"
+        )
+        return HarvestStopped(
+            f"OpenAlex kept answering 429 Too Many Requests after "
+            f"{attempts} attempts; the daily budget may be spent ({note})",
+            status=429,
+            remaining_usd=left,
+        )
+
+    def _wait(self, url: str, attempt: int, lookups: int, problem: _Transient) -> None:
+        """Log the problem and sleep before retry ``attempt + 1``."""
+        wait = self.retry.delay(attempt, problem.retry_after)
+        # a failed lookup has its own, shorter count (see max_lookup_retries)
+        done, most = (attempt + 1, self.retry.max_retries)
+        if lookups:
+            done, most = lookups, self.retry.max_lookup_retries
+        logger.warning("%s for %s; retry %d/%d in %.1f s", problem.reason, url, done, most, wait)
+        self.retries += 1
+        self.retry.sleep(wait)
 
     def _budget_spent(self, response, message: str, retry_after: float | None) -> bool:
         """Whether a 429 means the day's budget is gone (stop) rather than "too fast" (retry)."""
@@ -850,6 +876,15 @@ class _Client:
         if reset is not None:
             note += f", in {_duration(reset)}"
         return left, note
+
+
+def _offline(url: str, lookups: int) -> HarvestError:
+    return HarvestError(
+        f"could not look up the address of {urlsplit(url).hostname} "
+        f"({lookups} attempts in a row): "
+        "this machine seems to be offline or without DNS. Nothing is lost; "
+        "run the same command again when it is online to resume"
+    )
 
 
 def _lookup_failed(exc: BaseException) -> bool:
@@ -1055,21 +1090,7 @@ def resolve_institutions(
     missing = [r for r in wanted if r not in cache]
     if missing:
         client = _client or _make_client(base_url, retry, session)
-        for chunk in _chunks(missing, MAX_URL_LENGTH - 200):
-            # At most 100 RORs a request, one institution each: the documented page size holds them.
-            url = _list_url(
-                client.base_url,
-                "ror:" + "|".join(chunk),
-                None,
-                None,
-                per_page=PER_PAGE_FALLBACK,
-                entity="Institutions",
-            )
-            data = client.get_json(url, validate=_is_list_page)
-            for record in data["results"]:
-                ror = record.get("ror") or (record.get("ids") or {}).get("ror")
-                if ror:
-                    cache[_normalise_ror(ror)] = record
+        cache.update(_look_up_institutions(client, missing))
         _write_json(cache_path, cache)
         unknown = [r for r in missing if r not in cache]
         if unknown:
@@ -1080,6 +1101,143 @@ def resolve_institutions(
                 "lacks the institution, give its OpenAlex id with --institution instead"
             )
     return {r: cache[r] for r in wanted}
+
+
+def _look_up_institutions(client: _Client, rors: Sequence[str]) -> dict[str, dict]:
+    """ROR id -> the OpenAlex Institution record, for those of ``rors`` OpenAlex knows."""
+    found = {}
+    for chunk in _chunks(rors, MAX_URL_LENGTH - 200):
+        # At most 100 RORs a request, one institution each: the documented page size holds them.
+        url = _list_url(
+            client.base_url,
+            "ror:" + "|".join(chunk),
+            None,
+            None,
+            per_page=PER_PAGE_FALLBACK,
+            entity="Institutions",
+        )
+        data = client.get_json(url, validate=_is_list_page)
+        for record in data["results"]:
+            ror = record.get("ror") or (record.get("ids") or {}).get("ror")
+            if ror:
+                found[_normalise_ror(ror)] = record
+    return found
+
+
+# --- the harvest: its state ---------------------------------------------------------------
+#
+# ``state.json`` is a _HarvestState as JSON: its fields in order (dataclasses.asdict), each
+# query a _QueryState and the re-fetch of cut author lists a _TruncatedState. A field absent
+# from a file takes its default, so a harvest started by a collabnet that wrote fewer fields
+# (before cost and page-size accounting) goes on where it stopped.
+
+_INSTITUTION_FIELDS = ("id", "display_name", "country_code", "lineage")
+
+
+def _from_json(cls, record: Mapping):
+    """The dataclass ``cls`` from its JSON record; absent keys take their defaults."""
+    names = {f.name for f in dataclasses.fields(cls)}
+    return cls(**{k: v for k, v in record.items() if k in names})
+
+
+@dataclass(kw_only=True)
+class _QueryState:
+    """One request series (one ``filter=`` value) of a harvest, and how far it has got."""
+
+    n: int  # 1, 2, ... as in the progress bar and the query log
+    dir: str  # its folder under works/: q001, q002, ...
+    filter: str
+    search: str | None
+    cursor: str | None = "*"  # where the next page starts ("*": the first page)
+    pages: int = 0  # page files written: page-000001.jsonl.gz, ...
+    works_received: int = 0
+    meta_count: int | None = None  # how many works OpenAlex announced (meta.count)
+    restarts: int = 0  # starts from the first page after a refused (expired) cursor
+    retries: int = 0
+    cost_usd: float | None = None  # None: OpenAlex has not said a price
+    rate_limit: dict[str, str] = field(default_factory=dict)  # the last X-RateLimit-* headers
+    per_page: int | None = None  # the page size of the last page that arrived
+    per_page_fallback: dict | None = None  # the log record of a refused page size
+    truncated: list[str] = field(default_factory=list)  # works whose author list was cut
+    done: bool = False
+    started: str | None = None
+    finished: str | None = None
+
+    def start_over(self) -> None:
+        """Forget the pages received: the next page asked is the first one."""
+        self.cursor, self.pages, self.works_received, self.truncated = "*", 0, 0, []
+        self.restarts += 1
+
+
+@dataclass(kw_only=True)
+class _TruncatedState:
+    """The re-fetch, one by one, of the works whose author list a list page cut at 100."""
+
+    done: list[str] = field(default_factory=list)  # fetched in full
+    missing: list[str] = field(default_factory=list)  # OpenAlex could not give them
+    batches: int = 0  # files written in works/full-authorships/
+    retries: int = 0
+
+
+@dataclass(kw_only=True)
+class _HarvestState:
+    """What a harvest needs to go on where it stopped, and the totals of all its runs."""
+
+    format: int = 1
+    fingerprint: str  # HarvestQuery.fingerprint(): a folder holds one query
+    query: dict  # HarvestQuery.to_dict()
+    status: str = "running"  # "complete" once every query and the re-fetch are done
+    select: list[str] | None  # the Work fields asked (select=); None: whole records
+    select_dropped: list[str] = field(default_factory=list)
+    institutions: dict[str, dict]  # ROR id -> the institution's id, name, country, lineage
+    started: str
+    finished: str | None = None
+    requests: int = 0
+    retries: int = 0
+    cost_usd: float | None = None
+    rate_limit: dict[str, str] = field(default_factory=dict)
+    per_page: int = PER_PAGE  # the page size asked from now on
+    per_page_served: bool = False  # a page has arrived at this per_page in this harvest
+    per_page_fallback: dict | None = None
+    queries: list[_QueryState]
+    truncated: _TruncatedState = field(default_factory=_TruncatedState)
+
+    @classmethod
+    def new(cls, query: HarvestQuery, filters: Sequence[str], institutions: Mapping[str, dict]):
+        return cls(
+            fingerprint=query.fingerprint(),
+            query=query.to_dict(),
+            select=list(query.select) if query.select is not None else None,
+            institutions={
+                ror: {k: rec.get(k) for k in _INSTITUTION_FIELDS}
+                for ror, rec in institutions.items()
+            },
+            started=_now(),
+            queries=[
+                _QueryState(n=n, dir=f"q{n:03d}", filter=f, search=query.search)
+                for n, f in enumerate(filters, 1)
+            ],
+        )
+
+    @classmethod
+    def from_json(cls, record: Mapping) -> _HarvestState:
+        return _from_json(
+            cls,
+            dict(
+                record,
+                queries=[_from_json(_QueryState, q) for q in record["queries"]],
+                truncated=_from_json(_TruncatedState, record["truncated"]),
+            ),
+        )
+
+    def to_json(self) -> dict:
+        return dataclasses.asdict(self)
+
+    def truncated_todo(self) -> list[str]:
+        """The works cut at 100 authors that are neither fetched in full nor known missing."""
+        wanted = _unique(w for q in self.queries for w in q.truncated)
+        seen = set(self.truncated.done) | set(self.truncated.missing)
+        return [w for w in wanted if w not in seen]
 
 
 # --- the harvest --------------------------------------------------------------------------
@@ -1097,54 +1255,6 @@ def _is_work(data) -> bool:
     return isinstance(data, dict) and isinstance(data.get("id"), str)
 
 
-def _new_state(query: HarvestQuery, filters: list[str], institutions: dict) -> dict:
-    return {
-        "format": 1,
-        "fingerprint": query.fingerprint(),
-        "query": query.to_dict(),
-        "status": "running",
-        "select": list(query.select) if query.select is not None else None,
-        "select_dropped": [],
-        "institutions": {
-            ror: {k: rec.get(k) for k in ("id", "display_name", "country_code", "lineage")}
-            for ror, rec in institutions.items()
-        },
-        "started": _now(),
-        "finished": None,
-        "requests": 0,
-        "retries": 0,
-        "cost_usd": None,
-        "rate_limit": {},
-        "per_page": PER_PAGE,
-        "per_page_served": False,  # a page has arrived at this per_page in this harvest
-        "per_page_fallback": None,
-        "queries": [
-            {
-                "n": i + 1,
-                "dir": f"q{i + 1:03d}",
-                "filter": f,
-                "search": query.search,
-                "cursor": "*",
-                "pages": 0,
-                "works_received": 0,
-                "meta_count": None,
-                "restarts": 0,
-                "retries": 0,
-                "cost_usd": None,
-                "rate_limit": {},
-                "per_page": None,
-                "per_page_fallback": None,
-                "truncated": [],
-                "done": False,
-                "started": None,
-                "finished": None,
-            }
-            for i, f in enumerate(filters)
-        ],
-        "truncated": {"done": [], "missing": [], "batches": 0, "retries": 0},
-    }
-
-
 def _clear_harvest(out: Path) -> None:
     works = out / _WORKS_DIR
     if works.is_dir():
@@ -1152,6 +1262,59 @@ def _clear_harvest(out: Path) -> None:
     for name in (_STATE_FILE, _MANIFEST_FILE, _INSTITUTION_CACHE):
         with contextlib.suppress(FileNotFoundError):
             (out / name).unlink()
+
+
+def _saved_state(out: Path, query: HarvestQuery) -> _HarvestState | None:
+    """The state of the harvest in ``out``, if any; an error if it is one of another query."""
+    path = out / _STATE_FILE
+    if not path.is_file():
+        return None
+    record = _read_json(path)
+    unreadable = HarvestError(
+        f"{path}: not the state of a collabnet harvest; remove it, or run again with --refresh "
+        "to start over"
+    )
+    if not isinstance(record, dict):
+        raise unreadable
+    if record.get("fingerprint") != query.fingerprint():
+        raise HarvestError(
+            f"{out} already holds a harvest of another query ({path}). Use a new "
+            "--out folder, or --refresh to delete that harvest and start this one"
+        )
+    try:
+        return _HarvestState.from_json(record)
+    except (KeyError, TypeError, AttributeError):
+        raise unreadable from None
+
+
+def _new_harvest(query: HarvestQuery, out: Path, client: _Client) -> _HarvestState:
+    """The state of a new harvest (institutions looked up first), written to ``state.json``."""
+    institutions = {}
+    if query.rors and query.match == "lineage":
+        institutions = resolve_institutions(query.rors, out, _client=client)
+    ids = {r: rec["id"] for r, rec in institutions.items()}
+    state = _HarvestState.new(query, query.filters(ids or None), institutions)
+    _write_json(out / _STATE_FILE, state.to_json())
+    return state
+
+
+def _stopped_cleanly(exc: HarvestStopped, out: Path) -> HarvestStopped:
+    """The refusal, said in one line with what is saved and when to run again."""
+    if exc.status == 429:
+        again = "after the daily budget renews"
+    else:
+        again = "with a valid key (or once the limit is lifted)"
+    # One line: the command line prints it as "collabnet fetch: error: ...".
+    message = (
+        f"{exc.reason}. Stopped cleanly: everything received so far is saved in "
+        f"{out}. Run the same command again {again} to continue where it stopped"
+    )
+    return HarvestStopped(
+        " ".join(message.split()),
+        status=exc.status,
+        reason=exc.reason,
+        remaining_usd=exc.remaining_usd,
+    )
 
 
 def fetch_works(
@@ -1207,51 +1370,23 @@ def fetch_works(
     with _lock(out):
         for stale in out.rglob(".*.tmp"):  # left by a kill mid-write
             stale.unlink()
-        state_path = out / _STATE_FILE
         if refresh:
             _clear_harvest(out)
-        state = _read_json(state_path) if state_path.is_file() else None
-        if state is not None and state.get("fingerprint") != query.fingerprint():
-            raise HarvestError(
-                f"{out} already holds a harvest of another query ({state_path}). Use a new "
-                "--out folder, or --refresh to delete that harvest and start this one"
-            )
-        if state is not None and state.get("status") == "complete":
-            manifest_path = out / _MANIFEST_FILE
-            if manifest_path.is_file():
-                logger.info("%s is complete; nothing to fetch (use refresh to fetch again)", out)
-                return _read_json(manifest_path)
+        state = _saved_state(out, query)
+        manifest_path = out / _MANIFEST_FILE
+        if state is not None and state.status == "complete" and manifest_path.is_file():
+            logger.info("%s is complete; nothing to fetch (use refresh to fetch again)", out)
+            return _read_json(manifest_path)
 
         client = _make_client(base_url, retry, session)
         harvest = None
         try:
-            if state is None:
-                institutions = {}
-                if query.rors and query.match == "lineage":
-                    institutions = resolve_institutions(query.rors, out, _client=client)
-                ids = {r: rec["id"] for r, rec in institutions.items()}
-                state = _new_state(query, query.filters(ids or None), institutions)
-                _write_json(state_path, state)
-            harvest = _Harvest(client, out, state, progress)
+            harvest = _Harvest(client, out, state or _new_harvest(query, out, client), progress)
             harvest.run()
         except HarvestStopped as exc:
             if harvest is not None:
                 harvest.save_manifest(status="stopped", note=exc.reason)
-            if exc.status == 429:
-                again = "after the daily budget renews"
-            else:
-                again = "with a valid key (or once the limit is lifted)"
-            # One line: the command line prints it as "collabnet fetch: error: ...".
-            message = (
-                f"{exc.reason}. Stopped cleanly: everything received so far is saved in "
-                f"{out}. Run the same command again {again} to continue where it stopped"
-            )
-            raise HarvestStopped(
-                " ".join(message.split()),
-                status=exc.status,
-                reason=exc.reason,
-                remaining_usd=exc.remaining_usd,
-            ) from None
+            raise _stopped_cleanly(exc, out) from None
         except BaseException as exc:
             if harvest is not None:
                 note = "interrupted" if isinstance(exc, KeyboardInterrupt) else str(exc)
@@ -1266,141 +1401,153 @@ def _add_cost(total: float | None, cost: float) -> float:
 
 
 class _Harvest:
-    def __init__(self, client: _Client, out: Path, state: dict, progress: bool):
+    """Harvest the list pages of every query, then the full author lists, into ``out``.
+
+    ``state`` is written to ``state.json`` after every page (a checkpoint); a run that stops
+    for any reason goes on from there. The client counts this run's requests, retries and
+    costs; the checkpoint adds them to those of the earlier runs.
+    """
+
+    def __init__(self, client: _Client, out: Path, state: _HarvestState, progress: bool):
         self.client = client
         self.out = out
         self.state = state
         self.progress = progress
-        self.base_requests = state["requests"]
-        self.base_retries = state["retries"]
-        self.base_cost = state.get("cost_usd")  # None: OpenAlex has not said a price yet
+        self.base_requests = state.requests
+        self.base_retries = state.retries
+        self.base_cost = state.cost_usd  # None: OpenAlex has not said a price yet
 
     @property
     def per_page(self) -> int:
-        return self.state.get("per_page", PER_PAGE)
+        return self.state.per_page
 
     def checkpoint(self) -> None:
         st, client = self.state, self.client
-        st["requests"] = self.base_requests + client.requests
-        st["retries"] = self.base_retries + client.retries
+        st.requests = self.base_requests + client.requests
+        st.retries = self.base_retries + client.retries
         if client.costs_reported:
-            st["cost_usd"] = _add_cost(self.base_cost, client.cost_usd)
+            st.cost_usd = _add_cost(self.base_cost, client.cost_usd)
         if client.rate_limits_seen:
-            st["rate_limit"] = dict(client.rate_limit)
-        _write_json(self.out / _STATE_FILE, st)
+            st.rate_limit = dict(client.rate_limit)
+        _write_json(self.out / _STATE_FILE, st.to_json())
 
     @contextlib.contextmanager
-    def accounted(self, q: dict):
+    def accounted(self, q: _QueryState):
         """Charge the retries, cost and rate-limit headers of the requests inside to query q."""
         client = self.client
-        retries, cost, costs, limits = (
-            client.retries,
-            client.cost_usd,
-            client.costs_reported,
-            client.rate_limits_seen,
-        )
+        retries, cost = client.retries, client.cost_usd
+        costs, limits = client.costs_reported, client.rate_limits_seen
         try:
             yield
         finally:
-            q["retries"] += client.retries - retries
+            q.retries += client.retries - retries
             if client.costs_reported > costs:
-                q["cost_usd"] = _add_cost(q.get("cost_usd"), client.cost_usd - cost)
+                q.cost_usd = _add_cost(q.cost_usd, client.cost_usd - cost)
             if client.rate_limits_seen > limits:
-                q["rate_limit"] = dict(client.rate_limit)
+                q.rate_limit = dict(client.rate_limit)
+
+    def run(self) -> None:
+        for q in self.state.queries:
+            if not q.done:
+                self.run_query(q)
+        self.refetch_truncated()
+        self.state.status = "complete"
+        self.state.finished = _now()
+        self.checkpoint()
 
     # -- list pages
 
-    def run(self) -> None:
-        for q in self.state["queries"]:
-            if not q["done"]:
-                self.run_query(q)
-        self.refetch_truncated()
-        self.state["status"] = "complete"
-        self.state["finished"] = _now()
-        self.checkpoint()
-
-    def url(self, q: dict, cursor: str | None = None, per_page: int | None = None) -> str:
+    def url(self, q: _QueryState, cursor: str | None = None, per_page: int | None = None) -> str:
         return _list_url(
             self.client.base_url,
-            q["filter"],
-            q["search"],
-            self.state["select"],
+            q.filter,
+            q.search,
+            self.state.select,
             cursor,
             per_page=per_page or self.per_page,
         )
 
-    def run_query(self, q: dict) -> None:
-        qdir = self.out / _WORKS_DIR / q["dir"]
-        q["started"] = q["started"] or _now()
-        n = len(self.state["queries"])
-        bar = _progress_bar(
-            self.progress, f"query {q['n']}/{n}", q["meta_count"], q["works_received"]
-        )
+    def query_dir(self, q: _QueryState) -> Path:
+        return self.out / _WORKS_DIR / q.dir
+
+    def run_query(self, q: _QueryState) -> None:
+        """Ask page after page from q's cursor until OpenAlex has no more."""
+        q.started = q.started or _now()
+        desc = f"query {q.n}/{len(self.state.queries)}"
+        bar = _progress_bar(self.progress, desc, q.meta_count, q.works_received)
+        try:
+            while not q.done:
+                data = self.ask_page(q, bar)
+                if data is not None:
+                    self.take_page(q, data, bar)
+        finally:
+            bar.close()
+
+    def ask_page(self, q: _QueryState, bar) -> dict | None:
+        """The page at q's cursor; None if it was refused and must be asked again, changed."""
 
         def refused(status: int, message: str) -> None:
             if self.per_page_refused(q, status, message):
                 raise _PerPageRefused(status, message)
 
+        url = self.url(q, q.cursor)
         try:
-            while True:
-                try:
-                    with self.accounted(q):
-                        data = self.client.get_json(
-                            self.url(q, q["cursor"]), validate=_is_list_page, refused=refused
-                        )
-                except _PerPageRefused as exc:
-                    self.fall_back_per_page(q, exc)
-                    continue
-                except _BadRequest as exc:
-                    if self.drop_unselectable(exc):
-                        continue
-                    if q["cursor"] != "*" and q["restarts"] < 2:
-                        self.restart(q, qdir, exc)
-                        bar.reset(total=bar.total)
-                        continue
-                    raise HarvestError(
-                        f"OpenAlex rejected the query (HTTP {exc.status}: {exc.message}); "
-                        f"URL: {self.url(q)}"
-                    ) from None
-                q["per_page"] = self.per_page
-                self.state["per_page_served"] = True
-                results, meta = data["results"], data["meta"]
-                if q["meta_count"] is None or meta.get("count") != q["meta_count"]:
-                    q["meta_count"] = meta.get("count")
-                    bar.total = q["meta_count"]
-                    bar.refresh()
-                if results:
-                    q["pages"] += 1
-                    _write_jsonl_gz(qdir / f"page-{q['pages']:06d}.jsonl.gz", results)
-                    q["works_received"] += len(results)
-                    q["truncated"] += [_short_id(w["id"]) for w in results if _looks_truncated(w)]
-                    bar.update(len(results))
-                next_cursor = meta.get("next_cursor")
-                q["cursor"] = next_cursor
-                if not results or not next_cursor:
-                    q["done"] = True
-                    q["finished"] = _now()
-                self.checkpoint()
-                if q["done"]:
-                    return
-        finally:
-            bar.close()
+            with self.accounted(q):
+                return self.client.get_json(url, validate=_is_list_page, refused=refused)
+        except _PerPageRefused as exc:
+            self.fall_back_per_page(q, exc)
+        except _BadRequest as exc:
+            self.recover(q, exc, bar)
+        return None
+
+    def recover(self, q: _QueryState, exc: _BadRequest, bar) -> None:
+        """Change what is asked after a refused page, or raise if nothing would help."""
+        if self.drop_unselectable(exc):
+            return
+        if q.cursor != "*" and q.restarts < 2:
+            self.restart(q, exc)
+            bar.reset(total=bar.total)
+            return
+        raise HarvestError(
+            f"OpenAlex rejected the query (HTTP {exc.status}: {exc.message}); URL: {self.url(q)}"
+        ) from None
+
+    def take_page(self, q: _QueryState, data: dict, bar) -> None:
+        """Write a page's works, move q's cursor on, and checkpoint."""
+        q.per_page = self.per_page
+        self.state.per_page_served = True
+        results, meta = data["results"], data["meta"]
+        if q.meta_count is None or meta.get("count") != q.meta_count:
+            q.meta_count = meta.get("count")
+            bar.total = q.meta_count
+            bar.refresh()
+        if results:
+            q.pages += 1
+            _write_jsonl_gz(self.query_dir(q) / f"page-{q.pages:06d}.jsonl.gz", results)
+            q.works_received += len(results)
+            q.truncated += [_short_id(w["id"]) for w in results if _looks_truncated(w)]
+            bar.update(len(results))
+        q.cursor = meta.get("next_cursor")
+        if not results or not q.cursor:
+            q.done = True
+            q.finished = _now()
+        self.checkpoint()
 
     def unselectable(self, message: str) -> str | None:
         """The field OpenAlex says it cannot select, if it is one the harvest can do without."""
         name = "is_authors_truncated"
-        return name if name in (self.state["select"] or []) and name in message else None
+        return name if name in (self.state.select or []) and name in message else None
 
     def drop_unselectable(self, exc: _BadRequest) -> bool:
         name = self.unselectable(exc.message)
         if name is None:
             return False
         logger.warning("OpenAlex cannot select %s; asking without it", name)
-        self.state["select"].remove(name)
-        self.state["select_dropped"].append(name)
+        self.state.select.remove(name)
+        self.state.select_dropped.append(name)
         return True
 
-    def per_page_refused(self, q: dict, status: int, message: str) -> bool:
+    def per_page_refused(self, q: _QueryState, status: int, message: str) -> bool:
         """Whether a 4xx answer refuses the page size (then the same page is asked at 100).
 
         The rule, while the harvest still asks more than ``PER_PAGE_FALLBACK`` works a page:
@@ -1419,12 +1566,12 @@ class _Harvest:
             return True
         return (
             status in (400, 422)
-            and q["cursor"] == "*"
-            and not self.state.get("per_page_served")
+            and q.cursor == "*"
+            and not self.state.per_page_served
             and self.unselectable(message) is None
         )
 
-    def fall_back_per_page(self, q: dict, exc: _BadRequest) -> None:
+    def fall_back_per_page(self, q: _QueryState, exc: _BadRequest) -> None:
         """Ask at most ``PER_PAGE_FALLBACK`` works a page from now on, from the same cursor.
 
         Nothing of the refused page was written and the cursor is kept, so the page is asked
@@ -1432,10 +1579,10 @@ class _Harvest:
         the last work handed out (Elasticsearch ``search_after``, openalex-elastic-api
         ``core/cursor.py``), not an offset in pages, so it means the same at any page size.
         """
-        record = {
-            "query": q["n"],
-            "page": q["pages"] + 1,
-            "cursor": q["cursor"],
+        record = {  # the query log's record of it, kept as written
+            "query": q.n,
+            "page": q.pages + 1,
+            "cursor": q.cursor,
             "from": self.per_page,
             "to": PER_PAGE_FALLBACK,
             "status": exc.status,
@@ -1449,168 +1596,195 @@ class _Harvest:
             exc.status,
             exc.message,
             record["page"],
-            q["n"],
+            q.n,
             PER_PAGE_FALLBACK,
         )
-        self.state["per_page"] = PER_PAGE_FALLBACK
-        self.state["per_page_served"] = False
-        self.state["per_page_fallback"] = record
-        q["per_page_fallback"] = record
+        self.state.per_page = PER_PAGE_FALLBACK
+        self.state.per_page_served = False
+        self.state.per_page_fallback = record
+        q.per_page_fallback = record
         self.checkpoint()
 
-    def restart(self, q: dict, qdir: Path, exc: _BadRequest) -> None:
+    def restart(self, q: _QueryState, exc: _BadRequest) -> None:
         logger.warning(
             "OpenAlex refused the saved cursor of query %d (%s): the cursor has probably "
             "expired; starting that query again from the first page",
-            q["n"],
+            q.n,
             exc.message,
         )
-        if qdir.is_dir():
-            shutil.rmtree(qdir)
-        q.update(cursor="*", pages=0, works_received=0, truncated=[], restarts=q["restarts"] + 1)
+        if self.query_dir(q).is_dir():
+            shutil.rmtree(self.query_dir(q))
+        q.start_over()
         self.checkpoint()
 
     # -- truncated author lists
 
     def refetch_truncated(self) -> None:
-        wanted = [w for q in self.state["queries"] for w in q["truncated"]]
-        t = self.state["truncated"]
-        done = set(t["done"]) | set(t["missing"])
-        todo = [w for w in _unique(wanted) if w not in done]
+        """Fetch one by one, in full, the works whose author list a list page cut at 100."""
+        todo = self.state.truncated_todo()
         if not todo:
             return
         logger.info("fetching %d works whose author lists were cut at 100", len(todo))
-        select = self.state["select"]
-        sel = ("?select=" + ",".join(select)) if select else ""
         batch: list[dict] = []
         bar = _progress_bar(self.progress, "full author lists", len(todo), 0)
-        before = self.client.retries
-
-        def flush():
-            if batch:
-                t["batches"] += 1
-                name = f"works-{t['batches']:05d}.jsonl.gz"
-                _write_jsonl_gz(self.out / _WORKS_DIR / _FULL_DIR / name, batch)
-                t["done"].extend(_short_id(w["id"]) for w in batch)
-                batch.clear()
-            t["retries"] = t.get("retries", 0) + self.client.retries - flush.before
-            flush.before = self.client.retries
-            self.checkpoint()
-
-        flush.before = before
         try:
             for wid in todo:
-                try:
-                    work = self.client.get_json(
-                        f"{self.client.base_url}/works/{wid}{sel}", validate=_is_work
-                    )
-                except _BadRequest as exc:
-                    logger.warning("work %s could not be fetched in full (%s)", wid, exc)
-                    t["missing"].append(wid)
-                    continue
-                batch.append(work)
-                bar.update(1)
-                if len(batch) >= _FULL_BATCH:
-                    flush()
+                work = self.fetch_full(wid)
+                if work is not None:
+                    batch.append(work)
+                    bar.update(1)
+                    if len(batch) >= _FULL_BATCH:
+                        self.save_full(batch)
         finally:
-            flush()
+            self.save_full(batch)
             bar.close()
+
+    def fetch_full(self, wid: str) -> dict | None:
+        """One work in full, its retries charged to the re-fetch; None if OpenAlex refuses."""
+        t, before = self.state.truncated, self.client.retries
+        select = self.state.select
+        url = f"{self.client.base_url}/works/{wid}"
+        if select:
+            url += "?select=" + ",".join(select)
+        try:
+            return self.client.get_json(url, validate=_is_work)
+        except _BadRequest as exc:
+            logger.warning("work %s could not be fetched in full (%s)", wid, exc)
+            t.missing.append(wid)
+            return None
+        finally:
+            t.retries += self.client.retries - before
+
+    def save_full(self, batch: list[dict]) -> None:
+        """Write the works fetched in full since the last call (if any) to a file; checkpoint."""
+        t = self.state.truncated
+        if batch:
+            t.batches += 1
+            name = f"works-{t.batches:05d}.jsonl.gz"
+            _write_jsonl_gz(self.out / _WORKS_DIR / _FULL_DIR / name, batch)
+            t.done.extend(_short_id(w["id"]) for w in batch)
+            batch.clear()
+        self.checkpoint()
 
     # -- query log
 
     def save_manifest(self, *, status: str, note: str | None = None) -> dict:
+        """Checkpoint, then write the query log ``manifest.json`` and return it."""
         self.checkpoint()
-        st = self.state
-        files = []
-        all_ids: set[str] = set()
-        per_query: dict[str, set[str]] = {}
-        truncated = set()
-        for path in _work_files(self.out / _WORKS_DIR):
-            h = hashlib.sha256(path.read_bytes()).hexdigest()
+        manifest = self.manifest(status, note, _WorkFiles.scan(self.out))
+        if status != "complete":
+            manifest["resume"] = "run the same fetch command again to continue where it stopped"
+        _write_json(self.out / _MANIFEST_FILE, manifest)
+        return manifest
+
+    def manifest(self, status: str, note: str | None, found: _WorkFiles) -> dict:
+        st, t = self.state, self.state.truncated
+        return {
+            "data_source": "openalex-api",
+            "status": status,
+            "note": note,
+            "query": st.query,
+            "institutions": st.institutions,
+            "select": st.select,
+            "select_dropped": st.select_dropped,
+            "queries": [self.query_entry(q, found.unique_works(q.dir)) for q in st.queries],
+            "works_received": sum(q.works_received for q in st.queries),
+            "unique_works": found.unique_works(),
+            "count_mismatches": self.count_mismatches(found),
+            "truncated_works": len(found.truncated),
+            "truncated_refetched": len(t.done),
+            "truncated_not_found": t.missing,
+            "requests": st.requests,
+            "retries": st.retries,
+            # What OpenAlex said it charged (meta.cost_usd, else X-RateLimit-Cost-USD), all
+            # requests of all runs of this harvest; None if it never said.
+            "cost_usd": st.cost_usd,
+            # The X-RateLimit-* headers of the last answer, names as OpenAlex sent them.
+            "rate_limit": st.rate_limit,
+            "per_page": st.per_page,
+            "per_page_fallback": st.per_page_fallback,
+            "started": st.started,
+            "finished": st.finished if status == "complete" else None,
+            "written": _now(),
+            "files": found.files,
+            "versions": _versions(),
+        }
+
+    def query_entry(self, q: _QueryState, unique: int) -> dict:
+        return {
+            "n": q.n,
+            "url": self.url(q, per_page=q.per_page),
+            "filter": q.filter,
+            "search": q.search,
+            "meta_count": q.meta_count,
+            "works_received": q.works_received,
+            "unique_works": unique,
+            "pages": q.pages,
+            "per_page": q.per_page,
+            "per_page_fallback": q.per_page_fallback,
+            "cost_usd": q.cost_usd,
+            "rate_limit": q.rate_limit,
+            "retries": q.retries,
+            "restarts": q.restarts,
+            "done": q.done,
+            "started": q.started,
+            "finished": q.finished,
+        }
+
+    def count_mismatches(self, found: _WorkFiles) -> list[dict]:
+        """The finished queries whose unique works differ from OpenAlex's ``meta.count``."""
+        mismatches = []
+        for q in self.state.queries:
+            unique = found.unique_works(q.dir)
+            if q.done and q.meta_count is not None and q.meta_count != unique:
+                mismatches.append({"n": q.n, "meta_count": q.meta_count, "unique_works": unique})
+                logger.warning(
+                    "query %d: OpenAlex announced %d works (meta.count) but %d unique arrived",
+                    q.n,
+                    q.meta_count,
+                    unique,
+                )
+        return mismatches
+
+
+@dataclass
+class _WorkFiles:
+    """What a harvest's work files hold, for the query log."""
+
+    files: list[dict] = field(default_factory=list)  # path, works, sha256 (manifest "files")
+    ids: dict[str, set[str]] = field(default_factory=dict)  # folder (q001, ...) -> work ids
+    truncated: set[str] = field(default_factory=set)  # works cut at 100 authors in list pages
+
+    @classmethod
+    def scan(cls, out: Path) -> _WorkFiles:
+        found = cls()
+        for path in _work_files(out / _WORKS_DIR):
+            sha256 = hashlib.sha256(path.read_bytes()).hexdigest()
             ids = []
             for work in _iter_jsonl(path):
                 wid = _short_id(work["id"])
                 ids.append(wid)
                 if path.parent.name != _FULL_DIR and _looks_truncated(work):
-                    truncated.add(wid)
-            per_query.setdefault(path.parent.name, set()).update(ids)
-            all_ids.update(ids)
-            files.append(
-                {"path": path.relative_to(self.out).as_posix(), "works": len(ids), "sha256": h}
-            )
-        queries, mismatches = [], []
-        for q in st["queries"]:
-            unique = len(per_query.get(q["dir"], ()))
-            entry = {
-                "n": q["n"],
-                "url": self.url(q, per_page=q.get("per_page")),
-                "filter": q["filter"],
-                "search": q["search"],
-                "meta_count": q["meta_count"],
-                "works_received": q["works_received"],
-                "unique_works": unique,
-                "pages": q["pages"],
-                "per_page": q.get("per_page"),
-                "per_page_fallback": q.get("per_page_fallback"),
-                "cost_usd": q.get("cost_usd"),
-                "rate_limit": q.get("rate_limit", {}),
-                "retries": q["retries"],
-                "restarts": q["restarts"],
-                "done": q["done"],
-                "started": q["started"],
-                "finished": q["finished"],
-            }
-            queries.append(entry)
-            if q["done"] and q["meta_count"] is not None and q["meta_count"] != unique:
-                mismatches.append(
-                    {"n": q["n"], "meta_count": q["meta_count"], "unique_works": unique}
-                )
-                logger.warning(
-                    "query %d: OpenAlex announced %d works (meta.count) but %d unique arrived",
-                    q["n"],
-                    q["meta_count"],
-                    unique,
-                )
-        t = st["truncated"]
-        manifest = {
-            "data_source": "openalex-api",
-            "status": status,
-            "note": note,
-            "query": st["query"],
-            "institutions": st["institutions"],
-            "select": st["select"],
-            "select_dropped": st["select_dropped"],
-            "queries": queries,
-            "works_received": sum(q["works_received"] for q in st["queries"]),
-            "unique_works": len(all_ids),
-            "count_mismatches": mismatches,
-            "truncated_works": len(truncated),
-            "truncated_refetched": len(t["done"]),
-            "truncated_not_found": t["missing"],
-            "requests": st["requests"],
-            "retries": st["retries"],
-            # What OpenAlex said it charged (meta.cost_usd, else X-RateLimit-Cost-USD), all
-            # requests of all runs of this harvest; None if it never said.
-            "cost_usd": st.get("cost_usd"),
-            # The X-RateLimit-* headers of the last answer, names as OpenAlex sent them.
-            "rate_limit": st.get("rate_limit", {}),
-            "per_page": st.get("per_page", PER_PAGE),
-            "per_page_fallback": st.get("per_page_fallback"),
-            "started": st["started"],
-            "finished": st["finished"] if status == "complete" else None,
-            "written": _now(),
-            "files": files,
-            "versions": {
-                "collabnet": __version__,
-                "pyalex": _pyalex_version(),
-                "requests": requests.__version__,
-                "python": sys.version.split()[0],
-            },
-        }
-        if status != "complete":
-            manifest["resume"] = "run the same fetch command again to continue where it stopped"
-        _write_json(self.out / _MANIFEST_FILE, manifest)
-        return manifest
+                    found.truncated.add(wid)
+            found.ids.setdefault(path.parent.name, set()).update(ids)
+            rel = path.relative_to(out).as_posix()
+            found.files.append({"path": rel, "works": len(ids), "sha256": sha256})
+        return found
+
+    def unique_works(self, folder: str | None = None) -> int:
+        """Distinct works in one folder (``q001``), or in all of them."""
+        if folder is not None:
+            return len(self.ids.get(folder, ()))
+        return len(set().union(*self.ids.values()))
+
+
+def _versions() -> dict:
+    return {
+        "collabnet": __version__,
+        "pyalex": _pyalex_version(),
+        "requests": requests.__version__,
+        "python": sys.version.split()[0],
+    }
 
 
 def _progress_bar(enabled: bool, desc: str, total: int | None, initial: int):
