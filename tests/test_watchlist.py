@@ -450,6 +450,32 @@ def test_classify_tables_labels_many_rows_as_it_labels_each(small):
     pd.testing.assert_frame_equal(a[columns].reset_index(drop=True), expected)
 
 
+def test_classify_tables_labels_institutions_that_only_authorships_name(small):
+    inst, auth = _tables()
+    i, a, review = classify_tables(inst.iloc[:1], auth, registry=small)
+    assert len(i) == 1  # the institutions table keeps its rows
+    # I2, I3 and I999 are labelled from their authorships (name, ROR, country)
+    assert _vals(a["category_rule"]) == [
+        "pattern:police-college",
+        "country:CN",
+        "pattern:police-college",
+        "none",
+        "ror",  # I3, by the ROR its authorship gives
+        "country:CN",  # I999 by name: the lineage is in the institutions table only
+    ]
+    # a label from a name is listed for review, with the authorships of the institution
+    row = review.loc[review["key"] == "I999"].iloc[0]
+    assert (row["kind"], row["rule"], row["n_authorships"]) == ("institution", "country:CN", 1)
+
+
+def test_classify_tables_leaves_its_inputs_unchanged(small):
+    inst, auth = _tables()
+    before = (inst.copy(), auth.copy())
+    classify_tables(inst, auth, registry=small, overrides=DATA / "overrides_ok.csv")
+    pd.testing.assert_frame_equal(inst, before[0])
+    pd.testing.assert_frame_equal(auth, before[1])
+
+
 # --- the command line ----------------------------------------------------------------------
 
 

@@ -7,7 +7,7 @@ import datetime as dt
 import functools
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -425,6 +425,105 @@ def _bare_openalex(value) -> str | None:
     return s[:1].upper() + s[1:] if s else None
 
 
+@dataclass(frozen=True)
+class _Text:
+    """An affiliation string prepared for matching, with where it places itself."""
+
+    norm: str  #: :func:`normalize_text` form
+    cjk: str  #: its Chinese characters and digits (:func:`_cjk_only`)
+    cc: str | None  #: the country code given with it (upper case), if any
+    prc: bool  #: about mainland China (``cc`` CN or a PRC place) and names no foreign place
+    cn_allowed: bool  #: PRC entries may match: ``cc`` is None or CN, and no foreign place
+
+    @classmethod
+    def of(cls, text: str, cc: str | None) -> _Text:
+        norm = normalize_text(text)
+        cjk = _cjk_only(text)
+        foreign = _has_foreign_context(norm, cjk)
+        prc = (cc == "CN" or _has_prc_context(norm, cjk)) and not foreign
+        cn_allowed = (cc is None or cc == "CN") and not foreign
+        return cls(norm, cjk, cc, prc, cn_allowed)
+
+
+def _candidate(
+    t: _Text, e: Entry, rule: str, matched: str, length: int, level: str, phrase_norm: str
+) -> _Candidate | None:
+    """Entry ``e`` matched in ``t`` by ``matched`` (``length`` long, evidence ``level``).
+
+    Returns
+    -------
+    _Candidate or None
+        None when ``e`` is a PRC entry and the string is placed outside mainland China, or
+        ``e`` needs context that neither the string, the Chinese match nor the phrase
+        (``phrase_norm``) gives. Else the candidate, its confidence capped by the entry's
+        ``text_confidence`` (weak names) and ``confidence``; a negative entry's rule is
+        ``negative:<id>``.
+    """
+    if e.category.startswith("cn_") and not e.negative:
+        if not t.cn_allowed:
+            return None
+        if e.needs_context and not (t.prc or _is_cjk(matched) or _self_contextual(phrase_norm)):
+            return None
+    conf = CONFIDENCE[level]
+    if e.weak_text and e.text_confidence is not None:
+        conf = min(conf, e.text_confidence)
+    conf = min(conf, e.confidence)
+    if e.negative:
+        rule = f"negative:{e.id}"
+    return _Candidate(e.category, rule, conf, matched, length, entry=e)
+
+
+def _part_length(phrase: str, t: _Text) -> int:
+    """The match length of ``phrase`` in ``t`` (a Chinese character counts 3); 0 if absent."""
+    if _is_cjk(phrase):
+        z = _cjk_only(phrase)
+        return 3 * len(z) if z and z in t.cjk else 0
+    pn = normalize_text(phrase)
+    return len(pn) if pn and f" {pn} " in f" {t.norm} " else 0
+
+
+def _pattern_candidates(t: _Text) -> list[_Candidate]:
+    """Every :data:`_PATTERNS` match in ``t``, Latin and Chinese (3 per character of length).
+
+    A pattern's ``unless`` (Latin) or ``unless_zh`` (Chinese) match switches that half off.
+    """
+    out = []
+    for p in _PATTERNS:
+        m = p.latin.search(t.norm) if p.latin is not None else None
+        mz = p.zh.search(t.cjk) if (p.zh is not None and t.cjk) else None
+        if p.unless is not None and p.unless.search(t.norm):
+            m = None
+        if p.unless_zh is not None and t.cjk and p.unless_zh.search(t.cjk):
+            mz = None
+        for match, scale in ((m, 1), (mz, 3)):
+            if match is not None:
+                text = match.group(0)
+                rule = f"pattern:{p.name}"
+                out.append(
+                    _Candidate(p.category, rule, p.confidence, text, scale * len(text),
+                               source=p.source)
+                )  # fmt: skip
+    return out
+
+
+def _names_university(t: _Text) -> bool:
+    """Whether the string names a university or college (大学, 学院)."""
+    return bool(_UNIVERSITY_RE.search(t.norm) or (t.cjk and re.search("大学|学院", t.cjk)))
+
+
+def _country_label(t: _Text) -> Classification:
+    """The label of the given country code, else of a country the text names (0.4), else none."""
+    if t.cc:
+        return _fallback(t.cc)
+    inferred = _text_country(t.norm, t.cjk)
+    if inferred:
+        fb = _fallback(inferred)
+        where = "mainland China" if inferred == "CN" else "the Netherlands"
+        src = f"no country_code; the text names a place in {where}"
+        return Classification(fb.category, None, None, fb.rule, src, 0.4)
+    return _NONE
+
+
 class Registry:
     """The watchlist: entries, their identifiers and the names they are matched by.
 
@@ -597,120 +696,89 @@ class Registry:
         return hit
 
     def _classify_text(self, text: str, cc: str | None) -> Classification:
-        norm = normalize_text(text)
-        cjk = _cjk_only(text)
-        if not norm and not cjk:
+        """The label of one string (uncached); see :meth:`classify_affiliation` for the rules.
+
+        Returns
+        -------
+        Classification
+            The longest registry name (a negative wins a tie), else the longest pattern match
+            when the string is about the PRC, else the longest weak name unless a university is
+            named, else the label of the country (given, or named by the text).
+        """
+        t = _Text.of(text, cc)
+        if not t.norm and not t.cjk:
             return _fallback(cc)
-        foreign = _has_foreign_context(norm, cjk)
-        prc = (cc == "CN" or _has_prc_context(norm, cjk)) and not foreign
-        cn_allowed = (cc is None or cc == "CN") and not foreign
+        found = [c for c in self._name_candidates(t) if c is not None]
+        strong = [c for c in found if not c.entry.weak_text]
+        weak = [c for c in found if c.entry.weak_text]
+        if strong:
+            return max(strong, key=lambda c: (c.length, c.entry.negative)).result()
+        patterns = _pattern_candidates(t) if t.prc and t.cn_allowed else []
+        if patterns:
+            return max(patterns, key=lambda c: c.length).result()
+        # a bare "Ministry of Public Security" next to a university names a key laboratory
+        # hosted by that university: not enough for a police label (the review lists it)
+        if weak and not _names_university(t):
+            return max(weak, key=lambda c: c.length).result()
+        return _country_label(t)
 
-        strong: list[_Candidate] = []
-        weak: list[_Candidate] = []
+    def _name_candidates(self, t: _Text) -> Iterator[_Candidate | None]:
+        """Every registry name found in ``t``: Latin names, Chinese names, names in parts.
 
-        def consider(e: Entry, rule: str, matched: str, length: int, level: str, phrase_norm: str):
-            if e.category.startswith("cn_") and not e.negative:
-                if not cn_allowed:
-                    return
-                if e.needs_context and not (
-                    prc or _is_cjk(matched) or _self_contextual(phrase_norm)
-                ):
-                    return
-            conf = CONFIDENCE[level]
-            if e.weak_text and e.text_confidence is not None:
-                conf = min(conf, e.text_confidence)
-            conf = min(conf, e.confidence)
-            if e.negative:
-                rule = f"negative:{e.id}"
-            cand = _Candidate(e.category, rule, conf, matched, length, entry=e)
-            (weak if e.weak_text else strong).append(cand)
+        Yields
+        ------
+        _Candidate or None
+            One per match, in that order; None where the context rules the entry out.
+        """
+        yield from self._latin_names(t)
+        yield from self._chinese_names(t)
+        yield from self._names_in_parts(t)
 
-        # Latin names: every n-gram of the normalised string is looked up
-        tokens = norm.split()
+    def _latin_names(self, t: _Text) -> Iterator[_Candidate | None]:
+        """Names and aliases that are an n-gram of the normalised string (length in letters)."""
+        tokens = t.norm.split()
         n_tok = len(tokens)
         for i in range(n_tok):
             for j in range(i + 1, min(n_tok, i + self._max_words) + 1):
                 phrase = " ".join(tokens[i:j])
                 for e, kind in self._latin.get(phrase, ()):
-                    level = "exact" if phrase == norm and not cjk else "contained"
-                    consider(e, kind, phrase, len(phrase), level, phrase)
-        # Chinese names: substrings of the Chinese characters
-        if cjk:
-            for zh, e, kind in self._zh:
-                pos = cjk.find(zh)
-                if pos < 0:
-                    continue
-                # "...大学国际关系学院" is a school of another university, not the institution
-                if zh.endswith("学院") and cjk[:pos].endswith(("大学", "学院")):
-                    continue
-                level = "exact" if zh == cjk and not norm else "contained"
-                # a Chinese character carries about as much as three Latin letters
-                consider(e, kind, zh, 3 * len(zh), level, "")
-        # names in parts ("Institute of Forensic Science" ... "Ministry of Public Security")
+                    level = "exact" if phrase == t.norm and not t.cjk else "contained"
+                    yield _candidate(t, e, kind, phrase, len(phrase), level, phrase)
+
+    def _chinese_names(self, t: _Text) -> Iterator[_Candidate | None]:
+        """Chinese names found in the string's Chinese characters, longest name first.
+
+        A Chinese character counts as three Latin letters of match length. A name ending in
+        学院 right after 大学 or 学院 is skipped: "...大学国际关系学院" is a school of another
+        university, not the institution.
+        """
+        if not t.cjk:
+            return
+        for zh, e, kind in self._zh:
+            pos = t.cjk.find(zh)
+            if pos < 0:
+                continue
+            if zh.endswith("学院") and t.cjk[:pos].endswith(("大学", "学院")):
+                continue
+            level = "exact" if zh == t.cjk and not t.norm else "contained"
+            yield _candidate(t, e, kind, zh, 3 * len(zh), level, "")
+
+    def _names_in_parts(self, t: _Text) -> Iterator[_Candidate | None]:
+        """Entries whose ``match_all`` groups all have a phrase in the string.
+
+        ("Institute of Forensic Science" ... "Ministry of Public Security"). The first phrase
+        found of each group counts; the match length is the sum of theirs.
+        """
         for e in self._parts_entries():
             found = []
             for group in e.match_all:
-                hit = None
-                for p in group:
-                    if _is_cjk(p):
-                        z = _cjk_only(p)
-                        if z and z in cjk:
-                            hit = (p, 3 * len(z))
-                            break
-                    else:
-                        pn = normalize_text(p)
-                        if pn and f" {pn} " in f" {norm} ":
-                            hit = (p, len(pn))
-                            break
+                hit = next((p for p in group if _part_length(p, t)), None)
                 if hit is None:
                     break
                 found.append(hit)
             else:
-                consider(e, "name-parts", " + ".join(h[0] for h in found),
-                         sum(h[1] for h in found), "parts", "")  # fmt: skip
-
-        negatives = [c for c in strong if c.entry is not None and c.entry.negative]
-        if strong:
-            best = max(strong, key=lambda c: (c.length, c.entry is not None and c.entry.negative))
-            return best.result()
-        if negatives:  # pragma: no cover - negatives are in ``strong``
-            return negatives[0].result()
-        if prc and cn_allowed:
-            pats = []
-            for p in _PATTERNS:
-                m = p.latin.search(norm) if p.latin is not None else None
-                mz = p.zh.search(cjk) if (p.zh is not None and cjk) else None
-                if p.unless is not None and p.unless.search(norm):
-                    m = None
-                if p.unless_zh is not None and cjk and p.unless_zh.search(cjk):
-                    mz = None
-                for mm, scale in ((m, 1), (mz, 3)):
-                    if mm is not None:
-                        pats.append(
-                            _Candidate(
-                                p.category,
-                                f"pattern:{p.name}",
-                                p.confidence,
-                                mm.group(0),
-                                scale * len(mm.group(0)),
-                                source=p.source,
-                            )
-                        )
-            if pats:
-                return max(pats, key=lambda c: c.length).result()
-        # a bare "Ministry of Public Security" next to a university names a key laboratory
-        # hosted by that university: not enough for a police label (the review lists it)
-        if weak and not (_UNIVERSITY_RE.search(norm) or (cjk and re.search("大学|学院", cjk))):
-            return max(weak, key=lambda c: c.length).result()
-        if cc:
-            return _fallback(cc)
-        inferred = _text_country(norm, cjk)
-        if inferred:
-            fb = _fallback(inferred)
-            where = "mainland China" if inferred == "CN" else "the Netherlands"
-            src = f"no country_code; the text names a place in {where}"
-            return Classification(fb.category, None, None, fb.rule, src, 0.4)
-        return _NONE
+                length = sum(_part_length(p, t) for p in found)
+                yield _candidate(t, e, "name-parts", " + ".join(found), length, "parts", "")
 
     def _parts_entries(self) -> tuple[Entry, ...]:
         return self._parts
@@ -768,6 +836,27 @@ def _entry_lines(text: str) -> list[int | None]:
 
 
 def _parse_entry(raw, path: Path, index: int, line: int | None) -> Entry:
+    """Check one item of ``entries:`` and make it an :class:`Entry`.
+
+    Returns
+    -------
+    Entry
+        The entry, its lists as tuples and its dates as ISO strings. A malformed item raises
+        :class:`~collabnet.errors.InputError` naming the file, the line and the entry.
+    """
+    record = _check_entry_head(raw, path, index, line)
+    _check_entry_fields(raw, path, record, line)
+    return _build_entry(raw, path, record, line)
+
+
+def _check_entry_head(raw, path: Path, index: int, line: int | None) -> str:
+    """Check the item is a mapping of known fields with a slug id, name, country and category.
+
+    Returns
+    -------
+    str
+        How errors name the entry: ``entry 'its-id'``, or ``entry <n>`` without a usable id.
+    """
     if not isinstance(raw, dict):
         raise InputError(path, "each entry must be a mapping of fields", line=line,
                          record=f"entry {index + 1}")  # fmt: skip
@@ -789,6 +878,11 @@ def _parse_entry(raw, path: Path, index: int, line: int | None) -> Entry:
     if not re.fullmatch(r"[A-Z]{2}", raw["country"]):
         raise InputError(path, f"country {raw['country']!r} must be an ISO 3166 alpha-2 code",
                          line=line, record=record)  # fmt: skip
+    return record
+
+
+def _check_entry_fields(raw: dict, path: Path, record: str, line: int | None) -> None:
+    """Check sources, ROR and OpenAlex ids, ``match_all``, listings and confidences."""
     sources = _str_list(raw.get("sources"), path, record, line, "sources")
     if not sources:
         raise InputError(path, "every entry needs at least one source (citation or URL)",
@@ -799,8 +893,7 @@ def _parse_entry(raw, path: Path, index: int, line: int | None) -> Entry:
         if not ROR_RE.match(r):
             raise InputError(path, f"ROR id {r!r} is not a bare ROR id like '018906e22'",
                              line=line, record=record)  # fmt: skip
-    openalex = _str_list(raw.get("openalex"), path, record, line, "openalex")
-    for o in openalex:
+    for o in _str_list(raw.get("openalex"), path, record, line, "openalex"):
         if not OPENALEX_RE.match(o):
             raise InputError(path, f"OpenAlex id {o!r} is not a bare institution id like 'I123'",
                              line=line, record=record)  # fmt: skip
@@ -808,45 +901,54 @@ def _parse_entry(raw, path: Path, index: int, line: int | None) -> Entry:
     if not isinstance(match_all, list) or not all(isinstance(g, list) and g for g in match_all):
         raise InputError(path, "match_all must be a list of non-empty lists of names",
                          line=line, record=record)  # fmt: skip
-    listings = raw.get("listings") or []
-    for item in listings:
+    for item in raw.get("listings") or []:
         if not isinstance(item, dict) or not item.get("list") or not item.get("source"):
             raise InputError(path, "each listing needs 'list' and 'source'", line=line,
                              record=record)  # fmt: skip
         for k in ("from", "to"):
             _parse_date(item.get(k), path, record, line, f"listing {k!r}")
-    conf = raw.get("confidence", 1.0)
-    tconf = raw.get("text_confidence")
+    conf, tconf = raw.get("confidence", 1.0), raw.get("text_confidence")
     for what, v in (("confidence", conf), ("text_confidence", tconf)):
         if v is not None and not (isinstance(v, int | float) and 0 <= v <= 1):
             raise InputError(path, f"{what} must be a number between 0 and 1", line=line,
                              record=record)  # fmt: skip
+
+
+def _build_entry(raw: dict, path: Path, record: str, line: int | None) -> Entry:
+    """The :class:`Entry` of an item checked by :func:`_check_entry_head` and ``_fields``."""
+
+    def strings(key: str) -> tuple[str, ...]:
+        return _str_list(raw.get(key), path, record, line, key)
+
+    def date(key: str) -> str | None:
+        return _parse_date(raw.get(key), path, record, line, key)
+
     return Entry(
-        id=eid,
+        id=raw["id"],
         name=raw["name"].strip(),
         country=raw["country"],
         category=raw["category"],
-        sources=sources,
+        sources=strings("sources"),
         name_zh=raw.get("name_zh") or None,
-        aliases=_str_list(raw.get("aliases"), path, record, line, "aliases"),
-        acronyms=_str_list(raw.get("acronyms"), path, record, line, "acronyms"),
-        ror=rors,
-        ror_withdrawn=withdrawn,
-        openalex=openalex,
+        aliases=strings("aliases"),
+        acronyms=strings("acronyms"),
+        ror=strings("ror"),
+        ror_withdrawn=strings("ror_withdrawn"),
+        openalex=strings("openalex"),
         supervising_body=raw.get("supervising_body") or None,
-        valid_from=_parse_date(raw.get("valid_from"), path, record, line, "valid_from"),
-        valid_to=_parse_date(raw.get("valid_to"), path, record, line, "valid_to"),
+        valid_from=date("valid_from"),
+        valid_to=date("valid_to"),
         note=raw.get("note") or None,
         parent=raw.get("parent") or None,
         negative=bool(raw.get("negative", False)),
         needs_context=bool(raw.get("needs_context", False)),
         weak_text=bool(raw.get("weak_text", False)),
-        text_confidence=tconf,
-        confidence=float(conf),
-        match_all=tuple(tuple(str(p) for p in g) for g in match_all),
-        no_text_match=_str_list(raw.get("no_text_match"), path, record, line, "no_text_match"),
+        text_confidence=raw.get("text_confidence"),
+        confidence=float(raw.get("confidence", 1.0)),
+        match_all=tuple(tuple(str(p) for p in g) for g in raw.get("match_all") or []),
+        no_text_match=strings("no_text_match"),
         allow_short_zh=bool(raw.get("allow_short_zh", False)),
-        listings=tuple(dict(i) for i in listings),
+        listings=tuple(dict(i) for i in raw.get("listings") or []),
         aspi_category=raw.get("aspi_category") or None,
         file=str(path),
         line=line,
@@ -1076,6 +1178,27 @@ def load_overrides(path) -> Overrides:
 # --- tables -------------------------------------------------------------------------------
 
 _TEXT_RULE_PREFIXES = ("name", "alias", "pattern:", "negative:", "country:")
+_POLICE_FLAG = "mentions police words, not labelled cn_police"
+#: Columns :func:`classify_tables` adds to the authorships table, in order.
+_AUTHORSHIP_COLUMNS = (
+    "category",
+    "category_rule",
+    "category_entry",
+    "category_entry_name",
+    "category_confidence",
+    "category_source",
+    "raw_category",
+    "category_flag",
+)
+#: Label columns of the lookup frames (``i_category``, ...) and the Classification field of each.
+_LABEL_FIELDS = {
+    "category": "category",
+    "rule": "rule",
+    "entry": "entry_id",
+    "entry_name": "entry_name",
+    "confidence": "confidence",
+    "source": "source",
+}
 
 
 def _from_text(rule: str) -> bool:
@@ -1086,6 +1209,13 @@ def _police_hint(text) -> bool:
     if not isinstance(text, str):
         return False
     return bool(_POLICE_HINT_RE.search(normalize_text(text)) or _POLICE_HINT_ZH_RE.search(text))
+
+
+def _doubtful(label: Classification) -> bool:
+    """Whether a label (not an override) came from text or has confidence below 0.9."""
+    return label.rule not in ("none", "override") and (
+        _from_text(label.rule) or label.confidence < 0.9
+    )
 
 
 def _as_list(v) -> list:
@@ -1111,9 +1241,23 @@ def classify_tables(
     authorship without institution takes the raw string's category; with neither, ``other``.
     Every authorship row carries the rule, entry, confidence and source of its label.
 
+    Parameters
+    ----------
+    institutions, authorships : pandas.DataFrame
+        The corpus tables (:func:`collabnet.corpus.read_corpus`); they are not changed.
+    registry : Registry, optional
+        The watchlist (default :func:`load_registry`).
+    overrides : Overrides or path, optional
+        The reporter's corrections (a path is read with :func:`load_overrides`); an override
+        beats every rule.
+
     Returns
     -------
     institutions, authorships, review : pandas.DataFrame
+        Copies of the tables: ``institutions`` with ``category``, ``category_rule``,
+        ``category_source``, ``category_entry`` and ``category_confidence``; ``authorships``
+        with ``category``, ``category_rule``, ``category_entry``, ``category_entry_name``,
+        ``category_confidence``, ``category_source``, ``raw_category`` and ``category_flag``.
         ``review`` has :data:`REVIEW_COLUMNS`: every label that came from text (names,
         patterns, country) or has confidence < 0.9, every disagreement, and every string that
         mentions police words but was not labelled ``cn_police``.
@@ -1137,204 +1281,409 @@ def classify_tables(
     reg = registry if registry is not None else load_registry()
     if overrides is not None and not isinstance(overrides, Overrides):
         overrides = load_overrides(overrides)
-
-    # -- institutions: once per institution_id -----------------------------------------
-    inst = institutions.copy()
+    institution_labels = _label_institutions(institutions, authorships, reg, overrides)
+    by_inst = institution_labels.by_id
+    keys = _authorship_keys(authorships)
+    by_text = _label_affiliations(keys, reg, overrides)
+    labels = _merge_labels(keys, by_inst, by_text)
+    review = _review_queue(institutions, by_inst, keys, by_text, labels)
     auth = authorships.copy()
-    if "institution_id" in auth.columns:
-        known = set(inst["institution_id"].dropna()) if len(inst) else set()
-        extra = auth.loc[auth["institution_id"].notna() & ~auth["institution_id"].isin(known)]
-        if len(extra):
-            extra = extra.drop_duplicates("institution_id").rename(
-                columns={"institution_name": "display_name"}
-            )
-            extra = extra.reindex(columns=["institution_id", "ror", "display_name", "country_code"])
-    else:  # pragma: no cover - the authorships contract has the column
-        extra = pd.DataFrame()
+    for col in _AUTHORSHIP_COLUMNS:
+        auth[col] = labels[col].values
+    return _with_institution_labels(institutions, institution_labels.rows), auth, review
 
-    def inst_label(row) -> Classification:
-        if overrides is not None:
-            o = overrides.for_institution(row.get("institution_id"), row.get("ror"))
-            o = o or overrides.for_text(row.get("display_name"))
-            if o is not None:
-                return o
-        return reg.classify_institution(
-            institution_id=row.get("institution_id"),
-            ror=row.get("ror"),
-            lineage=_as_list(row.get("lineage")),
-            display_name=row.get("display_name"),
-            country_code=row.get("country_code")
-            if isinstance(row.get("country_code"), str)
-            else None,
-        )
 
-    labels = [inst_label(r) for r in inst.to_dict("records")]
+# -- institutions: by identifier, lineage and name, once per institution -------------------
+
+
+@dataclass(frozen=True)
+class _InstitutionLabels:
+    """The labels of :func:`_label_institutions`."""
+
+    #: One per row of the institutions table, in order.
+    rows: list[Classification]
+    #: By institution id: every id of the institutions table, then the ids that only
+    #: authorships name.
+    by_id: dict[str, Classification]
+
+
+def _label_institutions(
+    institutions: pd.DataFrame,
+    authorships: pd.DataFrame,
+    reg: Registry,
+    overrides: Overrides | None,
+) -> _InstitutionLabels:
+    """Label every institution of the institutions table, and those only authorships name.
+
+    Returns
+    -------
+    _InstitutionLabels
+        The label of each row of ``institutions`` and the label of each institution id
+        (from :func:`_institution_label`). Rows whose id is not a string have no ``by_id``
+        entry; a repeated id keeps the label of its last row.
+    """
+    rows = [_institution_label(r, reg, overrides) for r in institutions.to_dict("records")]
+    by_id = {
+        iid: c
+        for iid, c in zip(institutions["institution_id"], rows, strict=True)
+        if isinstance(iid, str)
+    }
+    for r in _unlisted_institutions(institutions, authorships).to_dict("records"):
+        by_id[r["institution_id"]] = _institution_label(r, reg, overrides)
+    return _InstitutionLabels(rows, by_id)
+
+
+def _institution_label(row: Mapping, reg: Registry, overrides: Overrides | None) -> Classification:
+    """The label of one institution record (``institution_id``, ``ror``, ``display_name``, ...).
+
+    Returns
+    -------
+    Classification
+        The override for its id or ROR, else for its display name; else
+        :meth:`Registry.classify_institution` (ROR, OpenAlex id, lineage, name, country).
+    """
+    if overrides is not None:
+        o = overrides.for_institution(row.get("institution_id"), row.get("ror"))
+        o = o or overrides.for_text(row.get("display_name"))
+        if o is not None:
+            return o
+    cc = row.get("country_code")
+    return reg.classify_institution(
+        institution_id=row.get("institution_id"),
+        ror=row.get("ror"),
+        lineage=_as_list(row.get("lineage")),
+        display_name=row.get("display_name"),
+        country_code=cc if isinstance(cc, str) else None,
+    )
+
+
+def _unlisted_institutions(institutions: pd.DataFrame, authorships: pd.DataFrame) -> pd.DataFrame:
+    """Institutions that authorships name but the institutions table lacks.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per such ``institution_id`` (from its first authorship), with columns
+        ``institution_id``, ``ror``, ``display_name`` and ``country_code``; no rows if none.
+    """
+    if "institution_id" not in authorships.columns:  # pragma: no cover - the contract has it
+        return pd.DataFrame()
+    ids = authorships["institution_id"]
+    known = set(institutions["institution_id"].dropna()) if len(institutions) else set()
+    extra = authorships.loc[ids.notna() & ~ids.isin(known)]
+    if not len(extra):
+        return extra
+    extra = extra.drop_duplicates("institution_id")
+    extra = extra.rename(columns={"institution_name": "display_name"})
+    return extra.reindex(columns=["institution_id", "ror", "display_name", "country_code"])
+
+
+def _with_institution_labels(
+    institutions: pd.DataFrame, labels: list[Classification]
+) -> pd.DataFrame:
+    """A copy of ``institutions`` with the label of each row as ``category*`` columns."""
+    inst = institutions.copy()
     inst["category"] = [c.category for c in labels]
     inst["category_rule"] = [c.rule for c in labels]
     inst["category_source"] = [c.source for c in labels]
     inst["category_entry"] = [c.entry_id for c in labels]
     inst["category_confidence"] = [c.confidence for c in labels]
-    inst_lab = {
-        iid: c
-        for iid, c in zip(inst["institution_id"], labels, strict=True)
-        if isinstance(iid, str)
-    }
-    for r in extra.to_dict("records") if len(extra) else []:
-        inst_lab[r["institution_id"]] = inst_label(r)
-    inst_names = dict(
-        zip(inst.get("institution_id", []), inst.get("display_name", []), strict=False)
+    return inst
+
+
+# -- affiliation strings: by raw text, once per (string, country) ---------------------------
+
+
+def _authorship_keys(authorships: pd.DataFrame) -> pd.DataFrame:
+    """What each authorship row is labelled by.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per authorship, in order (a new RangeIndex), with columns ``institution_id``,
+        ``raw`` (the raw affiliation; None when missing or blank) and ``cc`` (the country
+        code; None when missing). Columns the authorships lack are all None.
+    """
+    n = len(authorships)
+
+    def column(name: str) -> pd.Series:
+        return authorships[name] if name in authorships.columns else pd.Series([None] * n)
+
+    raw, cc = column("raw_affiliation"), column("country_code")
+    raw = raw.where(raw.notna() & (raw.astype(str).str.strip() != ""), None)
+    return pd.DataFrame(
+        {
+            "institution_id": column("institution_id").values,
+            "raw": raw.values,
+            "cc": cc.where(cc.notna(), None).values,
+        }
     )
 
-    # -- raw strings: once per (raw_affiliation, country_code) ----------------------------
-    n = len(auth)
-    raw = auth["raw_affiliation"] if "raw_affiliation" in auth.columns else pd.Series([None] * n)
-    cc = auth["country_code"] if "country_code" in auth.columns else pd.Series([None] * n)
-    raw = raw.where(raw.notna() & (raw.astype(str).str.strip() != ""), None)
-    pairs = pd.DataFrame({"raw": raw.values, "cc": cc.where(cc.notna(), None).values})
-    uniq = pairs.dropna(subset=["raw"]).drop_duplicates()
-    raw_lab: dict[tuple, Classification] = {}
-    for text, ccode in zip(uniq["raw"], uniq["cc"], strict=True):
+
+def _label_affiliations(
+    keys: pd.DataFrame, reg: Registry, overrides: Overrides | None
+) -> dict[tuple, Classification]:
+    """Label each distinct (raw affiliation, country code) pair of the authorships.
+
+    Returns
+    -------
+    dict
+        ``(raw, cc)`` (as in ``keys``) to the override for the string if there is one, else
+        :meth:`Registry.classify_affiliation` of the string and the country code, in order of
+        first appearance. Rows without a raw string are left out.
+    """
+    pairs = keys[["raw", "cc"]].dropna(subset=["raw"]).drop_duplicates()
+    labels: dict[tuple, Classification] = {}
+    for text, cc in zip(pairs["raw"], pairs["cc"], strict=True):
         o = overrides.for_text(text) if overrides is not None else None
-        raw_lab[(text, ccode)] = o or reg.classify_affiliation(
-            text, country_code=ccode if isinstance(ccode, str) else None
+        labels[(text, cc)] = o or reg.classify_affiliation(
+            text, country_code=cc if isinstance(cc, str) else None
         )
+    return labels
 
-    # -- merge back (vectorised through small lookup frames) ------------------------------
-    def frame(d: dict, key_cols: list[str], prefix: str) -> pd.DataFrame:
-        keys = list(d)
-        cols = {}
-        if len(key_cols) == 1:
-            cols[key_cols[0]] = keys
-        else:
-            for i, k in enumerate(key_cols):
-                cols[k] = [kk[i] for kk in keys]
-        vals = list(d.values())
-        cols[f"{prefix}category"] = [c.category for c in vals]
-        cols[f"{prefix}rule"] = [c.rule for c in vals]
-        cols[f"{prefix}entry"] = [c.entry_id for c in vals]
-        cols[f"{prefix}entry_name"] = [c.entry_name for c in vals]
-        cols[f"{prefix}confidence"] = [c.confidence for c in vals]
-        cols[f"{prefix}source"] = [c.source for c in vals]
-        return pd.DataFrame(cols)
 
-    key_i = auth["institution_id"] if "institution_id" in auth.columns else pd.Series([None] * n)
+# -- merging the two per authorship row ----------------------------------------------------
+
+
+def _merge_labels(
+    keys: pd.DataFrame,
+    inst_labels: dict[str, Classification],
+    text_labels: dict[tuple, Classification],
+) -> pd.DataFrame:
+    """The label of each authorship row: its institution's, else its raw string's, else none.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per authorship with the :data:`_AUTHORSHIP_COLUMNS` (rule ``none``, category
+        ``other`` and confidence 0.0 when neither label exists; ``raw_category`` is the raw
+        string's category; ``category_flag`` from :func:`_disagreements`) and
+        ``from_institution``, True where the institution gave the label.
+    """
+    both = _labels_side_by_side(keys, inst_labels, text_labels)
+    has_i = both["i_category"].notna()
+
+    def chosen(name: str) -> pd.Series:
+        return both[f"i_{name}"].where(has_i, both[f"r_{name}"])
+
+    return pd.DataFrame(
+        {
+            "category": chosen("category").fillna("other"),
+            "category_rule": chosen("rule").fillna("none"),
+            "category_entry": chosen("entry"),
+            "category_entry_name": chosen("entry_name"),
+            "category_confidence": pd.to_numeric(chosen("confidence"), errors="coerce").fillna(0.0),
+            "category_source": chosen("source"),
+            "raw_category": both["r_category"],
+            "category_flag": _disagreements(both),
+            "from_institution": has_i,
+        }
+    )
+
+
+def _labels_side_by_side(
+    keys: pd.DataFrame,
+    inst_labels: dict[str, Classification],
+    text_labels: dict[tuple, Classification],
+) -> pd.DataFrame:
+    """Each authorship row with the label of its institution and that of its raw string.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per authorship, in order: the keys ``_iid``, ``_raw``, ``_cc``, the
+        institution's label as ``i_category``, ``i_rule``, ``i_entry``, ``i_entry_name``,
+        ``i_confidence``, ``i_source`` and the raw string's as the same ``r_`` columns
+        (null where there is no label).
+    """
     left = pd.DataFrame(
-        {"_iid": key_i.values, "_raw": pairs["raw"].values, "_cc": pairs["cc"].values}
+        {
+            "_iid": keys["institution_id"].values,
+            "_raw": keys["raw"].values,
+            "_cc": keys["cc"].values,
+        }
     )
     left["_cc"] = left["_cc"].astype(object)
-    fi = frame(inst_lab, ["_iid"], "i_")
-    fr = frame(raw_lab, ["_raw", "_cc"], "r_")
+    fi = _label_frame({"_iid": list(inst_labels)}, list(inst_labels.values()), "i_")
+    text_keys = {"_raw": [t for t, _ in text_labels], "_cc": [cc for _, cc in text_labels]}
+    fr = _label_frame(text_keys, list(text_labels.values()), "r_")
     if len(fr):
         fr["_cc"] = fr["_cc"].astype(object)
     m = left.merge(fi, on="_iid", how="left") if len(fi) else left.assign(i_category=None)
     m = m.merge(fr, on=["_raw", "_cc"], how="left") if len(fr) else m.assign(r_category=None)
-    for c in ("i_rule", "i_entry", "i_entry_name", "i_confidence", "i_source",
-              "r_rule", "r_entry", "r_entry_name", "r_confidence", "r_source"):  # fmt: skip
-        if c not in m.columns:
-            m[c] = None
-    has_i = m["i_category"].notna()
-    has_r = m["r_category"].notna()
-    out = {}
-    for col in ("category", "rule", "entry", "entry_name", "confidence", "source"):
-        out[col] = m[f"i_{col}"].where(has_i, m[f"r_{col}"])
-    out["category"] = out["category"].fillna("other")
-    out["rule"] = out["rule"].fillna("none")
-    out["confidence"] = pd.to_numeric(out["confidence"], errors="coerce").fillna(0.0)
-    disagree = has_i & has_r & (m["i_category"] != m["r_category"]) & (m["r_rule"] != "none")
-    flag = pd.Series("", index=m.index, dtype=object)
+    for prefix in ("i_", "r_"):
+        for name in _LABEL_FIELDS:
+            if f"{prefix}{name}" not in m.columns:
+                m[f"{prefix}{name}"] = None
+    return m
+
+
+def _label_frame(keys: dict[str, list], labels: list[Classification], prefix: str) -> pd.DataFrame:
+    """A lookup frame: the ``keys`` columns, then each label's fields as ``{prefix}category``...
+
+    The label columns are those of :data:`_LABEL_FIELDS`, one row per label.
+    """
+    cols = dict(keys)
+    for name, attr in _LABEL_FIELDS.items():
+        cols[f"{prefix}{name}"] = [getattr(c, attr) for c in labels]
+    return pd.DataFrame(cols)
+
+
+def _disagreements(both: pd.DataFrame) -> pd.Series:
+    """The ``category_flag`` of each row of :func:`_labels_side_by_side`.
+
+    Returns
+    -------
+    pandas.Series
+        ``"institution says <category> (<rule>); raw affiliation says <category> (<rule>)"``
+        where both labels exist, their categories differ and the raw string's rule is not
+        ``none``; else ``""`` (object dtype).
+    """
+    has_i, has_r = both["i_category"].notna(), both["r_category"].notna()
+    differ = both["i_category"] != both["r_category"]
+    disagree = has_i & has_r & differ & (both["r_rule"] != "none")
+    flag = pd.Series("", index=both.index, dtype=object)
     if disagree.any():
-        d = m.loc[disagree]
+        d = both.loc[disagree]
         flag.loc[disagree] = (
             "institution says " + d["i_category"] + " (" + d["i_rule"] + "); raw affiliation says "
             + d["r_category"] + " (" + d["r_rule"] + ")"
         )  # fmt: skip
-    auth["category"] = out["category"].values
-    auth["category_rule"] = out["rule"].values
-    auth["category_entry"] = out["entry"].values
-    auth["category_entry_name"] = out["entry_name"].values
-    auth["category_confidence"] = out["confidence"].values
-    auth["category_source"] = out["source"].values
-    auth["raw_category"] = m["r_category"].values
-    auth["category_flag"] = flag.values
+    return flag
 
-    # -- review table ---------------------------------------------------------------------
-    rows = []
-    n_by_inst = key_i.value_counts()
-    country_of = {}
-    if "country_code" in inst.columns:
-        first = inst.drop_duplicates("institution_id")
-        country_of = dict(zip(first["institution_id"], first["country_code"], strict=True))
-    for iid, c in inst_lab.items():
-        name = inst_names.get(iid)
-        if c.rule in ("none", "override"):
-            hint = _police_hint(name) and c.category != "cn_police"
-            if not hint:
-                continue
-        elif not (_from_text(c.rule) or c.confidence < 0.9 or
-                  (_police_hint(name) and c.category != "cn_police")):  # fmt: skip
-            continue
-        cc_i = country_of.get(iid)
-        rows.append(
-            {
-                "kind": "institution",
-                "key": iid,
-                "text": name,
-                "country_code": None if pd.isna(cc_i) else cc_i,
-                "category": c.category,
-                "rule": c.rule,
-                "entry": c.entry_id,
-                "entry_name": c.entry_name,
-                "confidence": c.confidence,
-                "n_authorships": int(n_by_inst.get(iid, 0)),
-                "flag": "mentions police words, not labelled cn_police"
-                if _police_hint(name) and c.category != "cn_police"
-                else "",
-                "source": c.source,
-            }
+
+# -- the review queue ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _ReviewRow:
+    """One row of the review table; the fields are :data:`REVIEW_COLUMNS`, in order."""
+
+    kind: str
+    key: str
+    text: str | None
+    country_code: str | None
+    category: str
+    rule: str
+    entry: str | None
+    entry_name: str | None
+    confidence: float
+    n_authorships: int
+    flag: str
+    source: str | None
+
+    @classmethod
+    def of(cls, kind, key, text, country_code, label: Classification, n: int, flag: str):
+        """The row of an institution or raw string (``kind``) with label ``label``."""
+        return cls(
+            kind=kind,
+            key=key,
+            text=text,
+            country_code=country_code,
+            category=label.category,
+            rule=label.rule,
+            entry=label.entry_id,
+            entry_name=label.entry_name,
+            confidence=label.confidence,
+            n_authorships=n,
+            flag=flag,
+            source=label.source,
         )
-    used = pd.DataFrame({"raw": pairs["raw"], "cc": pairs["cc"], "no_inst": ~has_i.values,
-                         "flag": flag.values})  # fmt: skip
-    used = used.dropna(subset=["raw"])
-    if len(used):
-        grp = used.groupby(["raw", "cc"], dropna=False, sort=False).agg(
-            n=("raw", "size"), no_inst=("no_inst", "any"), flag=("flag", "max")
-        )
-        columns = (grp["n"].tolist(), grp["no_inst"].tolist(), grp["flag"].tolist())
-        for (text, ccode), n, no_inst, row_flag in zip(grp.index, *columns, strict=True):
-            ccode = ccode if isinstance(ccode, str) else None
-            c = raw_lab.get((text, ccode)) or raw_lab.get((text, None))
-            if c is None:
-                continue
-            hint = _police_hint(text) and c.category != "cn_police" and c.rule != "override"
-            label_used = (
-                bool(no_inst)
-                and c.rule not in ("none", "override")
-                and (_from_text(c.rule) or c.confidence < 0.9)
-            )
-            if not (label_used or row_flag or hint):
-                continue
-            flags = [f for f in (row_flag, "mentions police words, not labelled cn_police"
-                                 if hint else "") if f]  # fmt: skip
-            rows.append(
-                {
-                    "kind": "raw_affiliation",
-                    "key": text,
-                    "text": text,
-                    "country_code": ccode,
-                    "category": c.category,
-                    "rule": c.rule,
-                    "entry": c.entry_id,
-                    "entry_name": c.entry_name,
-                    "confidence": c.confidence,
-                    "n_authorships": int(n),
-                    "flag": "; ".join(flags),
-                    "source": c.source,
-                }
-            )
-    review = pd.DataFrame(rows, columns=REVIEW_COLUMNS)
+
+
+def _review_queue(
+    institutions: pd.DataFrame,
+    inst_labels: dict[str, Classification],
+    keys: pd.DataFrame,
+    text_labels: dict[tuple, Classification],
+    labels: pd.DataFrame,
+) -> pd.DataFrame:
+    """The labels to check by hand: institutions first, then raw strings, then sorted.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`REVIEW_COLUMNS`, rows from :func:`_institutions_to_review` and
+        :func:`_affiliations_to_review`, sorted by category (``config.CATEGORIES`` order),
+        then most authorships first, then key; a fresh RangeIndex.
+    """
+    rows = _institutions_to_review(institutions, inst_labels, keys)
+    rows += _affiliations_to_review(keys, labels, text_labels)
+    review = pd.DataFrame([asdict(r) for r in rows], columns=REVIEW_COLUMNS)
     if len(review):
         order = {c: i for i, c in enumerate(config.CATEGORIES)}
         review["_o"] = review["category"].map(order)
         review = review.sort_values(["_o", "n_authorships", "key"], ascending=[True, False, True])
         review = review.drop(columns="_o").reset_index(drop=True)
-    return inst, auth, review
+    return review
+
+
+def _institutions_to_review(
+    institutions: pd.DataFrame, inst_labels: dict[str, Classification], keys: pd.DataFrame
+) -> list[_ReviewRow]:
+    """Institutions whose label is doubtful or whose name mentions police but is not cn_police.
+
+    Returns
+    -------
+    list of _ReviewRow
+        In ``inst_labels`` order: labels from text or below 0.9 confidence (not overrides
+        or ``none``), and names with police words labelled otherwise (flagged), each with
+        its number of authorships.
+    """
+    names = dict(
+        zip(institutions.get("institution_id", []), institutions.get("display_name", []),
+            strict=False)
+    )  # fmt: skip
+    country_of = {}
+    if "country_code" in institutions.columns:
+        first = institutions.drop_duplicates("institution_id")
+        country_of = dict(zip(first["institution_id"], first["country_code"], strict=True))
+    n_by_inst = keys["institution_id"].value_counts()
+    out = []
+    for iid, c in inst_labels.items():
+        name = names.get(iid)
+        hint = _police_hint(name) and c.category != "cn_police"
+        if not (hint or _doubtful(c)):
+            continue
+        cc = country_of.get(iid)
+        cc = None if pd.isna(cc) else cc
+        n = int(n_by_inst.get(iid, 0))
+        out.append(_ReviewRow.of("institution", iid, name, cc, c, n, _POLICE_FLAG if hint else ""))
+    return out
+
+
+def _affiliations_to_review(
+    keys: pd.DataFrame, labels: pd.DataFrame, text_labels: dict[tuple, Classification]
+) -> list[_ReviewRow]:
+    """Raw strings whose label was used and is doubtful, disagrees, or misses police words.
+
+    Returns
+    -------
+    list of _ReviewRow
+        One per (string, country) in order of first appearance: a doubtful label
+        (:func:`_doubtful`) that some authorship without institution label took, a
+        disagreement flag of any of its rows, or police words in a string not labelled
+        ``cn_police`` (not by override); the flags ``"; "``-joined.
+    """
+    used = pd.DataFrame({"raw": keys["raw"], "cc": keys["cc"],
+                         "no_inst": ~labels["from_institution"].values,
+                         "flag": labels["category_flag"].values})  # fmt: skip
+    used = used.dropna(subset=["raw"])
+    if not len(used):
+        return []
+    grp = used.groupby(["raw", "cc"], dropna=False, sort=False).agg(
+        n=("raw", "size"), no_inst=("no_inst", "any"), flag=("flag", "max")
+    )
+    out = []
+    columns = (grp["n"].tolist(), grp["no_inst"].tolist(), grp["flag"].tolist())
+    for (text, cc), n, no_inst, row_flag in zip(grp.index, *columns, strict=True):
+        cc = cc if isinstance(cc, str) else None
+        c = text_labels.get((text, cc)) or text_labels.get((text, None))
+        if c is None:
+            continue
+        hint = _police_hint(text) and c.category != "cn_police" and c.rule != "override"
+        if not ((no_inst and _doubtful(c)) or row_flag or hint):
+            continue
+        flag = "; ".join(f for f in (row_flag, _POLICE_FLAG if hint else "") if f)
+        out.append(_ReviewRow.of("raw_affiliation", text, text, cc, c, int(n), flag))
+    return out
