@@ -2,8 +2,10 @@
 
 Usage: ``python benchmarks/run.py [--sizes 10k,100k] [--quick] [--with-500k] [--pivots 100]``
 
-Each measurement runs in a fresh subprocess that loads the same seeded corpus (cached
-as Parquet in a temporary folder), so peak RSS (``ru_maxrss``) belongs to one task;
+The seeded corpus is written as OpenAlex Work JSON Lines and read once by
+``pipeline.build_tables``, as ``collabnet build`` reads it: the build's own tables, kept
+as Parquet in a temporary folder. Each measurement runs in a fresh subprocess that loads
+those tables, so peak RSS (``ru_maxrss``) belongs to one task;
 the largest helper process's peak (collabnet's centrality on several cores) is shown
 beside it, as ``helper peak``.
 Measurements are repeated (``--repeat``, default 5; centrality runs longer than 20 s
@@ -13,7 +15,10 @@ by tens of percent from run to run, and interleaving gives every task the same s
 of a busy or quiet machine.
 Baselines, measured in the same run on the same corpus:
 
-- graph building, for the institution and the author graph:
+- graph building, for the institution and the author graph, on the build's nodes
+  (``institution_key``, ``author_id``) and, for the author graph, without the works that
+  ``collabnet build`` keeps out of it (more than 100 authors; left out of the baselines'
+  input before the clock starts, so every row makes the same ties):
   (a) counts only: a scipy sparse product ``B.T @ B`` of the work x node incidence
   matrix, and a DuckDB self-join ``GROUP BY u, v`` with ``count(*)``;
   (b) like-for-like: DuckDB also aggregating per pair what collabnet keeps on each edge
@@ -21,10 +26,11 @@ Baselines, measured in the same run on the same corpus:
   into a DuckDB table;
   (c) pure networkx (a Python loop over works adding edges with their works) on the
   smallest corpus only;
-  (d) collabnet: the edge table alone (pairs, weights, evidence arrays:
-  ``network.edge_table``), and the whole public build (``institution_graph`` /
-  ``author_graph``: node attributes derived from the rows, the edge table, and the
-  networkx graph with its node dicts; its tie dicts are written on first read);
+  (d) collabnet: the graph as ``collabnet build`` makes it (``pipeline.build_graph`` on
+  the tables with the build's default options: the node attributes of
+  ``pipeline.node_attributes``, the edge table, and the networkx graph with its node
+  dicts; its tie dicts are written on first read); and, for information, the edge table
+  alone (pairs, weights, evidence arrays: ``network.edge_table``), which (d) includes;
   (e) the same, then every tie read through networkx (``G.adj``), which writes one
   dict and one list of works per tie: what a caller pays who walks the ties in Python.
 - centrality table: raw python-igraph on an already built igraph graph computing the
@@ -58,7 +64,8 @@ sys.path[:0] = [str(HERE), str(HERE.parent / "src")]
 NX_BUILD_MAX = 10_000  # pure networkx graph building above this many works: skipped
 NX_CENTRALITY_MAX_EDGES = 20_000  # pure networkx centrality above this: skipped (134 s
 # for exact measures on the 10k institution graph, 959 nodes and 49k edges)
-LEVELS = {"institution": "institution_id", "author": "author_id"}
+# --levels name: (level of pipeline.build_graph, its node column)
+LEVELS = {"institution": ("institutions", "institution_key"), "author": ("authors", "author_id")}
 
 
 def _rss_mb() -> float:
@@ -70,34 +77,47 @@ def _rss_mb() -> float:
 
 
 def _load(folder: Path):
-    import pandas as pd
+    """The build's tables, as ``pipeline.load_tables`` reads them."""
+    from collabnet import pipeline
 
-    return pd.read_parquet(folder / "authorships.parquet"), pd.read_parquet(
-        folder / "works.parquet"
-    )
+    return pipeline.load_tables(folder)
+
+
+def _baseline_rows(tables: dict, level: str, folder: Path):
+    """The authorship rows a baseline reads: for the author graph, without the works
+    ``collabnet build`` keeps out of it (listed by the corpus step), so that the
+    baselines and collabnet make the same ties."""
+    a = tables["authorships"]
+    if level == "author":
+        excluded = json.loads((folder / "excluded_authors.json").read_text())
+        a = a[~a["work_id"].isin(excluded)]
+    return a
 
 
 # --- tasks (run in a child process) -------------------------------------------------------
 
 
-def task_collabnet_build(a, w, col, read_ties: bool = False):
-    from collabnet.network import author_graph, institution_graph
+def task_collabnet_build(tables, level, read_ties: bool = False):
+    from collabnet.pipeline import build_graph
 
-    build = institution_graph if col == "institution_id" else author_graph
-    G = build(a, w)
+    G = build_graph(tables, LEVELS[level][0])  # as `collabnet build` calls it
     if read_ties:
         G.adj  # noqa: B018  (the first read writes every tie's dict and work list)
     return {"nodes": G.number_of_nodes(), "edges": G.number_of_edges()}
 
 
-def task_collabnet_written(a, w, col):
-    return task_collabnet_build(a, w, col, read_ties=True)
+def task_collabnet_written(tables, level):
+    return task_collabnet_build(tables, level, read_ties=True)
 
 
-def task_collabnet_edge_table(a, w, col):
+def task_collabnet_edge_table(tables, level):
     from collabnet.network import edge_table
+    from collabnet.pipeline import AUTHOR_MAX_TEAM_SIZE
 
-    t = edge_table(a, w, node_column=col)
+    cap = AUTHOR_MAX_TEAM_SIZE if level == "author" else None  # as build_graph
+    t = edge_table(
+        tables["authorships"], tables["works"], node_column=LEVELS[level][1], max_team_size=cap
+    )
     return {"nodes": len(t.node_ids), "edges": int(t.weight.size)}
 
 
@@ -248,6 +268,8 @@ def task_networkx_centrality(G, pivots):
     return {}
 
 
+#: Tasks that read the build's tables (the others read the baselines' rows).
+COLLABNET_TASKS = {"edge table", "collabnet", "written"}
 BUILD_TASKS = {
     "scipy counts": task_scipy_build,
     "duckdb counts": task_duckdb_build,
@@ -262,8 +284,8 @@ BUILD_LABELS = {
     "duckdb counts": "(a) DuckDB self-join, pair counts only",
     "duckdb full": "(b) DuckDB counts+frac+work list+years",
     "networkx": "(c) pure networkx loop",
-    "edge table": "(d1) collabnet edge table (arrays)",
-    "collabnet": "(d) collabnet graph (public function)",
+    "edge table": "(d1) collabnet edge table (arrays; info)",
+    "collabnet": "(d) collabnet graph (pipeline.build_graph)",
     "written": "(e) (d), then every tie read via networkx",
 }
 # Run once however many rounds: figures for information, not targets (a long
@@ -276,27 +298,27 @@ CENTRALITY_TASKS = {
 }
 
 
-def child(kind: str, name: str, folder: str, col: str, pivots: str) -> None:
-    a, w = _load(Path(folder))
+def child(kind: str, name: str, folder: str, level: str, pivots: str) -> None:
+    tables = _load(Path(folder))
     # Imports are not computation: load every library before the clock starts.
     import duckdb  # noqa: F401
     import igraph  # noqa: F401
     import networkx  # noqa: F401
     import scipy.sparse  # noqa: F401
 
+    import collabnet.export  # noqa: F401  (imported by pipeline.node_attributes)
     import collabnet.metrics  # noqa: F401
     import collabnet.network  # noqa: F401
+    import collabnet.pipeline
 
     if kind == "centrality":
-        build = (
-            collabnet.network.institution_graph
-            if col == "institution_id"
-            else collabnet.network.author_graph
-        )
-        args = (build(a, w), int(pivots))
-        del a, w
+        args = (collabnet.pipeline.build_graph(tables, LEVELS[level][0]), int(pivots))
+        del tables
+    elif name in COLLABNET_TASKS:
+        args = (tables, level)
     else:
-        args = (a, w, col)
+        args = (_baseline_rows(tables, level, Path(folder)), tables["works"], LEVELS[level][1])
+        del tables
     before = _rss_mb()
     t0 = time.perf_counter()
     info = (BUILD_TASKS if kind == "build" else CENTRALITY_TASKS)[name](*args)
@@ -314,11 +336,29 @@ def child(kind: str, name: str, folder: str, col: str, pivots: str) -> None:
     os._exit(0)
 
 
+def make_tables(n: str, seed: str, folder: str) -> None:
+    """Write the seeded corpus of `n` works as Work JSON Lines, read it into the build's
+    tables in `folder` (``pipeline.build_tables``), list the works the author graph leaves
+    out (``excluded_authors.json``) and print the number of authorship rows."""
+    from corpus import synthetic_corpus, write_openalex_jsonl
+
+    from collabnet import pipeline
+
+    works_file = Path(folder) / "works.jsonl.gz"
+    write_openalex_jsonl(*synthetic_corpus(int(n), seed=int(seed)), works_file)
+    tables = pipeline.build_tables(works_file, folder)
+    works_file.unlink()
+    G = pipeline.build_graph(tables, "authors")
+    excluded = G.graph["excluded_hyperauthored_works"]
+    (Path(folder) / "excluded_authors.json").write_text(json.dumps(excluded))
+    print(len(tables["authorships"]))
+
+
 # --- parent -------------------------------------------------------------------------------
 
 
-def _run_once(kind, name, folder, col, pivots, timeout) -> dict:
-    cmd = [sys.executable, __file__, "--child", kind, name, str(folder), col, str(pivots)]
+def _run_once(kind, name, folder, level, pivots, timeout) -> dict:
+    cmd = [sys.executable, __file__, "--child", kind, name, str(folder), level, str(pivots)]
     try:
         out = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=True)
     except subprocess.TimeoutExpired:
@@ -330,7 +370,7 @@ def _run_once(kind, name, folder, col, pivots, timeout) -> dict:
 
 
 def measure(
-    kind, names, folder, col, pivots, timeout, repeat: int = 1, below=None, once=()
+    kind, names, folder, level, pivots, timeout, repeat: int = 1, below=None, once=()
 ) -> dict:
     """Run each task of `names` `repeat` times, each in a fresh process, in interleaved
     rounds (every task once, then every task again): per task, the fastest time and the
@@ -353,7 +393,7 @@ def measure(
                 name in once or (below is not None and runs[name][0]["seconds"] > below)
             ):
                 continue
-            r = _run_once(kind, name, folder, col, pivots, timeout)
+            r = _run_once(kind, name, folder, level, pivots, timeout)
             if "skipped" in r:
                 skipped[name] = r
             else:
@@ -403,10 +443,10 @@ def _verdict(what: str, x: dict, base: dict, base_name: str) -> bool | None:
     return met
 
 
-def bench_build(size, n, folder, col, args) -> dict:
+def bench_build(size, n, folder, level, args) -> dict:
     names = [name for name in BUILD_TASKS if not (name == "networkx" and n > NX_BUILD_MAX)]
     build = measure(
-        "build", names, folder, col, args.pivots, args.timeout, args.repeat, once=BUILD_ONCE
+        "build", names, folder, level, args.pivots, args.timeout, args.repeat, once=BUILD_ONCE
     )
     for name in BUILD_TASKS:
         r = build.setdefault(name, {"skipped": f"above {NX_BUILD_MAX:,} works"})
@@ -419,7 +459,7 @@ def bench_build(size, n, folder, col, args) -> dict:
     if "seconds" in full and "seconds" in table:
         mat = full["seconds"] - table["seconds"]
         print(
-            f"  (d2) node attributes and node dicts = (d) - (d1): {mat:8.2f} s"
+            f"  (d2) (info) node attributes and node dicts = (d) - (d1): {mat:8.2f} s"
             f"  ({mat / full['seconds']:.0%} of (d))"
         )
     if "seconds" in full and "seconds" in written:
@@ -444,14 +484,14 @@ def bench_build(size, n, folder, col, args) -> dict:
     }
 
 
-def bench_centrality(folder, col, nodes, edges, args) -> bool | None:
+def bench_centrality(folder, level, nodes, edges, args) -> bool | None:
     names = [
         name
         for name in CENTRALITY_TASKS
         if not (name == "networkx" and edges > NX_CENTRALITY_MAX_EDGES)
     ]
     cent = measure(
-        "centrality", names, folder, col, args.pivots, args.timeout, args.repeat, below=20
+        "centrality", names, folder, level, args.pivots, args.timeout, args.repeat, below=20
     )
     for name in CENTRALITY_TASKS:
         cent.setdefault(name, {"skipped": f"above {NX_CENTRALITY_MAX_EDGES:,} edges"})
@@ -492,13 +532,7 @@ def main(argv=None) -> int:
         child(*args.child)
         return 0
     if args.corpus:
-        from corpus import synthetic_corpus
-
-        n, seed, folder = args.corpus
-        a, w = synthetic_corpus(int(n), seed=int(seed))
-        a.to_parquet(Path(folder) / "authorships.parquet")
-        w.to_parquet(Path(folder) / "works.parquet")
-        print(len(a))
+        make_tables(*args.corpus)
         return 0
 
     from corpus import parse_size
@@ -517,7 +551,7 @@ def main(argv=None) -> int:
             folder = Path(tmp) / size
             folder.mkdir()
             # In a child process: on Linux a child's peak RSS starts from its parent's
-            # peak at the fork, so the parent never holds a corpus.
+            # peak at the fork, so the parent never holds a corpus. Not timed.
             rows = subprocess.run(
                 [sys.executable, __file__, "--corpus", str(n), str(args.seed), str(folder)],
                 capture_output=True,
@@ -526,9 +560,8 @@ def main(argv=None) -> int:
             ).stdout.split()[-1]
             print(f"\n== {size} works: {int(rows):,} authorship rows ==")
             for level in args.levels.split(","):
-                col = LEVELS[level]
                 print(f"graph building ({level} graph)")
-                b = bench_build(size, n, folder, col, args)
+                b = bench_build(size, n, folder, level, args)
                 verdicts.append((f"{size} {level} build", b["met"]))
                 if args.no_centrality:
                     continue
@@ -536,7 +569,7 @@ def main(argv=None) -> int:
                 verdicts.append(
                     (
                         f"{size} {level} centrality",
-                        bench_centrality(folder, col, b["nodes"], b["edges"], args),
+                        bench_centrality(folder, level, b["nodes"], b["edges"], args),
                     )
                 )
     print("\nsummary of the 1.5x targets:")

@@ -23,7 +23,7 @@ from collabnet.metrics import (
     resolve_node,
     time_slices,
 )
-from collabnet.network import institution_graph
+from collabnet.network import coauthorship_graph
 
 # --- known graphs -------------------------------------------------------------------------
 
@@ -181,6 +181,15 @@ INST = {
     "I_P2": ("Criminal Investigation Police University of China", "cn_police", None),
     "I_Z": ("Zurich University", "other", None),
 }
+#: The node attributes of the institution graph (as pipeline.node_attributes gives them).
+INST_NODES = pd.DataFrame(
+    {
+        "label": [name for name, _, _ in INST.values()],
+        "ror": [ror for _, _, ror in INST.values()],
+        "category": [cat for _, cat, _ in INST.values()],
+    },
+    index=list(INST),
+)
 WORK_NODES = {
     "W1": ["I_NLA", "I_X"],
     "W2": ["I_NLB", "I_X"],
@@ -234,7 +243,12 @@ def corpus():
         }
     )
     # W9 joins NLA and P2 directly; keep it out of the graph for the path tests.
-    G = institution_graph(authorships[authorships["work_id"] != "W9"], works)
+    G = coauthorship_graph(
+        authorships[authorships["work_id"] != "W9"],
+        works,
+        INST_NODES,
+        node_column="institution_id",
+    )
     return authorships, works, G
 
 
@@ -391,19 +405,76 @@ def test_ego_network(corpus):
 
 def test_time_slices_and_joint_works(corpus):
     authorships, works, _ = corpus
-    df = time_slices(authorships, works)
+    df = time_slices(authorships, works, INST_NODES, node_column="institution_id")
     assert df["start_year"].tolist() == list(range(2018, 2024))
     row = df.set_index("start_year").loc[2020]
     assert (row["n_works"], row["nodes"], row["edges"]) == (2, 3, 2)
     assert row["cross_edges"] == 0
-    assert df.set_index("start_year").loc[2023, "joint_works"] == 1
-    wide = time_slices(authorships, works, window=3)
+    # W9 (2023): NLA and P2 on one work, and one tie between them
+    assert df.set_index("start_year").loc[2023, ["joint_works", "cross_edges"]].tolist() == [1, 1]
+    wide = time_slices(authorships, works, INST_NODES, node_column="institution_id", window=3)
     assert wide["start_year"].tolist() == [2018, 2019, 2020, 2021]
     assert wide.set_index("start_year").loc[2019, "n_works"] == 6  # W2–W7
     joint = joint_works_per_year(authorships, works)
     assert joint.to_dict("records") == [{"year": 2023, "n_works": 1, "works": ["W9"]}]
-    with pytest.raises(InputError, match="level"):
-        time_slices(authorships, works, level="planet")
+    # nodes take the attributes given (the build's), not the rows' categories; the
+    # joint works count the rows
+    p2_other = INST_NODES.assign(category=INST_NODES["category"].mask(INST_NODES.index == "I_P2"))
+    df = time_slices(authorships, works, p2_other, node_column="institution_id")
+    assert df.set_index("start_year").loc[2023, ["joint_works", "cross_edges"]].tolist() == [1, 0]
+    with pytest.raises(InputError, match="node_column"):
+        time_slices(authorships, works, INST_NODES, node_column="planet")
+    with pytest.raises(InputError, match="window"):
+        time_slices(authorships, works, INST_NODES, node_column="institution_id", window=0)
+
+
+def test_time_slices_with_team_size_and_weight_options(corpus):
+    authorships, works, _ = corpus
+    options = {"node_column": "institution_id", "window": 6}
+    whole = time_slices(authorships, works, INST_NODES, **options).iloc[0]
+    # 2018-2023: every tie; X–P1 is the one tie with two works
+    assert (whole["nodes"], whole["edges"], whole["cross_edges"]) == (7, 7, 1)
+    strong = time_slices(authorships, works, INST_NODES, min_weight=2, **options).iloc[0]
+    assert (strong["nodes"], strong["edges"], strong["cross_edges"]) == (7, 1, 0)
+    # a cap of one author leaves every tie out but W9's: one author, Dutch and police-linked
+    capped = time_slices(authorships, works, INST_NODES, max_team_size=1, **options).iloc[0]
+    assert (capped["nodes"], capped["edges"], capped["cross_edges"]) == (7, 1, 1)
+
+
+def test_institution_time_slices_are_the_build_graph_of_each_window(tmp_path):
+    from openalex_fixtures import small_corpus, write_jsonl
+
+    from collabnet import pipeline
+
+    works_file = write_jsonl(tmp_path / "works.jsonl", small_corpus())
+    tables = pipeline.build_tables(works_file, tmp_path / "out")
+    slices = pipeline.institution_time_slices(tables)
+    a, w = tables["authorships"], tables["works"]
+    assert slices["start_year"].tolist() == [2015, 2016, 2017]
+    for row in slices.itertuples():
+        ids = w.loc[w["publication_year"] == row.start_year, "work_id"]
+        window = {
+            **tables,
+            "authorships": a[a["work_id"].isin(ids)],
+            "works": w[w["work_id"].isin(ids)],
+        }
+        G = pipeline.build_graph(window, "institutions")
+        cat = dict(G.nodes(data="category"))
+        cross = sum({cat[u], cat[v]} == {"nl", "cn_police"} for u, v in G.edges())
+        assert (row.nodes, row.edges, row.cross_edges) == (len(G), G.number_of_edges(), cross)
+    # W1 (2015): Erasmus MC (nl) and the Ministry of Public Security, matched by its text
+    assert slices["cross_edges"].tolist() == [1, 0, 0]
+    assert slices["joint_works"].tolist() == [1, 0, 0]
+    # the category is the build's (the institutions table, where an override would
+    # change it), not the authorship rows': the rows still say nl
+    inst = tables["institutions"]
+    changed = {
+        **tables,
+        "institutions": inst.assign(category=inst["category"].replace("nl", "other")),
+    }
+    again = pipeline.institution_time_slices(changed)
+    assert again["cross_edges"].tolist() == [0, 0, 0]
+    assert again["joint_works"].tolist() == [1, 0, 0]
 
 
 def test_igraph_estimate_on_components_without_pivots_matches_networkx():

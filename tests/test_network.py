@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-import threading
 
 import networkx as nx
 import numpy as np
@@ -13,11 +12,9 @@ import pytest
 from collabnet.errors import InputError
 from collabnet.network import (
     author_categories,
-    author_graph,
     category_pair_counts,
     coauthorship_graph,
     country_graph,
-    institution_graph,
 )
 
 # W1: a b c (2019)   W2: a b (2021)   W3: a (single node, 2020)   W4: b d, d duplicated,
@@ -133,78 +130,38 @@ def test_empty_and_bad_input():
         coauthorship_graph(MEMBERSHIPS, WORKS, min_weight=0)
 
 
-TWO_AUTHORS = pd.DataFrame(
-    {"work_id": ["W1", "W1"], "author_id": ["A1", "A2"], "category": ["nl", "other"]}
-)
-
-
-def _error_of_build(works, error: type[Exception]) -> str:
-    """The message of the `error` that ``author_graph(TWO_AUTHORS, works)`` raises; fails
-    the test if the build neither raises it nor returns within 30 s (a thread left
-    waiting)."""
-    outcome: list = []
-
-    def build():
-        try:
-            author_graph(TWO_AUTHORS, works)
-        except error as exc:
-            outcome.append(str(exc))
-
-    thread = threading.Thread(target=build, daemon=True)
-    thread.start()
-    thread.join(timeout=30)
-    assert not thread.is_alive(), "author_graph hung"
-    assert outcome, f"author_graph raised no {error.__name__}"
-    return outcome[0]
-
-
-def test_bad_works_table_raises_and_does_not_leave_the_node_thread_waiting():
-    # The node attributes are read in a second thread that waits for the works to be
-    # coded; when coding them fails, the error must come out, not a hang.
+def test_a_works_table_without_work_ids_is_refused():
+    m = pd.DataFrame({"work_id": ["W1", "W1"], "node": ["a", "b"]})
     bad = pd.DataFrame({"id": ["W1"], "publication_year": [2020]})
-    message = _error_of_build(bad, InputError)
-    assert "works" in message and "work_id" in message
+    with pytest.raises(InputError, match="work_id") as caught:
+        coauthorship_graph(m, bad)
+    assert "works" in str(caught.value)
 
 
-def test_a_numeric_tie_is_settled_by_number_beside_a_tie_of_mixed_types():
-    # A1's tie (10, 9) compares as numbers; A2's ("x", 3) does not compare at all and
-    # goes by type name, then text; one does not change how the other is settled.
-    a = pd.DataFrame(
-        {
-            "work_id": ["W1", "W2", "W3", "W4"],
-            "author_id": ["A1", "A1", "A2", "A2"],
-            "institution_id": pd.Series([10, 9, "x", 3], dtype=object),
-        }
-    )
-    G = author_graph(a, None)
-    assert G.nodes["A1"]["institution_id"] == 9
-    assert G.nodes["A2"]["institution_id"] == 3  # "int" before "str"
+def test_the_author_graph_of_the_build_carries_author_categories():
+    # One definition of an author's category: the graph collabnet builds carries what
+    # author_categories says, and an author with no categorised work reads "other".
+    from collabnet import pipeline
 
-
-@pytest.mark.parametrize("where", ["_derived_nodes", "_reduce_over_works"])
-def test_an_error_in_either_thread_of_the_build_comes_out(monkeypatch, where):
-    import collabnet.network as network
-
-    def broken(*args, **kwargs):
-        raise ValueError(f"broken {where}")
-
-    monkeypatch.setattr(network, where, broken)
-    assert _error_of_build(None, ValueError) == f"broken {where}"
-
-
-def test_author_graph_categories_equal_author_categories_on_a_random_corpus():
     rng = np.random.default_rng(7)
     n = 400
     a = pd.DataFrame(
         {
-            "work_id": rng.choice([f"W{i}" for i in range(60)] + [None], n),
+            "work_id": rng.choice([f"W{i}" for i in range(60)], n),
             "author_id": rng.choice([f"A{i}" for i in range(80)] + [None], n),
+            "institution_name": rng.choice(["Delft", "PPSUC", None], n),
             "category": rng.choice(["nl", "cn_police", "other", "cn_other", None], n),
         }
     )
+    authors = pd.DataFrame(
+        {"author_id": [f"A{i}" for i in range(80)], "display_name": "x", "orcid": None}
+    )
     works = pd.DataFrame({"work_id": [f"W{i}" for i in range(0, 90, 2)], "publication_year": 2020})
-    G = author_graph(a, works)
+    tables = {"authorships": a, "works": works, "authors": authors}
+    G = pipeline.build_graph(tables, "authors")
     table = author_categories(a)
+    assert table["category"].isna().any() and table["category"].notna().any()
+    assert len(G) == a["author_id"].nunique()
     for node, attrs in G.nodes(data=True):
         if pd.isna(table.loc[node, "category"]):
             assert attrs["category"] == "other" and "categories" not in attrs
@@ -213,51 +170,65 @@ def test_author_graph_categories_equal_author_categories_on_a_random_corpus():
             assert attrs["categories"] == table.loc[node, "categories"]
 
 
-@pytest.mark.parametrize("options", [{}, {"min_weight": 2}, {"max_team_size": 8, "min_weight": 2}])
-def test_author_graph_ties_equal_the_single_threaded_build(options):
-    # author_graph reduces the ties in a second thread while it writes the node dicts;
-    # coauthorship_graph builds in one thread: the same ties, cut and capped alike.
-    rng = np.random.default_rng(11)
-    n = 600
-    a = pd.DataFrame(
-        {
-            "work_id": rng.choice([f"W{i}" for i in range(80)], n),
-            "author_id": rng.choice([f"A{i}" for i in range(60)] + [None], n),
-        }
-    )
-    works = pd.DataFrame(
-        {"work_id": [f"W{i}" for i in range(80)], "publication_year": rng.integers(2000, 2024, 80)}
-    )
-    threaded = author_graph(a, works, **options)
-    single = coauthorship_graph(a, works, node_column="author_id", **options)
-    assert threaded.graph == single.graph
-    assert threaded.number_of_edges() == single.number_of_edges() > 0
-    assert list(threaded.nodes(data="n_works")) == list(single.nodes(data="n_works"))
-    assert list(threaded.edges(data=True)) == list(single.edges(data=True))
-
-
-def test_matches_networkx_projection_on_random_corpus():
-    rng = np.random.default_rng(1)
-    rows = []
-    for w in range(300):
-        k = int(rng.integers(1, 8))
-        for n in rng.choice(40, size=k, replace=True):
-            rows.append((f"W{w:04d}", f"n{n:02d}"))
-    m = pd.DataFrame(rows, columns=["work_id", "node"])
-    G = coauthorship_graph(m, pd.DataFrame(columns=["work_id", "publication_year"]))
+def _reference_graph(m, works, *, max_team_size=None, min_weight=1):
+    """The co-authorship graph by hand: a Python loop over works (the definition in
+    coauthorship_graph's docstring, without its arrays)."""
+    year = {}
+    for w, y in zip(works["work_id"], works["publication_year"], strict=True):
+        if w not in year:  # the works table's first row of a work
+            year[w] = None if pd.isna(y) else int(y)
     H = nx.Graph()
-    for w, grp in m.groupby("work_id"):
-        team = sorted(set(grp["node"]))
+    excluded = []
+    for w, rows in m.groupby("work_id"):
+        team = sorted(set(rows["node"].dropna()))
+        if not team:  # no node: not a work of the graph
+            continue
+        H.add_nodes_from(team)
+        for v in team:
+            H.nodes[v]["n_works"] = H.nodes[v].get("n_works", 0) + 1
+        if max_team_size is not None and rows["author_id"].nunique() > max_team_size:
+            excluded.append(w)
+            continue
         for u, v in itertools.combinations(team, 2):
-            d = H.get_edge_data(u, v, {"weight": 0, "f": 0.0, "works": []})
-            H.add_edge(u, v, weight=d["weight"] + 1, f=d["f"] + 1 / (len(team) - 1))
-            H[u][v]["works"] = d["works"] + [w]
-    assert set(map(frozenset, G.edges)) == set(map(frozenset, H.edges))
+            d = H.get_edge_data(u, v) or {"weight": 0, "weight_fractional": 0.0, "works": []}
+            H.add_edge(
+                u,
+                v,
+                weight=d["weight"] + 1,
+                weight_fractional=d["weight_fractional"] + 1 / (len(team) - 1),
+                works=d["works"] + [w],
+            )
+    for u, v, d in list(H.edges(data=True)):
+        if d["weight"] < min_weight:
+            H.remove_edge(u, v)
+            continue
+        known = [year[w] for w in d["works"] if year.get(w) is not None]
+        d["first_year"] = min(known) if known else None
+        d["last_year"] = max(known) if known else None
+    return H, sorted(excluded)
+
+
+@pytest.mark.parametrize(
+    "options", [{}, {"min_weight": 2}, {"max_team_size": 5}, {"max_team_size": 4, "min_weight": 2}]
+)
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_edge_table_equals_a_plain_projection_on_random_corpora(seed, options):
+    m, works = _random_memberships(seed, n_works=300, n_nodes=40)
+    # duplicated rows and null nodes (which still count as authors for the team size)
+    m = pd.concat([m, m.sample(40, random_state=seed)], ignore_index=True)
+    m.loc[m.sample(30, random_state=seed + 1).index, "node"] = None
+    G = coauthorship_graph(m, works, **options)
+    H, excluded = _reference_graph(m, works, **options)
+    assert G.graph["excluded_hyperauthored_works"] == excluded
+    assert ("max_team_size" not in options) == (not excluded)
+    assert dict(G.nodes(data="n_works")) == dict(H.nodes(data="n_works"))
+    assert G.number_of_edges() == H.number_of_edges() > 0
+    assert {frozenset(e) for e in G.edges} == {frozenset(e) for e in H.edges}
     for u, v, d in H.edges(data=True):
-        assert G[u][v]["weight"] == d["weight"]
-        assert G[u][v]["weight_fractional"] == pytest.approx(d["f"])
-        assert G[u][v]["works"] == d["works"]
-        assert G[u][v]["first_year"] is None
+        e = G.edges[u, v]
+        assert (e["weight"], e["works"]) == (d["weight"], d["works"])
+        assert e["weight_fractional"] == pytest.approx(d["weight_fractional"])
+        assert (e["first_year"], e["last_year"]) == (d["first_year"], d["last_year"])
 
 
 AUTHORSHIPS = pd.DataFrame(
@@ -303,33 +274,27 @@ AUTHORSHIPS = pd.DataFrame(
 AWORKS = pd.DataFrame({"work_id": ["W1", "W2", "W3"], "publication_year": [2020, 2020, 2021]})
 
 
-def test_institution_graph_attributes_from_authorships():
-    G = institution_graph(AUTHORSHIPS, AWORKS)
+def test_institution_and_author_ties_from_authorships():
+    G = coauthorship_graph(AUTHORSHIPS, AWORKS, node_column="institution_id")
+    # W3's row without an institution adds no node, and no tie
     assert sorted(G.edges) == [("I_PPSUC", "I_TUD"), ("I_PPSUC", "I_ZJU"), ("I_TUD", "I_UVA")]
-    assert G.nodes["I_PPSUC"]["label"] == "PPSUC"
-    assert G.nodes["I_PPSUC"]["category"] == "cn_police"
-    assert G.nodes["I_PPSUC"]["ror"] == "03x1jna21"
     assert G.nodes["I_PPSUC"]["n_works"] == 2
     assert G.edges["I_PPSUC", "I_TUD"]["works"] == ["W1"]
     assert G.graph["level"] == "institution_id"
-
-
-def test_institution_graph_nodes_table_wins():
-    inst = pd.DataFrame({"display_name": ["Delft University of Technology"]}, index=["I_TUD"])
-    G = institution_graph(AUTHORSHIPS, AWORKS, inst)
-    assert G.nodes["I_TUD"]["label"] == "Delft University of Technology"
-    assert G.nodes["I_TUD"]["category"] == "nl"
-
-
-def test_author_and_country_graphs():
-    A = author_graph(AUTHORSHIPS, AWORKS)
+    A = coauthorship_graph(AUTHORSHIPS, AWORKS, node_column="author_id")
     assert A.edges["A2", "A3"]["weight"] == 2
     assert A.edges["A2", "A3"]["weight_fractional"] == pytest.approx(1 / 2 + 1 / 2)
-    assert A.nodes["A1"]["label"] == "Ann"
+
+
+def test_country_graph():
     C = country_graph(AUTHORSHIPS, AWORKS)
     assert sorted(C.edges) == [("CN", "NL")]
     assert C.edges["CN", "NL"]["works"] == ["W1"]
     assert C.nodes["NL"]["n_works"] == 2 and C.nodes["NL"]["category"] == "nl"
+    assert C.nodes["CN"]["category"] == "cn_other" and C.nodes["CN"]["label"] == "CN"
+    given = pd.DataFrame({"label": ["China"]}, index=["CN"])
+    C = country_graph(AUTHORSHIPS, AWORKS, given)
+    assert C.nodes["CN"]["label"] == "China" and C.nodes["CN"]["category"] == "cn_other"
 
 
 def test_category_pair_counts_exact():
@@ -449,48 +414,21 @@ def test_edge_table_matches_graph_and_neighbours_are_in_id_order():
     assert list(G.edges()) == sorted(G.edges())
 
 
-@pytest.mark.parametrize("dtype", ["str", object, "category"])
-def test_node_attributes_take_the_most_frequent_value_ties_sorted(dtype):
-    # "str" is Arrow-backed: names are compared through Arrow before any is coded
-    a = pd.DataFrame(
-        {
-            "work_id": ["W1", "W2", "W3", "W1", "W2", "W3", "W4", "W5", "W4", "W5"],
-            "author_id": ["A1", "A1", "A1", "A2", "A2", "A3", "A3", "A3", "A4", "A4"],
-            "author_name": ["Ann", "Anne", "Anne", "Bo", "Bob", "Cy", None, "Cy", None, None],
-            "country_code": ["NL", "NL", "CN", None, "NL", "CN", "CN", None, "NL", "NL"],
-            "category": ["nl", "nl", "cn_police", None, None, "other", "other", None, "nl", "nl"],
-        }
-    ).astype({"author_name": dtype, "country_code": dtype})
-    G = author_graph(a, pd.DataFrame(columns=["work_id", "publication_year"]))
-    assert G.nodes["A1"]["label"] == "Anne"  # 2 of 3
-    assert G.nodes["A2"]["label"] == "Bo"  # tie: first in sorted order
-    assert G.nodes["A2"]["category"] == "other"  # no category: the default
-    assert G.nodes["A3"]["label"] == "Cy"  # nulls do not count
-    assert G.nodes["A4"]["label"] == "A4"  # no name: the id
-    assert [G.nodes[n]["country_code"] for n in ("A1", "A2", "A3", "A4")] == ["NL"] * 2 + [
-        "CN",
-        "NL",
-    ]
-    assert all(type(G.nodes[n]["label"]) is str for n in G)
-
-
 def test_ties_and_category_lists_do_not_depend_on_row_order():
     a = pd.DataFrame(
         {
             "work_id": ["W1", "W2", "W3", "W4", "W5", "W1", "W2"],
             "author_id": ["A1", "A1", "A1", "A1", "A1", "A2", "A2"],
-            # A1: Zed, Yu, Al once each, then Yu and Zed again: Yu and Zed tie at 2
-            "author_name": ["Zed", "Yu", "Al", "Yu", "Zed", "Mo", "Li"],
             "category": ["nl", "other", "cn_police", "nl", "other", "other", "cn_other"],
         }
     )
     works = pd.DataFrame(columns=["work_id", "publication_year"])
     for order in (a.index, a.index[::-1], [3, 0, 6, 2, 5, 1, 4]):
-        G = author_graph(a.loc[order], works)
-        assert G.nodes["A1"]["label"] == "Yu"
+        table = author_categories(a.loc[order])
+        G = coauthorship_graph(a.loc[order], works, table, node_column="author_id")
+        assert list(G.edges(data="works")) == [("A1", "A2", ["W1", "W2"])]
         assert G.nodes["A1"]["category"] == "nl"  # nl and other tie at 2 works
         assert G.nodes["A1"]["categories"] == "nl (2); other (2); cn_police (1)"
-        assert G.nodes["A2"]["label"] == "Li"
         assert G.nodes["A2"]["category"] == "cn_other"  # 1-1: config.CATEGORIES order
         assert G.nodes["A2"]["categories"] == "cn_other (1); other (1)"
 
@@ -663,23 +601,18 @@ def test_node_attribute_values_keep_their_types():
     assert G.nodes["a"]["big"] == 2**60 + 1
 
 
-def test_node_attributes_from_mixed_or_categorical_columns():
+def test_author_categories_of_a_categorical_column_follow_its_order():
     a = pd.DataFrame(
         {
             "work_id": ["W1", "W2", "W1", "W2"],
             "author_id": ["A1", "A1", "A2", "A2"],
-            "institution_id": [5, "I9", "I3", "I1"],  # mixed types: no error
             "category": pd.Categorical(["z", "a", "b", "b"], categories=["z", "a", "b"]),
         }
     )
-    works = pd.DataFrame(columns=["work_id", "publication_year"])
     for order in (a.index, a.index[::-1]):
-        G = author_graph(a.loc[order], works)
-        assert G.nodes["A1"]["category"] == "z"  # a categorical's own order breaks ties
-        assert G.nodes["A1"]["categories"] == "z (1); a (1)"
-        assert G.nodes["A2"]["categories"] == "b (2)"
-        assert G.nodes["A2"]["institution_id"] == "I1"
-        assert G.nodes["A1"]["institution_id"] == 5  # int before str: by type name
+        table = author_categories(a.loc[order])
+        assert table.loc["A1"].tolist() == ["z", "z (1); a (1)"]  # its own order breaks ties
+        assert table.loc["A2"].tolist() == ["b", "b (2)"]
 
 
 def test_works_on_ties_and_degrees_agree_before_and_after_the_ties_are_written():
@@ -708,15 +641,10 @@ def test_an_authors_category_counts_works_not_rows_and_ties_never_favour_police(
             "category": ["cn_police"] * 3 + ["nl", "nl", "cn_police", "nl", None, "nl"],
         }
     )
-    works = pd.DataFrame(columns=["work_id", "publication_year"])
     for order in (a.index, a.index[::-1]):
-        G = author_graph(a.loc[order], works)
-        assert G.nodes["A1"]["category"] == "nl"
-        assert G.nodes["A1"]["categories"] == "nl (2); cn_police (1)"
-        assert G.nodes["A2"]["category"] == "nl"  # 1-1 tie: nl, not cn_police
-        assert G.nodes["A3"]["category"] == "other" and "categories" not in G.nodes["A3"]
         table = author_categories(a.loc[order])
         assert table.loc["A1"].tolist() == ["nl", "nl (2); cn_police (1)"]
-        assert pd.isna(table.loc["A3", "category"])
+        assert table.loc["A2"].tolist() == ["nl", "nl (1); cn_police (1)"]  # 1-1: nl
+        assert table.loc["A3"].isna().all()  # no categorised work
     with pytest.raises(InputError, match="category"):
         author_categories(a.drop(columns="category"))

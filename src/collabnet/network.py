@@ -6,15 +6,13 @@ import operator
 import re
 import threading
 from collections import deque
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from itertools import pairwise, repeat
 from typing import NamedTuple
 
 import networkx as nx
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from ._gc import paused_gc
 from ._helper import cores as _cores
@@ -24,7 +22,6 @@ from .errors import InputError
 __all__ = [
     "coauthorship_graph",
     "edge_table",
-    "graph_from_edge_table",
     "EdgeTable",
     "CoauthorshipGraph",
     "pristine_edge_table",
@@ -32,8 +29,6 @@ __all__ = [
     "works_on_ties",
     "degrees",
     "count_isolates_and_components",
-    "institution_graph",
-    "author_graph",
     "author_categories",
     "country_graph",
     "category_pair_counts",
@@ -398,15 +393,19 @@ def edge_table(
     node_column: str = "node",
     max_team_size: int | None = None,
     min_weight: int = 1,
-    node_codes_ids: tuple | None = None,
 ) -> EdgeTable:
     """Return the edges of :func:`coauthorship_graph` as arrays, without building a graph.
 
-    The first of the two stages of :func:`coauthorship_graph` (the second turns these
-    arrays into networkx dicts). Useful on its own to write edge lists or to feed
-    another graph library; the parameters are those of :func:`coauthorship_graph`.
-    `node_codes_ids`, if given, is ``pd.factorize(memberships[node_column], sort=True)``
-    already computed by the caller (the node attributes need it too).
+    What :func:`coauthorship_graph` builds its graph from; useful on its own to write
+    edge lists or to feed another graph library. The parameters are those of
+    :func:`coauthorship_graph`.
+
+    Works and nodes are coded as integers; works are grouped by their number of nodes
+    ``k``, the upper triangle of each ``(works, k)`` block gives the pairs, and each
+    (pair, work) row is packed into one int64, so a single sort yields the edges, their
+    weights and their evidence in work order (vectorised numpy, one Python step per
+    distinct team size). Per-work values (fractional weight, year) are then reduced over
+    each edge's works.
 
     Examples
     --------
@@ -414,44 +413,6 @@ def edge_table(
     >>> t = edge_table(m, None)
     >>> t.node_ids[t.source].tolist(), t.weight.tolist(), t.evidence.tolist()
     (['a'], [2], [0, 1])
-    """
-    _, finish = _edge_table_stages(
-        memberships,
-        works,
-        node_column=node_column,
-        max_team_size=max_team_size,
-        min_weight=min_weight,
-        node_codes_ids=node_codes_ids,
-    )
-    return finish()
-
-
-class _Nodes(NamedTuple):
-    """What the node dicts need of an edge table, known before its ties are."""
-
-    node_ids: np.ndarray
-    n_works_per_node: np.ndarray
-
-
-def _edge_table_stages(
-    memberships: pd.DataFrame,
-    works: pd.DataFrame | None,
-    *,
-    node_column: str,
-    max_team_size: int | None,
-    min_weight: int,
-    node_codes_ids,
-    row_work_codes: Future | None = None,
-):
-    """:func:`edge_table` in two stages: returns the nodes (:class:`_Nodes`) and a
-    function that computes the rest (per-tie reductions over the works, the
-    `min_weight` cut) and returns the :class:`EdgeTable`. The second stage is numpy
-    alone, so another thread can run it while this one writes the node dicts.
-
-    `node_codes_ids` may also be a :class:`concurrent.futures.Future` of the node
-    column's factorization, awaited once the works are coded. `row_work_codes`, a
-    ``Future``, if given, receives ``(codes, n)``: each membership row's work code
-    (``-1``: null) among ``n`` codes, as soon as they are known.
     """
     _require(memberships, ["work_id", node_column], "memberships")
     if min_weight < 1:
@@ -473,13 +434,7 @@ def _edge_table_stages(
         )
     all_work_codes, work_ids = pd.factorize(work_column, sort=True)
     work_codes = all_work_codes[:n_rows]
-    if row_work_codes is not None:
-        row_work_codes.set_result((work_codes, len(work_ids)))
-    if node_codes_ids is None:
-        node_codes_ids = pd.factorize(memberships[node_column], sort=True)
-    elif isinstance(node_codes_ids, Future):
-        node_codes_ids = node_codes_ids.result()
-    node_codes, node_ids = node_codes_ids
+    node_codes, node_ids = pd.factorize(memberships[node_column], sort=True)
     ok = (work_codes >= 0) & (node_codes >= 0)
     work_codes, work_ids, work_new_code = _compact(work_codes[ok], work_ids)
     node_codes, node_ids, _ = _compact(node_codes[ok], node_ids)
@@ -531,45 +486,35 @@ def _edge_table_stages(
     ptr[-1] = evidence.size
     del edge_starts
 
-    finished = False
-
-    def finish() -> EdgeTable:  # once: it turns the keys into the targets in place
-        nonlocal evidence, edge_keys, ptr, finished
-        if finished:
-            raise RuntimeError("the second stage of an edge table runs once")
-        finished = True
-        weight = np.diff(ptr)
-        # Per-edge attributes from per-work values, reduced over each edge's works.
-        with np.errstate(divide="ignore"):
-            frac_work = np.where(sizes >= 2, 1.0 / (sizes - 1), 0.0)
-        frac, first, last = _reduce_over_works(
-            evidence, ptr, [(frac_work, (np.add,)), (years, (np.fmin, np.fmax))]
-        )
-        keep = weight >= min_weight
-        if not keep.all():
-            ev_keep = np.repeat(keep, weight)
-            evidence = evidence[ev_keep]
-            edge_keys, weight, frac = edge_keys[keep], weight[keep], frac[keep]
-            first, last = first[keep], last[keep]
-            ptr = np.concatenate(([0], np.cumsum(weight))).astype(np.int64)
-        source = edge_keys >> nb
-        edge_keys &= (1 << nb) - 1  # in place: the keys become the targets
-        return EdgeTable(
-            node_ids=node_ids,
-            work_ids=work_ids,
-            n_works_per_node=n_works_per_node,
-            excluded=excluded,
-            source=source,
-            target=edge_keys,
-            weight=weight,
-            weight_fractional=frac,
-            first_year=first,
-            last_year=last,
-            evidence_ptr=ptr,
-            evidence=evidence,
-        )
-
-    return _Nodes(node_ids, n_works_per_node), finish
+    weight = np.diff(ptr)
+    # Per-edge attributes from per-work values, reduced over each edge's works.
+    with np.errstate(divide="ignore"):
+        frac_work = np.where(sizes >= 2, 1.0 / (sizes - 1), 0.0)
+    frac, first, last = _reduce_over_works(
+        evidence, ptr, [(frac_work, (np.add,)), (years, (np.fmin, np.fmax))]
+    )
+    keep = weight >= min_weight
+    if not keep.all():
+        evidence = evidence[np.repeat(keep, weight)]
+        edge_keys, weight, frac = edge_keys[keep], weight[keep], frac[keep]
+        first, last = first[keep], last[keep]
+        ptr = np.concatenate(([0], np.cumsum(weight))).astype(np.int64)
+    source = edge_keys >> nb
+    edge_keys &= (1 << nb) - 1  # in place: the keys become the targets
+    return EdgeTable(
+        node_ids=node_ids,
+        work_ids=work_ids,
+        n_works_per_node=n_works_per_node,
+        excluded=excluded,
+        source=source,
+        target=edge_keys,
+        weight=weight,
+        weight_fractional=frac,
+        first_year=first,
+        last_year=last,
+        evidence_ptr=ptr,
+        evidence=evidence,
+    )
 
 
 def coauthorship_graph(
@@ -633,14 +578,10 @@ def coauthorship_graph(
     number of multi-node works at every level. The team-size cap is applied before
     ``n`` is counted; excluded works contribute neither weight.
 
-    The build has two stages. :func:`edge_table` codes works and nodes as integers,
-    groups works by their number of nodes ``k``, takes the upper triangle of each
-    ``(works, k)`` block and packs each (pair, work) row into one int64, so a single
-    ``np.sort`` yields the edges, their weights and their evidence in work order
-    (vectorised numpy, one Python step per distinct team size).
-    :func:`graph_from_edge_table` then writes the node dicts, and the tie dicts the
-    first time anything reads them; collabnet's igraph engine reads the arrays instead,
-    so ranking a large graph never creates a Python dict or list per tie.
+    :func:`edge_table` computes the ties as arrays (one sort of packed int64 keys); the
+    node dicts are written from them at once, and the tie dicts the first time anything
+    reads them. collabnet's igraph engine reads the arrays instead, so ranking a large
+    graph never creates a Python dict or list per tie.
 
     References
     ----------
@@ -660,113 +601,16 @@ def coauthorship_graph(
     >>> G.nodes["c"]["n_works"], G.nodes["c"]["label"], G.nodes["c"]["category"]
     (1, 'c', 'other')
     """
-    return _build(
+    t = edge_table(
         memberships,
         works,
-        nodes,
-        node_column,
+        node_column=node_column,
         max_team_size=max_team_size,
         min_weight=min_weight,
     )
-
-
-def _build(
-    memberships,
-    works,
-    nodes,
-    node_column,
-    *,
-    max_team_size=None,
-    min_weight=1,
-    derive=None,
-    derive_reads_work_codes=False,
-):
-    """Edge table, then graph. `derive`, if given, returns node attributes read from
-    the rows (they fill in what `nodes` leaves unset), given the sorted factorization
-    of the node column and, if `derive_reads_work_codes`, a ``Future`` of the rows'
-    work codes (see :func:`_edge_table_stages`; else ``None``). A second
-    thread factorizes that column, while this one codes the works, then derives the
-    attributes while this one builds the edge table: both spend most of their time in
-    numpy and Arrow, which release the GIL, so on two cores the node attributes come
-    nearly for free. Last, that thread reduces the ties' per-work values (the second
-    stage of the edge table, numpy alone) while this one writes the node dicts."""
-
-    options = {"level": node_column, "max_team_size": max_team_size, "min_weight": min_weight}
-    if derive is None:
-        t = edge_table(
-            memberships,
-            works,
-            node_column=node_column,
-            max_team_size=max_team_size,
-            min_weight=min_weight,
-        )
-        return graph_from_edge_table(t, nodes, **options)
-    # Set by the edge table when derive reads them (it holds them until the end).
-    work_codes: Future | None = Future() if derive_reads_work_codes else None
-    with ThreadPoolExecutor(1) as pool:  # one thread: its tasks run in turn
-        try:
-            codes_ids = pool.submit(pd.factorize, memberships[node_column], sort=True)
-            derived = pool.submit(lambda: derive(codes_ids.result(), work_codes))
-            node_part, finish = _edge_table_stages(
-                memberships,
-                works,
-                node_column=node_column,
-                max_team_size=max_team_size,
-                min_weight=min_weight,
-                node_codes_ids=codes_ids,
-                row_work_codes=work_codes,
-            )
-        finally:  # never leave derive waiting for codes that will not come
-            if work_codes is not None and not work_codes.done():
-                work_codes.set_exception(RuntimeError("the works were not coded"))
-        # The ties' reductions (numpy, which releases the GIL) run in the other
-        # thread, once it has derived the attributes, while this one writes the node
-        # dicts (Python objects, which need the GIL).
-        table = pool.submit(finish)
-        node_dict = _node_dicts(node_part, _merge_nodes(nodes, derived.result()))
-        t = table.result()
-    return _graph(t, node_dict, **options)
-
-
-def graph_from_edge_table(
-    t: EdgeTable,
-    nodes: pd.DataFrame | None = None,
-    *,
-    level: str = "node",
-    max_team_size: int | None = None,
-    min_weight: int = 1,
-) -> nx.Graph:
-    """Return the networkx graph of an :class:`EdgeTable` (second stage of the build).
-
-    Node attributes come from `nodes` as in :func:`coauthorship_graph`; the remaining
-    arguments are recorded in ``G.graph``. The nodes and their attributes are written
-    at once; the adjacency (one dict per tie, with its list of works) is written from
-    `t` the first time anything reads it (see :class:`CoauthorshipGraph`). Until then
-    `t`'s arrays are the graph's ties, so they are made read-only.
-    """
-    return _graph(
-        t,
-        _node_dicts(t, nodes),
-        level=level,
-        max_team_size=max_team_size,
-        min_weight=min_weight,
-    )
-
-
-def _node_dicts(t: EdgeTable | _Nodes, nodes: pd.DataFrame | None) -> dict:
-    """A graph's ``G._node``: node id -> attribute dict (see :func:`_add_nodes`)."""
-    node_dict: dict = {}
-    with paused_gc():
-        _add_nodes(node_dict, t, nodes)
-    return node_dict
-
-
-def _graph(
-    t: EdgeTable, node_dict: dict, *, level: str, max_team_size: int | None, min_weight: int
-) -> CoauthorshipGraph:
     G = CoauthorshipGraph._pending(t)
     G.graph.update(
-        level=level,
+        level=node_column,
         counting="full",
         fractional="newman2001",
         max_team_size=max_team_size,
@@ -774,7 +618,8 @@ def _graph(
         n_works=int(len(t.work_ids)),
         excluded_hyperauthored_works=list(t.excluded),
     )
-    G._node = node_dict
+    with paused_gc():
+        _add_nodes(G._node, t, nodes)
     return G
 
 
@@ -1087,7 +932,7 @@ def _del_each(dicts, key) -> None:
     deque(map(operator.delitem, dicts, repeat(key)), maxlen=0)
 
 
-def _add_nodes(node_dict: dict, t: EdgeTable | _Nodes, nodes: pd.DataFrame | None) -> None:
+def _add_nodes(node_dict: dict, t: EdgeTable, nodes: pd.DataFrame | None) -> None:
     """Write the node attribute dicts of a graph into `node_dict` (its ``G._node``) in bulk.
 
     Every dict has its keys in one order: the `nodes` columns, then ``label`` and
@@ -1184,161 +1029,6 @@ def _add_edges(adj: dict, t: EdgeTable) -> None:
         adj[x] = dict(zip(nbr[s:e], attr[s:e], strict=True))
 
 
-def _derived_nodes(
-    authorships: pd.DataFrame,
-    node_column: str,
-    columns: dict,
-    codes_ids: tuple | None = None,
-) -> pd.DataFrame:
-    """Node attributes read from the authorships rows (:func:`_most_frequent` value per
-    node, for each ``attribute: column`` of `columns` present). `codes_ids` is
-    ``pd.factorize(authorships[node_column], sort=True)`` if the caller has it. Nodes
-    with no value in any column get an all-null row.
-    """
-    present = {attr: col for attr, col in columns.items() if col in authorships.columns}
-    if codes_ids is None:
-        codes_ids = pd.factorize(authorships[node_column], sort=True)
-    key_codes, keys = codes_ids
-    rows = key_codes >= 0
-    if not rows.any() or not present:
-        return pd.DataFrame()
-    key_codes = key_codes[rows].astype(np.int64)
-    data = {
-        attr: _most_frequent(
-            key_codes, len(keys), authorships[col], rows, one_per_key=attr == "label"
-        )
-        for attr, col in present.items()
-    }
-    # One row per node of the column, in the sorted order edge_table gives its nodes;
-    # a node with no value anywhere keeps an all-null row (no attribute is set).
-    return pd.DataFrame(
-        data, index=pd.Index(np.asarray(keys, dtype=object), dtype=object), dtype=object
-    )
-
-
-def _most_frequent(
-    key_codes: np.ndarray,
-    n_keys: int,
-    column: pd.Series,
-    rows: np.ndarray,
-    *,
-    one_per_key: bool = False,
-) -> np.ndarray:
-    """Per key (node), the most frequent non-null value of `column` at `rows` (NaN:
-    none); ties go to the first value in sorted order (a categorical's own order;
-    values of types that do not compare go by type name, then text).
-
-    Most keys have one value in every row (an author's name, a single affiliation).
-    Each row is compared with a reference row of its key (the ``pd.factorize`` codes);
-    keys whose rows all agree are settled by their reference. Only the rows of keys
-    with several values are counted, packed as ``key * n_values + value``.
-
-    `one_per_key` says the values are about as many as the keys (an author's name):
-    then, for Arrow-backed strings, the rows are compared with Arrow ``take`` and
-    ``equal`` before anything is coded, as hashing hundreds of thousands of distinct
-    strings costs twice that. Only the keys with several values are coded.
-    """
-    out = np.full(n_keys, np.nan, dtype=object)
-    positions = np.flatnonzero(rows)  # the row of `column` behind each key code
-    strings = _arrow_strings(column) if one_per_key else None
-    if strings is not None:
-        if positions.size < len(strings):
-            strings = strings.take(positions)
-        mixed_rows = _settle_by_reference(key_codes, n_keys, strings, out)
-        if not mixed_rows.size:
-            return out
-        key_codes, positions = key_codes[mixed_rows], positions[mixed_rows]
-        codes, values = pd.factorize(column.iloc[positions])
-        in_order = False
-    else:
-        in_order = isinstance(column.dtype, pd.CategoricalDtype)
-        codes, values = pd.factorize(column, sort=in_order)
-        codes = codes[positions]
-    values = np.asarray(values, dtype=object)
-    ok = codes >= 0
-    k, v = key_codes[ok], codes[ok].astype(np.int64)
-    ref = np.full(n_keys, -1, dtype=np.int64)
-    ref[k] = v  # some value of the key (which one does not matter)
-    mixed = np.zeros(n_keys, dtype=bool)
-    mixed[k[v != ref[k]]] = True
-    one = (ref >= 0) & ~mixed
-    out[one] = values[ref[one]]
-    sel = mixed[k]
-    if not sel.any():
-        return out
-    n_values = len(values)
-    combo, count = np.unique(k[sel] * n_values + v[sel], return_counts=True)
-    key_of, value_of = np.divmod(combo, n_values)
-    # The value with the key's highest count wins; among equal counts, the first in
-    # sorted order (value codes are in order of appearance, so the few tied keys are
-    # settled by comparing the values themselves; a categorical's codes are in order).
-    starts = _run_starts(key_of)
-    best = np.maximum.reduceat(count, starts)
-    at_best = np.flatnonzero(count == np.repeat(best, np.diff(np.append(starts, count.size))))
-    lead = at_best[_run_starts(key_of[at_best])]
-    out[key_of[lead]] = values[value_of[lead]]
-    tied = _distinct(key_of[np.setdiff1d(at_best, lead, assume_unique=True)])
-    if tied.size and not in_order:
-        rows_tied = at_best[np.isin(key_of[at_best], tied)]
-        candidates, which = np.unique(value_of[rows_tied], return_inverse=True)
-        try:
-            positions = sorted(range(candidates.size), key=values[candidates].__getitem__)
-        except TypeError:  # values that do not compare: pair by pair (see _before)
-            for key, value in zip(
-                key_of[rows_tied].tolist(), values[value_of[rows_tied]], strict=True
-            ):
-                if _before(value, out[key]):
-                    out[key] = value
-            return out
-        # Rank the candidate values of the tied keys in sorted order, then take the
-        # first per key: one sort of the few distinct candidates, no loop per key.
-        rank = np.empty(candidates.size, dtype=np.int64)
-        rank[positions] = np.arange(candidates.size)
-        keys_tied = key_of[rows_tied]
-        order = np.lexsort((rank[which.ravel()], keys_tied))
-        first = order[_run_starts(keys_tied[order])]
-        out[keys_tied[first]] = values[value_of[rows_tied[first]]]
-    return out
-
-
-def _arrow_strings(column: pd.Series):
-    """The column's Arrow string data (no copy), or ``None`` if it is held otherwise."""
-    if not isinstance(column.dtype, (pd.StringDtype, pd.ArrowDtype)):
-        return None
-    if getattr(column.dtype, "storage", "pyarrow") != "pyarrow":
-        return None
-    data = pa.chunked_array(pa.array(column))
-    kind = data.type
-    if pa.types.is_string(kind) or pa.types.is_large_string(kind):
-        return data
-    return None
-
-
-def _settle_by_reference(key_codes: np.ndarray, n_keys: int, strings, out: np.ndarray):
-    """Write to `out` the value of each key whose non-null `strings` (one per key code)
-    all agree; return the positions of the rows of the other keys."""
-    valid = strings.is_valid().to_numpy(zero_copy_only=False)
-    at = np.flatnonzero(valid)
-    ref = np.full(n_keys, -1, dtype=np.int64)
-    ref[key_codes[at]] = at  # some non-null row of the key (which one does not matter)
-    ref_of_row = ref[key_codes]
-    same = pc.equal(strings, strings.take(pa.array(ref_of_row, mask=ref_of_row < 0)))
-    differs = ~pc.fill_null(same, True).to_numpy(zero_copy_only=False)
-    mixed = np.zeros(n_keys, dtype=bool)
-    mixed[key_codes[differs]] = True
-    one = np.flatnonzero((ref >= 0) & ~mixed)
-    out[one] = strings.take(ref[one]).to_numpy(zero_copy_only=False)
-    return np.flatnonzero(mixed[key_codes])
-
-
-def _before(a, b) -> bool:
-    """``a < b``; values of types that do not compare go by type name, then text."""
-    try:
-        return bool(a < b)
-    except TypeError:
-        return (type(a).__name__, str(a)) < (type(b).__name__, str(b))
-
-
 def _in_sorted_order(items: list) -> list:
     """`items` sorted; if some do not compare, all go by type name, then text."""
     try:
@@ -1375,50 +1065,19 @@ def author_categories(
      'A2': {'category': 'cn_police', 'categories': 'cn_police (1); other (1)'}}
     """
     _require(authorships, ["work_id", node_column, category_column], "authorships")
-    codes_ids = pd.factorize(authorships[node_column], sort=True)
-    main, listed = _categories_by_works(authorships, codes_ids, category_column)
-    index = pd.Index(np.asarray(codes_ids[1], dtype=object), dtype=object)
-    return pd.DataFrame({"category": main, "categories": listed}, index=index, dtype=object)
-
-
-def _category_rank(values: np.ndarray, in_order: bool) -> np.ndarray:
-    """Rank of each category value: ``config.CATEGORIES`` order first, then the rest
-    (a categorical's own order when `in_order`, else sorted)."""
-    known = {c: i for i, c in enumerate(CATEGORIES)}
-    rest = [v for v in values.tolist() if v not in known]
-    rest = rest if in_order else _in_sorted_order(rest)
-    after = {v: len(known) + i for i, v in enumerate(rest)}
-    sparse = np.asarray([known.get(v, after.get(v)) for v in values.tolist()], dtype=np.int64)
-    rank = np.empty(sparse.size, dtype=np.int64)
-    rank[np.argsort(sparse)] = np.arange(sparse.size)
-    return rank  # 0 .. len(values)-1
-
-
-def _categories_by_works(
-    authorships: pd.DataFrame,
-    codes_ids: tuple,
-    category_column: str = "category",
-    *,
-    work_codes: Future | None = None,
-) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`author_categories` per node code: the main category and the listing
-    (object arrays, NaN for a node with no categorised work). `work_codes`, if given,
-    is a ``Future`` of the rows' work codes as :func:`edge_table` makes them."""
-    key_codes, keys = codes_ids
+    key_codes, keys = pd.factorize(authorships[node_column], sort=True)
     n_keys = len(keys)
     main = np.full(n_keys, np.nan, dtype=object)
     listed = np.full(n_keys, np.nan, dtype=object)
     column = authorships[category_column]
     in_order = isinstance(column.dtype, pd.CategoricalDtype)
     cat_codes, values = pd.factorize(column, sort=in_order)
-    if work_codes is None:
-        work_codes, work_ids = pd.factorize(authorships["work_id"])
-        n_w = len(work_ids)
-    else:
-        work_codes, n_w = work_codes.result()
+    work_codes, work_ids = pd.factorize(authorships["work_id"])
+    n_w = len(work_ids)
     ok = (key_codes >= 0) & (cat_codes >= 0) & (work_codes >= 0)
+    index = pd.Index(np.asarray(keys, dtype=object), dtype=object)
     if not ok.any():
-        return main, listed
+        return pd.DataFrame({"category": main, "categories": listed}, index=index, dtype=object)
     values = np.asarray(values, dtype=object)
     rank = _category_rank(values, in_order)
     by_rank = np.empty(len(values), dtype=object)
@@ -1454,118 +1113,20 @@ def _categories_by_works(
     several = np.flatnonzero(~one)
     bounds = zip(first[several].tolist(), ends[several].tolist(), strict=True)
     listed[key_of[first[several]]] = ["; ".join(items[a:b]) for a, b in bounds]
-    return main, listed
+    return pd.DataFrame({"category": main, "categories": listed}, index=index, dtype=object)
 
 
-def _merge_nodes(given: pd.DataFrame | None, derived: pd.DataFrame) -> pd.DataFrame:
-    if given is None:
-        return derived
-    if derived.empty:
-        return given
-    return given.combine_first(derived)
-
-
-def institution_graph(
-    authorships: pd.DataFrame,
-    works: pd.DataFrame,
-    nodes: pd.DataFrame | None = None,
-    *,
-    node_column: str = "institution_id",
-    **kw,
-) -> nx.Graph:
-    """Return the institution co-authorship graph (see :func:`coauthorship_graph`).
-
-    Node attributes come from `nodes` (e.g. the institutions table indexed by
-    ``institution_id``, with ``label``/``display_name``, ``category``, ``ror``), filled in
-    from the most frequent ``institution_name``, ``ror``, ``country_code`` and ``category``
-    of each institution's authorship rows. Rows with a null ``institution_id`` add no
-    node but still count as authors for `max_team_size`.
-
-    Examples
-    --------
-    >>> a = pd.DataFrame({"work_id": ["W1", "W1", "W1"], "author_id": ["A1", "A2", "A3"],
-    ...                   "institution_id": ["I1", "I2", None],
-    ...                   "institution_name": ["Delft", "PPSUC", None]})
-    >>> G = institution_graph(a, pd.DataFrame({"work_id": ["W1"], "publication_year": [2020]}))
-    >>> sorted(G.nodes(data="label"))
-    [('I1', 'Delft'), ('I2', 'PPSUC')]
-    """
-    _require(authorships, ["work_id", node_column], "authorships")
-
-    def derive(codes_ids, _work_codes):
-        columns = {
-            "label": "institution_name",
-            "ror": "ror",
-            "country_code": "country_code",
-            "category": "category",
-        }
-        return _derived_nodes(authorships, node_column, columns, codes_ids=codes_ids)
-
-    if nodes is not None and "label" not in nodes.columns and "display_name" in nodes.columns:
-        nodes = nodes.assign(label=nodes["display_name"])
-    return _build(authorships, works, nodes, node_column, derive=derive, **kw)
-
-
-def author_graph(
-    authorships: pd.DataFrame,
-    works: pd.DataFrame,
-    nodes: pd.DataFrame | None = None,
-    *,
-    node_column: str = "author_id",
-    **kw,
-) -> nx.Graph:
-    """Return the author co-authorship graph (see :func:`coauthorship_graph`).
-
-    Node attributes: ``label`` (most frequent ``author_name``), ``country_code`` and
-    ``institution_id`` (most frequent over the author's affiliation rows), ``category``
-    (the category of most of the author's works) and ``categories`` (all of them with
-    their numbers of works; both as in :func:`author_categories`); `nodes` (e.g. the
-    authors table indexed by ``author_id``) takes precedence.
-
-    Examples
-    --------
-    >>> a = pd.DataFrame({"work_id": ["W1", "W1", "W2", "W2"],
-    ...                   "author_id": ["A1", "A2", "A1", "A2"],
-    ...                   "author_name": ["Ann", "Bo", "Ann", "Bo"],
-    ...                   "category": ["nl", "cn_police", "nl", "nl"]})
-    >>> G = author_graph(a, pd.DataFrame(columns=["work_id", "publication_year"]))
-    >>> G.edges["A1", "A2"]["weight"], G.nodes["A2"]["category"], G.nodes["A2"]["categories"]
-    (2, 'nl', 'nl (1); cn_police (1)')
-    """
-    _require(authorships, ["work_id", node_column], "authorships")
-
-    def derive(codes_ids, work_codes):
-        derived = _derived_nodes(
-            authorships,
-            node_column,
-            {
-                "label": "author_name",
-                "country_code": "country_code",
-                "institution_id": "institution_id",
-            },
-            codes_ids=codes_ids,
-        )
-        if "category" not in authorships.columns:
-            return derived
-        main, listed = _categories_by_works(authorships, codes_ids, work_codes=work_codes)
-        if derived.empty:
-            index = pd.Index(np.asarray(codes_ids[1], dtype=object), dtype=object)
-            return pd.DataFrame({"category": main, "categories": listed}, index=index, dtype=object)
-        derived.insert(min(1, derived.shape[1]), "category", main)
-        derived["categories"] = listed
-        return derived
-
-    if nodes is not None and "label" not in nodes.columns and "display_name" in nodes.columns:
-        nodes = nodes.assign(label=nodes["display_name"])
-    return _build(
-        authorships,
-        works,
-        nodes,
-        node_column,
-        derive=derive,
-        derive_reads_work_codes="category" in authorships.columns,
-        **kw,
-    )
+def _category_rank(values: np.ndarray, in_order: bool) -> np.ndarray:
+    """Rank of each category value: ``config.CATEGORIES`` order first, then the rest
+    (a categorical's own order when `in_order`, else sorted)."""
+    known = {c: i for i, c in enumerate(CATEGORIES)}
+    rest = [v for v in values.tolist() if v not in known]
+    rest = rest if in_order else _in_sorted_order(rest)
+    after = {v: len(known) + i for i, v in enumerate(rest)}
+    sparse = np.asarray([known.get(v, after.get(v)) for v in values.tolist()], dtype=np.int64)
+    rank = np.empty(sparse.size, dtype=np.int64)
+    rank[np.argsort(sparse)] = np.arange(sparse.size)
+    return rank  # 0 .. len(values)-1
 
 
 def country_graph(
@@ -1601,9 +1162,9 @@ def country_graph(
         },
         index=codes,
     )
-    return coauthorship_graph(
-        authorships, works, _merge_nodes(nodes, derived), node_column=node_column, **kw
-    )
+    if nodes is not None:
+        derived = nodes.combine_first(derived) if len(derived) else nodes
+    return coauthorship_graph(authorships, works, derived, node_column=node_column, **kw)
 
 
 def category_pair_counts(

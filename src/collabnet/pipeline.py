@@ -486,9 +486,9 @@ def node_attributes(tables: dict[str, pd.DataFrame], level: str) -> pd.DataFrame
     matches (``entry:<id>``) say ``matched_by = "raw affiliation text"``. An author's category is
     the category of most of their works (ties: in ``config.CATEGORIES`` order);
     ``categories`` lists all of them with their numbers of works, most first (e.g.
-    ``"nl (3); cn_police (1)"``), both from :func:`collabnet.network.author_categories`, as
-    in :func:`collabnet.network.author_graph`; ``institutions`` names up to five of their
-    institutions, most authorship rows first (ties alphabetical). (Countries: see
+    ``"nl (3); cn_police (1)"``), both from :func:`collabnet.network.author_categories`;
+    ``institutions`` names up to five of their institutions, most authorship rows first
+    (ties alphabetical). (Countries: see
     :func:`collabnet.network.country_graph`.)
     """
     a = tables["authorships"]
@@ -975,15 +975,16 @@ def institution_time_slices(tables: dict[str, pd.DataFrame], **options) -> pd.Da
     """:func:`collabnet.metrics.time_slices` of the institution graph as the build draws it.
 
     The nodes are the build's ``institution_key`` (so labs that OpenAlex did not match but the
-    watchlist recognised in the raw text count too); ``options`` go to ``time_slices``.
+    watchlist recognised in the raw text count too), with the build's node attributes
+    (:func:`node_attributes`); ``options`` go to ``time_slices``.
     """
     from . import metrics
 
-    a = tables["authorships"]
     return metrics.time_slices(
-        a.assign(institution_id=a["institution_key"]),
+        tables["authorships"],
         tables["works"],
-        level="institution",
+        node_attributes(tables, "institutions"),
+        node_column=_NODE_COLUMN["institutions"],
         **options,
     )
 
