@@ -40,8 +40,9 @@ Baselines, measured in the same run on the same corpus:
   pivots out to helper processes, one per core (``collabnet._helper``), so on several
   cores it can beat the raw baseline.
 
-Targets: graph building <= 1.5x the scipy/DuckDB pair-count baseline; centrality table
-<= 1.5x raw igraph. Both are printed "met" or "NOT met" with the ratio.
+Target: centrality table <= 1.5x raw igraph, printed "met" or "NOT met" with the ratio.
+Graph building is printed beside the pair counts for information: the product's speed
+targets time ``collabnet build`` end to end (``bench_build.py``, ``bench_consortium.py``).
 
 
 """
@@ -474,11 +475,7 @@ def bench_build(size, n, folder, level, args) -> dict:
         f"{_ratio(full, duck)};  written graph (e) / pure networkx "
         f"{_ratio(written, build['networkx'])}, / counts {_ratio(written, fastest)}"
     )
-    met = _verdict("graph building (d) vs counts-only", full, fastest, "fastest of (a)")
-    _verdict("(info) edge table (d1) vs counts-only", table, fastest, "fastest of (a)")
-    _verdict("(info) graph building (d) vs like-for-like", full, duck, "DuckDB full (b)")
     return {
-        "met": met,
         "nodes": full.get("nodes", table.get("nodes", 0)),
         "edges": full.get("edges", table.get("edges", 0)),
     }
@@ -562,7 +559,6 @@ def main(argv=None) -> int:
             for level in args.levels.split(","):
                 print(f"graph building ({level} graph)")
                 b = bench_build(size, n, folder, level, args)
-                verdicts.append((f"{size} {level} build", b["met"]))
                 if args.no_centrality:
                     continue
                 print(f"centrality table ({level} graph, {b['nodes']:,} nodes)")

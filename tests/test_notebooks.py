@@ -90,5 +90,9 @@ def test_notebook_05_answers_how_close_with_works_on_every_hop(demo_out):
     neighbours = pd.read_csv(out / "closest_dutch_police_neighbours.csv")
     assert len(neighbours) > 0 and set(neighbours["category"]) == {"cn_police"}
     assert neighbours["works"].str.match(r"^W\d+(;W\d+)*$").all()
+    outputs = json.loads((out / "manifest.json").read_text())["outputs"]
+    assert outputs["works.parquet"]["written_by"] == "notebooks/01-collect-works"
+    assert outputs["how_close.csv"]["written_by"] == "notebooks/05-how-close"
+    assert outputs["notebooks/05-how-close.ipynb"]["written_by"] == "collabnet"
     slices = pd.read_csv(out / "time_slices_institutions.csv")
     assert slices["joint_works"].sum() > 0 and slices["end_year"].max() == 2024

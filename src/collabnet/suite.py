@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
@@ -91,6 +92,8 @@ def run_notebooks(
         started = time.perf_counter()
         if progress:
             print(f"running {source.name} ...", flush=True)
+        # each file the notebook writes records it as its writer in manifest.json
+        os.environ["COLLABNET_WRITER"] = f"notebooks/{source.stem}"
         try:
             papermill.execute_notebook(
                 str(staged),
@@ -109,6 +112,7 @@ def run_notebooks(
             ) from None
         finally:
             staged.unlink(missing_ok=True)
+            os.environ.pop("COLLABNET_WRITER", None)
         seconds = round(time.perf_counter() - started, 2)
         log.append(
             {
@@ -118,5 +122,5 @@ def run_notebooks(
             }
         )
         done.append(target)
-    update_manifest(out_dir, "notebooks", {"parameters": params, "runs": log})
+    update_manifest(out_dir, "notebooks", {"parameters": params, "runs": log}, files=done)
     return done
