@@ -221,3 +221,11 @@ def test_demo_out_that_is_a_file_is_an_error(tmp_path, capsys):
     (tmp_path / "file").write_text("x")
     assert main(["demo", "--only", "05", "--out", str(tmp_path / "file")]) == 2
     assert "is a file, not a folder" in capsys.readouterr().err
+
+
+def test_an_error_naming_a_hostile_path_is_one_escaped_line(tmp_path, capsys):
+    folder = tmp_path / "out\x1b]0;pwned\x07\u202e"
+    assert main(["paths", "--tables", str(folder), "--from", "I1", "--to", "I2"]) == 2
+    err = capsys.readouterr().err
+    assert "\x1b" not in err and "\u202e" not in err and "\x07" not in err
+    assert "\\x1b]0;pwned\\x07\\u202e" in err and len(err.strip().splitlines()) == 1

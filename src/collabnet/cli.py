@@ -566,7 +566,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except CollabnetError as exc:
-        print(f"collabnet {args.command}: error: {exc}", file=sys.stderr)
+        from .terminal import escape
+
+        # one line, and nothing from a file name or the data can steer the terminal
+        print(f"collabnet {args.command}: error: {escape(str(exc))}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # e.g. `collabnet paths ... | head`: the reader has gone, not an error
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - keeps Python's exit flush quiet
