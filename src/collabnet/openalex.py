@@ -63,6 +63,7 @@ import requests
 
 from . import __version__, config
 from .errors import CollabnetError, InputError
+from .outputs import folder_lock
 
 __all__ = [
     "OPENALEX_URL",
@@ -1024,27 +1025,6 @@ def _looks_truncated(work: dict) -> bool:
     return len(work.get("authorships") or []) >= TRUNCATED_AUTHORS
 
 
-@contextlib.contextmanager
-def _lock(directory: Path):
-    """Keep two harvests from writing into the same folder at once (released if killed)."""
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - Windows: no lock
-        yield
-        return
-    fh = open(directory / ".harvest.lock", "w")
-    try:
-        try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            raise HarvestError(
-                f"another collabnet fetch is writing into {directory}; wait for it to finish"
-            ) from None
-        yield
-    finally:
-        fh.close()
-
-
 # --- institutions -------------------------------------------------------------------------
 
 
@@ -1367,7 +1347,8 @@ def fetch_works(
         query = load_query_file(query)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    with _lock(out):
+    busy = HarvestError(f"another collabnet fetch is writing into {out}; wait for it to finish")
+    with folder_lock(out / ".harvest.lock", busy):
         for stale in out.rglob(".*.tmp"):  # left by a kill mid-write
             stale.unlink()
         if refresh:

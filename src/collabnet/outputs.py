@@ -37,6 +37,7 @@ __all__ = [
     "writer",
     "staged_build",
     "check_out_dir",
+    "folder_lock",
 ]
 
 MANIFEST = "manifest.json"
@@ -178,18 +179,21 @@ def check_out_dir(out: str | Path, *, force: bool = False) -> Path:
 
 
 @contextlib.contextmanager
-def _locked(out: Path):
-    """Keep two builds out of one folder (released when the process ends, even if killed)."""
-    import fcntl
-
-    fh = open(out / _LOCK, "w")  # noqa: SIM115 - held for the block
+def folder_lock(lock_file: Path, busy: Exception):
+    """Hold an exclusive lock on `lock_file` for the block, or raise `busy` when another
+    process holds it. The lock goes with the process, even if it is killed. (No lock where
+    the system has no ``fcntl``.)"""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        yield
+        return
+    fh = open(lock_file, "w")  # noqa: SIM115 - held for the block
     try:
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
-            raise CollabnetError(
-                f"another collabnet build is writing into {out}; wait for it to finish"
-            ) from None
+            raise busy from None
         yield
     finally:
         fh.close()
@@ -211,7 +215,8 @@ def staged_build(out: str | Path, *, keep_failed: bool = False) -> Iterator[Path
         staging.mkdir()
     except OSError as exc:
         raise CollabnetError(f"cannot write to --out {out}: {exc.strerror or exc}") from None
-    with _locked(out):
+    busy = CollabnetError(f"another collabnet build is writing into {out}; wait for it to finish")
+    with folder_lock(out / _LOCK, busy):
         try:
             yield staging
         except BaseException as exc:
