@@ -26,7 +26,7 @@ from collabnet import config, metrics, pipeline
 # %%
 out = config.PROJECT_ROOT / out_dir
 tables = pipeline.load_tables(out)
-graphs = {level: pipeline.load_graph(out, level) for level in pipeline.LEVELS}
+graphs = {level: pipeline.load_graph(out, level, tables=tables) for level in pipeline.LEVELS}
 
 # %% [markdown]
 # ## Centrality

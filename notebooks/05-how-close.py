@@ -24,7 +24,7 @@ from collabnet import config, figures, network, pipeline
 # %%
 out = config.PROJECT_ROOT / out_dir
 tables = pipeline.load_tables(out)
-G = pipeline.load_graph(out, "institutions")
+G = pipeline.load_graph(out, "institutions", tables=tables)
 
 # %% [markdown]
 # ## Paths from every Dutch institution to every police-linked one

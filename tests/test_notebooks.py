@@ -93,6 +93,8 @@ def test_notebook_05_answers_how_close_with_works_on_every_hop(demo_out):
     outputs = json.loads((out / "manifest.json").read_text())["outputs"]
     assert outputs["works.parquet"]["written_by"] == "notebooks/01-collect-works"
     assert outputs["how_close.csv"]["written_by"] == "notebooks/05-how-close"
+    # notebook 04 draws with the ranking notebook 03 wrote; it does not rank again
+    assert outputs["centrality_authors.csv"]["written_by"] == "notebooks/03-rank-centrality"
     assert outputs["notebooks/05-how-close.ipynb"]["written_by"] == "collabnet"
     slices = pd.read_csv(out / "time_slices_institutions.csv")
     assert slices["joint_works"].sum() > 0 and slices["end_year"].max() == 2024

@@ -56,6 +56,7 @@ __all__ = [
     "build_graph",
     "build_graphs",
     "load_graph",
+    "load_centrality",
     "rank_graphs",
     "render_views",
     "read_manifest",
@@ -629,15 +630,40 @@ def build_graphs(tables, *, levels: Iterable[str] = LEVELS, **options) -> dict[s
     return {level: build_graph(tables, level, **options) for level in levels}
 
 
-def load_graph(out_dir: str | Path, level: str = "institutions") -> nx.Graph:
-    """Rebuild a level's graph from the tables in ``out_dir`` with the build's counting options.
+def load_graph(
+    out_dir: str | Path, level: str = "institutions", *, tables: dict | None = None
+) -> nx.Graph:
+    """Rebuild a level's graph from the tables in ``out_dir`` with the build's counting options,
+    with the measures of its centrality table on the nodes when the folder has one.
 
     The Parquet tables are the record; the graph is derived from them in about a second, with
-    the evidence lists intact (GraphML keeps them only as joined text).
+    the evidence lists intact (GraphML keeps them only as joined text). Pass `tables` when
+    they are already read (:func:`load_tables`), so they are read once.
     """
     level = level if level.endswith("s") else level + "s"
     options = (read_manifest(out_dir).get("graphs") or {}).get("options") or {}
-    return build_graph(load_tables(out_dir), level, **options)
+    G = build_graph(tables if tables is not None else load_tables(out_dir), level, **options)
+    ranking = load_centrality(out_dir, level)
+    if ranking is not None:
+        for column in CENTRALITY_MEASURES:
+            if column in ranking.columns:
+                values = dict(zip(ranking["node"], ranking[column], strict=True))
+                nx.set_node_attributes(G, {n: v for n, v in values.items() if n in G}, column)
+    return G
+
+
+#: The measures of a centrality table that :func:`load_graph` puts on the nodes.
+CENTRALITY_MEASURES = ("degree", "strength", "betweenness", "closeness", "eigenvector", "pagerank")
+
+
+def load_centrality(out_dir: str | Path, level: str) -> pd.DataFrame | None:
+    """The centrality table ``centrality_<level>.csv`` the build (or notebook 03) wrote, or
+    None when there is none; node ids read as text."""
+    path = Path(out_dir) / f"centrality_{level}.csv"
+    if not path.is_file():
+        return None
+    table = pd.read_csv(path, dtype={"node": str, "label": str, "category": str})
+    return table.drop(columns=["data_source"], errors="ignore")
 
 
 def write_graphs(
