@@ -11,7 +11,7 @@ JS_DIR   := tests/js
 JS_STAMP := $(JS_DIR)/node_modules/.collabnet-installed
 
 .DEFAULT_GOAL := help
-.PHONY: help setup demo test lint bench demo-data clean
+.PHONY: help setup demo test lint bench demo-data clean vendor-js
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -51,3 +51,25 @@ demo-data: $(STAMP) ## regenerate data/demo/works.jsonl.gz from the seeded gener
 
 clean: ## remove outputs and caches (keeps .venv)
 	rm -rf outputs .pytest_cache .ruff_cache
+
+# The JavaScript builds inlined into the explorer page (collabnet.explorer), pinned; each is
+# kept in src/collabnet/static with its licence, and versions.json names the versions.
+SIGMA_VERSION      := 3.0.3
+GRAPHOLOGY_VERSION := 0.26.0
+STATIC_DIR         := src/collabnet/static
+
+vendor-js: ## refresh the pinned sigma and graphology builds in src/collabnet/static (needs npm)
+	@command -v npm >/dev/null 2>&1 || { echo "make vendor-js needs npm (Node.js)"; exit 1; }
+	@set -e; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	  cd "$$tmp" && npm pack --silent sigma@$(SIGMA_VERSION) graphology@$(GRAPHOLOGY_VERSION) >/dev/null; \
+	  mkdir sigma graphology; \
+	  tar -xzf sigma-$(SIGMA_VERSION).tgz -C sigma; \
+	  tar -xzf graphology-$(GRAPHOLOGY_VERSION).tgz -C graphology; \
+	  cd - >/dev/null; mkdir -p $(STATIC_DIR); \
+	  cp "$$tmp/sigma/package/dist/sigma.min.js" $(STATIC_DIR)/sigma.min.js; \
+	  cp "$$tmp/sigma/package/LICENSE.txt" $(STATIC_DIR)/sigma.LICENSE.txt; \
+	  cp "$$tmp/graphology/package/dist/graphology.umd.min.js" $(STATIC_DIR)/graphology.umd.min.js; \
+	  cp "$$tmp/graphology/package/LICENSE.txt" $(STATIC_DIR)/graphology.LICENSE.txt; \
+	  printf '{\n  "sigma": {"version": "%s", "license": "MIT", "file": "sigma.min.js"},\n  "graphology": {"version": "%s", "license": "MIT", "file": "graphology.umd.min.js"}\n}\n' \
+	    $(SIGMA_VERSION) $(GRAPHOLOGY_VERSION) > $(STATIC_DIR)/versions.json
+	@echo "vendored sigma $(SIGMA_VERSION) and graphology $(GRAPHOLOGY_VERSION) into $(STATIC_DIR)"
