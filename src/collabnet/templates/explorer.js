@@ -1,0 +1,434 @@
+(function () {
+  "use strict";
+  // Text from the data is only ever assigned with textContent; links are built only from
+  // values that match the DOI / OpenAlex id patterns, and open only when clicked.
+  var DOI_RE = /^10\.\d{4,9}\/\S+$/;
+  var OPENALEX_RE = /^[WAIS]\d+$/;
+  var D = JSON.parse(document.getElementById("cn-data").textContent);
+  var N = D.nodes.id, T = D.ties, W = D.works;
+  var nN = N.length, nT = T.s.length;
+  var LIST = 20;  // works listed before "show all"
+
+  function $(id) { return document.getElementById(id); }
+  function el(tag, text, cls) {
+    var e = document.createElement(tag);
+    if (text !== undefined && text !== null && text !== "") { e.textContent = String(text); }
+    if (cls) { e.className = cls; }
+    return e;
+  }
+  function fmt(n) { return Number(n).toLocaleString("en-US"); }
+  function num(x) {
+    if (x === null || x === undefined) { return "n/a"; }
+    if (Math.abs(x - Math.round(x)) < 1e-9) { return fmt(Math.round(x)); }
+    return Math.abs(x) >= 0.01 ? x.toFixed(3) : x.toPrecision(3);
+  }
+  function link(href, text, cls) {
+    var a = el("a", text, cls);
+    a.href = href;
+    a.target = "_blank";
+    a.rel = "noopener noreferrer";
+    return a;
+  }
+  function doiHref(doi) {
+    return (typeof doi === "string" && DOI_RE.test(doi)) ? "https://doi.org/" + doi : null;
+  }
+  function openalexHref(id) {
+    return (typeof id === "string" && OPENALEX_RE.test(id)) ? "https://openalex.org/" + id : null;
+  }
+
+  // --- adjacency (CSR: the ties of node i are adj[off[i] .. off[i+1]]) ----------------------
+  var off = new Int32Array(nN + 1), adj = new Int32Array(2 * nT);
+  (function () {
+    var j, fill = new Int32Array(nN);
+    for (j = 0; j < nT; j++) { off[T.s[j] + 1]++; off[T.t[j] + 1]++; }
+    for (j = 0; j < nN; j++) { off[j + 1] += off[j]; }
+    for (j = 0; j < nT; j++) {
+      adj[off[T.s[j]] + fill[T.s[j]]++] = j;
+      adj[off[T.t[j]] + fill[T.t[j]]++] = j;
+    }
+  })();
+  function other(j, i) { return T.s[j] === i ? T.t[j] : T.s[j]; }
+  function tieBetween(a, b) {
+    for (var k = off[a]; k < off[a + 1]; k++) { if (other(adj[k], a) === b) { return adj[k]; } }
+    return -1;
+  }
+
+  // --- state ---------------------------------------------------------------------------------
+  var cats = D.categories;
+  var hiddenCat = cats.map(function () { return false; });
+  var years = D.years;
+  var lo = years ? years[0] : null, hi = years ? years[1] : null;
+  var tieOK = new Uint8Array(nT).fill(1);
+  var selected = null;          // {kind: "node", i} | {kind: "tie", j} | {kind: "hop", p, h}
+  var focusNodes = null, focusTies = null;
+  var pathsOn = false;
+
+  // --- graph and renderer ------------------------------------------------------------------
+  var graph = new graphology.Graph({ type: "undirected", multi: false, allowSelfLoops: false });
+  var i, j;
+  for (i = 0; i < nN; i++) {
+    graph.addNode(String(i), {
+      i: i, x: D.nodes.x[i], y: D.nodes.y[i], size: D.nodes.size[i], label: D.nodes.label[i],
+      color: cats[D.nodes.cat[i]].color, forceLabel: i < D.labels_always
+    });
+  }
+  var wmax = 0;
+  for (j = 0; j < nT; j++) { wmax = Math.max(wmax, T.wf[j] || T.w[j] || 1); }
+  for (j = 0; j < nT; j++) {
+    var strength = (T.wf[j] || T.w[j] || 1) / (wmax || 1);
+    graph.addEdgeWithKey(String(j), String(T.s[j]), String(T.t[j]), {
+      j: j, size: 0.4 + 2.6 * Math.sqrt(strength), color: "#c8c8c8"
+    });
+  }
+
+  var renderer = new Sigma(graph, $("cn-map"), {
+    enableEdgeEvents: true,
+    hideEdgesOnMove: nT > 50000,
+    zIndex: true,
+    renderEdgeLabels: false,
+    labelRenderedSizeThreshold: nN > 2000 ? 10 : 5,
+    labelDensity: 0.6,
+    labelGridCellSize: 90,
+    labelFont: "system-ui, sans-serif",
+    minCameraRatio: 0.005,
+    maxCameraRatio: 4,
+    nodeReducer: function (key, data) {
+      var k = data.i;
+      if (hiddenCat[D.nodes.cat[k]]) { return Object.assign({}, data, { hidden: true }); }
+      if (focusNodes) {
+        if (!focusNodes.has(k)) {
+          return Object.assign({}, data, { color: "#e3e3e3", label: null, forceLabel: false, zIndex: 0 });
+        }
+        var isSel = selected && selected.kind === "node" && selected.i === k;
+        return Object.assign({}, data, {
+          zIndex: 1, forceLabel: isSel || focusNodes.size <= 40 || data.forceLabel, highlighted: isSel
+        });
+      }
+      return data;
+    },
+    edgeReducer: function (key, data) {
+      var k = data.j;
+      if (!tieOK[k]) { return Object.assign({}, data, { hidden: true }); }
+      if (focusTies) {
+        if (!focusTies.has(k)) { return Object.assign({}, data, { hidden: true }); }
+        var isSel = selected && ((selected.kind === "tie" && selected.j === k) ||
+          (selected.kind === "hop" && hopTie(selected.p, selected.h) === k));
+        return Object.assign({}, data, { color: isSel ? "#d62728" : "#555", zIndex: 1, size: Math.max(data.size, isSel ? 3 : 1.5) });
+      }
+      return data;
+    }
+  });
+
+  function redraw() { renderer.refresh({ skipIndexation: true }); }
+
+  // --- header ----------------------------------------------------------------------------
+  function updateCount() {
+    var vn = 0, vt = 0;
+    for (var a = 0; a < nN; a++) { if (!hiddenCat[D.nodes.cat[a]]) { vn++; } }
+    for (var b = 0; b < nT; b++) {
+      if (tieOK[b] && !hiddenCat[D.nodes.cat[T.s[b]]] && !hiddenCat[D.nodes.cat[T.t[b]]]) { vt++; }
+    }
+    $("cn-count").textContent = fmt(vn) + " of " + fmt(D.total.nodes) + " " + D.noun + " · " +
+      fmt(vt) + " of " + fmt(D.total.ties) + " ties";
+  }
+
+  // --- works lists -------------------------------------------------------------------------
+  function yearNarrowed() { return years && (lo > years[0] || hi < years[1]); }
+  function inRange(w) {
+    var y = W.year[w];
+    return !yearNarrowed() || (y !== null && y >= lo && y <= hi);
+  }
+  function byNewest(a, b) {
+    var ya = W.year[a] === null ? -1e4 : W.year[a], yb = W.year[b] === null ? -1e4 : W.year[b];
+    return yb - ya || (W.id[a] < W.id[b] ? -1 : W.id[a] > W.id[b] ? 1 : 0);
+  }
+  function workItem(w) {
+    var li = el("li");
+    if (W.year[w] !== null) { li.appendChild(el("span", W.year[w] + " ")); }
+    li.appendChild(el("span", W.title[w] || "(no title on record)", "cn-title"));
+    var meta = el("div", null, "cn-meta");
+    var doiUrl = doiHref(W.doi[w]);
+    if (doiUrl) { meta.appendChild(link(doiUrl, "doi:" + W.doi[w], "cn-doi")); }
+    else if (W.doi_text[w]) { meta.appendChild(el("span", "DOI as recorded (not linked): " + W.doi_text[w], "cn-muted")); }
+    var oa = openalexHref(W.id[w]);
+    meta.appendChild(document.createTextNode(" · "));
+    meta.appendChild(oa ? link(oa, W.id[w], "cn-wid") : el("span", W.id[w], "cn-wid"));
+    if (W.team[w] !== null) {
+      meta.appendChild(document.createTextNode(" · " + (W.cut[w] ? fmt(W.team[w]) + "+" : fmt(W.team[w])) + " authors"));
+    }
+    if (W.retracted[w]) { meta.appendChild(document.createTextNode(" ")); meta.appendChild(el("span", "[RETRACTED]", "cn-retracted")); }
+    li.appendChild(meta);
+    return li;
+  }
+  function workList(box, list) {
+    list = list.filter(inRange).sort(byNewest);
+    var head = "Works" + (yearNarrowed() ? " in " + lo + "–" + hi : "") + ": " + fmt(list.length);
+    box.appendChild(el("h3", head));
+    if (!list.length) { box.appendChild(el("p", "No joint works on record" + (yearNarrowed() ? " in these years." : "."), "cn-muted")); return; }
+    var ul = el("ul", null, "cn-works");
+    box.appendChild(ul);
+    function fill(n) { for (var k = ul.children.length; k < Math.min(n, list.length); k++) { ul.appendChild(workItem(list[k])); } }
+    fill(LIST);
+    if (list.length > LIST) {
+      var more = el("button", "show all " + fmt(list.length), "cn-linkish");
+      more.type = "button";
+      more.addEventListener("click", function () { fill(list.length); more.remove(); });
+      box.appendChild(more);
+    }
+  }
+  function clearDetails() {
+    var box = $("cn-details");
+    while (box.firstChild) { box.removeChild(box.firstChild); }
+    return box;
+  }
+  function idLine(box, id) {
+    var p = el("p", "id: ");
+    var oa = openalexHref(id);
+    p.appendChild(oa ? link(oa, id, "cn-wid") : el("span", id, "cn-wid"));
+    box.appendChild(p);
+  }
+
+  function showNode(k) {
+    var box = clearDetails();
+    box.appendChild(el("h3", D.nodes.label[k], "cn-node-label"));
+    idLine(box, N[k]);
+    var cat = cats[D.nodes.cat[k]];
+    box.appendChild(el("p", (D.noun === "authors" ? "most often signs with: " : "category: ") + cat.label));
+    if (D.nodes.rule[k]) { box.appendChild(el("p", "rule: " + D.nodes.rule[k], "cn-muted")); }
+    if (D.nodes.source[k]) { box.appendChild(el("p", "source: " + D.nodes.source[k], "cn-muted")); }
+    if (D.nodes.country[k]) { box.appendChild(el("p", "country: " + D.nodes.country[k])); }
+    if (D.nodes.ror[k]) { box.appendChild(el("p", "ROR: " + D.nodes.ror[k], "cn-muted")); }
+    var line = "works: " + num(D.nodes.n_works[k]) + " · collaborators on the map: " + fmt(off[k + 1] - off[k]);
+    Object.keys(D.measures).forEach(function (m) { line += " · " + m + ": " + num(D.measures[m][k]); });
+    box.appendChild(el("p", line));
+    var seen = new Set();
+    for (var a = off[k]; a < off[k + 1]; a++) { T.works[adj[a]].forEach(function (w) { seen.add(w); }); }
+    workList(box, Array.from(seen));
+  }
+  function tieTitle(a, b) { return D.nodes.label[a] + " — " + D.nodes.label[b]; }
+  function showTie(t) {
+    var box = clearDetails();
+    box.appendChild(el("h3", tieTitle(T.s[t], T.t[t])));
+    var years_ = T.fy[t] === null ? "" : " · " + T.fy[t] + (T.ly[t] !== null && T.ly[t] !== T.fy[t] ? "–" + T.ly[t] : "");
+    box.appendChild(el("p", "joint works: " + num(T.w[t]) + " (fractional " + num(T.wf[t]) + ")" + years_));
+    workList(box, T.works[t].slice());
+  }
+  function hopTie(p, h) { var hop = D.paths[p].hops[h]; return tieBetween(hop.s, hop.t); }
+  function showHop(p, h) {
+    var hop = D.paths[p].hops[h];
+    var box = clearDetails();
+    box.appendChild(el("h3", tieTitle(hop.s, hop.t)));
+    box.appendChild(el("p", "path " + (p + 1) + ", hop " + (h + 1) + (hop.consortium_only ? " · rests on consortium papers only" : ""), "cn-muted"));
+    workList(box, hop.works.slice());
+  }
+
+  // --- selection and focus -----------------------------------------------------------------
+  function setFocus() {
+    focusNodes = null; focusTies = null;
+    if (selected && selected.kind === "node") {
+      var k = selected.i;
+      focusNodes = new Set([k]); focusTies = new Set();
+      for (var a = off[k]; a < off[k + 1]; a++) { focusTies.add(adj[a]); focusNodes.add(other(adj[a], k)); }
+    } else if (selected && selected.kind === "tie") {
+      focusNodes = new Set([T.s[selected.j], T.t[selected.j]]); focusTies = new Set([selected.j]);
+    } else if (pathsOn) {
+      focusNodes = new Set(); focusTies = new Set();
+      D.paths.forEach(function (p, pi) {
+        p.nodes.forEach(function (n) { focusNodes.add(n); });
+        p.hops.forEach(function (h, hi_) { var t = hopTie(pi, hi_); if (t >= 0) { focusTies.add(t); } });
+      });
+    }
+    redraw();
+  }
+  function selectNode(k) { selected = { kind: "node", i: k }; showNode(k); setFocus(); }
+  function selectTie(t) { selected = { kind: "tie", j: t }; showTie(t); setFocus(); }
+  function selectHop(p, h) { selected = pathsOn ? { kind: "hop", p: p, h: h } : null; showHop(p, h); setFocus(); }
+  function clearSelection() {
+    selected = null; setFocus();
+    var box = clearDetails();
+    box.appendChild(el("p", "Click a dot or a line to see the works behind it.", "cn-muted"));
+  }
+  renderer.on("clickNode", function (e) { selectNode(graph.getNodeAttribute(e.node, "i")); });
+  renderer.on("clickEdge", function (e) { selectTie(graph.getEdgeAttribute(e.edge, "j")); });
+  $("cn-reset").addEventListener("click", clearSelection);
+
+  function centreOn(k) {
+    var d = renderer.getNodeDisplayData(String(k));
+    if (d) { renderer.getCamera().animate({ x: d.x, y: d.y, ratio: Math.min(renderer.getCamera().ratio, 0.25) }, { duration: 400 }); }
+  }
+
+  // --- legend ------------------------------------------------------------------------------
+  var legendButtons = [];
+  (function () {
+    var counts = cats.map(function () { return 0; });
+    for (var a = 0; a < nN; a++) { counts[D.nodes.cat[a]]++; }
+    var ul = $("cn-legend");
+    cats.forEach(function (c, ci) {
+      var li = el("li"), b = el("button");
+      b.type = "button";
+      b.dataset.category = c.key;
+      b.setAttribute("aria-pressed", "true");
+      var sw = el("span", null, "cn-swatch");
+      sw.style.background = c.color;
+      b.appendChild(sw);
+      b.appendChild(el("span", c.label + " (" + fmt(counts[ci]) + ")"));
+      if (!counts[ci]) { b.disabled = true; }
+      b.addEventListener("click", function () { setCategory(ci, !hiddenCat[ci]); });
+      legendButtons.push(b);
+      li.appendChild(b);
+      ul.appendChild(li);
+    });
+  })();
+  function setCategory(ci, hide) {
+    hiddenCat[ci] = hide;
+    legendButtons[ci].setAttribute("aria-pressed", hide ? "false" : "true");
+    if (hide && selected && selected.kind === "node" && D.nodes.cat[selected.i] === ci) { clearSelection(); }
+    updateCount();
+    redraw();
+  }
+
+  // --- year range --------------------------------------------------------------------------
+  function applyYears() {
+    if (!years) { return; }
+    var from = $("cn-year-from"), to = $("cn-year-to");
+    lo = Math.min(+from.value, +to.value); hi = Math.max(+from.value, +to.value);
+    $("cn-years-label").textContent = lo + "–" + hi;
+    var all = !yearNarrowed();
+    for (var t = 0; t < nT; t++) {
+      if (all) { tieOK[t] = 1; continue; }
+      var ws = T.works[t], ok = 0, known = false;
+      for (var k = 0; k < ws.length; k++) {
+        var y = W.year[ws[k]];
+        if (y !== null) { known = true; if (y >= lo && y <= hi) { ok = 1; break; } }
+      }
+      if (!known) { ok = (T.fy[t] === null || (T.fy[t] <= hi && (T.ly[t] === null ? T.fy[t] : T.ly[t]) >= lo)) ? 1 : 0; }
+      tieOK[t] = ok;
+    }
+    updateCount();
+    if (selected && selected.kind === "node") { showNode(selected.i); }
+    else if (selected && selected.kind === "tie") { showTie(selected.j); }
+    redraw();
+  }
+  if (years) {
+    ["cn-year-from", "cn-year-to"].forEach(function (id, k) {
+      var r = $(id);
+      r.min = years[0]; r.max = years[1]; r.value = years[k];
+      r.addEventListener("input", applyYears);
+    });
+    $("cn-years-label").textContent = years[0] + "–" + years[1];
+  } else {
+    $("cn-years-block").hidden = true;
+  }
+
+  // --- search ------------------------------------------------------------------------------
+  var lower = null, sugg = [], active = -1;
+  var input = $("cn-search"), box = $("cn-suggestions");
+  function matches(q) {
+    if (!lower) { lower = D.nodes.label.map(function (s) { return s.toLowerCase(); }); }
+    var exact = [], prefix = [], inner = [];
+    for (var k = 0; k < nN && exact.length + prefix.length < 10; k++) {
+      var id = N[k].toLowerCase(), ror = (D.nodes.ror[k] || "").toLowerCase();
+      if (id === q || (ror && (ror === q || ror.endsWith("/" + q)))) { exact.push(k); }
+      else if (lower[k].startsWith(q)) { prefix.push(k); }
+      else if (inner.length < 10 && (lower[k].indexOf(q) >= 0 || (q.length >= 4 && ror.indexOf(q) >= 0))) { inner.push(k); }
+    }
+    return exact.concat(prefix, inner).slice(0, 10);
+  }
+  function renderSuggestions() {
+    while (box.firstChild) { box.removeChild(box.firstChild); }
+    sugg.forEach(function (k, n) {
+      var li = el("li");
+      li.setAttribute("role", "option");
+      li.setAttribute("aria-selected", n === active ? "true" : "false");
+      li.dataset.index = String(k);
+      li.appendChild(el("span", D.nodes.label[k]));
+      li.appendChild(el("span", " · " + N[k] + " · " + cats[D.nodes.cat[k]].label, "cn-muted"));
+      li.addEventListener("mousedown", function (e) { e.preventDefault(); choose(k); });
+      box.appendChild(li);
+    });
+    box.hidden = sugg.length === 0;
+    input.setAttribute("aria-expanded", sugg.length ? "true" : "false");
+  }
+  function choose(k) {
+    sugg = []; active = -1; renderSuggestions();
+    input.value = D.nodes.label[k];
+    if (hiddenCat[D.nodes.cat[k]]) { setCategory(D.nodes.cat[k], false); }
+    selectNode(k);
+    centreOn(k);
+  }
+  input.addEventListener("input", function () {
+    var q = input.value.trim().toLowerCase();
+    sugg = q ? matches(q) : [];
+    active = sugg.length ? 0 : -1;
+    renderSuggestions();
+  });
+  input.addEventListener("keydown", function (e) {
+    if (e.key === "ArrowDown" && sugg.length) { active = (active + 1) % sugg.length; renderSuggestions(); e.preventDefault(); }
+    else if (e.key === "ArrowUp" && sugg.length) { active = (active - 1 + sugg.length) % sugg.length; renderSuggestions(); e.preventDefault(); }
+    else if (e.key === "Enter" && active >= 0) { choose(sugg[active]); e.preventDefault(); }
+    else if (e.key === "Escape") { sugg = []; renderSuggestions(); }
+  });
+  input.addEventListener("blur", function () { sugg = []; renderSuggestions(); });
+
+  // --- paths -------------------------------------------------------------------------------
+  var toggle = $("cn-paths-toggle");
+  if (toggle) {
+    var list = $("cn-paths");
+    D.paths.forEach(function (p, pi) {
+      var li = el("li");
+      li.appendChild(el("span", p.nodes.map(function (n) { return D.nodes.label[n]; }).join(" → ")));
+      var hops = el("div");
+      p.hops.forEach(function (h, hi_) {
+        var b = el("button", "hop " + (hi_ + 1) + ": " + tieTitle(h.s, h.t) + " (" + fmt(h.works.length) + " works)");
+        b.type = "button";
+        b.className = "cn-hop";
+        b.addEventListener("click", function () { selectHop(pi, hi_); });
+        hops.appendChild(b);
+        hops.appendChild(el("br"));
+      });
+      li.appendChild(hops);
+      list.appendChild(li);
+    });
+    toggle.addEventListener("change", function () {
+      pathsOn = toggle.checked;
+      list.hidden = !pathsOn;
+      if (selected && selected.kind !== "hop") { selected = null; }
+      setFocus();
+    });
+  }
+
+  // --- PNG export of the current view ------------------------------------------------------
+  var lastExport = null;
+  function exportPNG() {
+    renderer.refresh({ skipIndexation: true });  // draws now, so the WebGL buffers are readable
+    var layers = renderer.getCanvases(), base = layers.edges;
+    var out = document.createElement("canvas");
+    out.width = base.width; out.height = base.height;
+    var ctx = out.getContext("2d");
+    ctx.fillStyle = "#ffffff";
+    ctx.fillRect(0, 0, out.width, out.height);
+    ["edges", "edgeLabels", "nodes", "labels", "hovers", "hoverNodes"].forEach(function (name) {
+      if (layers[name]) { ctx.drawImage(layers[name], 0, 0, out.width, out.height); }
+    });
+    out.toBlob(function (blob) {
+      var url = URL.createObjectURL(blob);
+      lastExport = { width: out.width, height: out.height, bytes: blob.size, type: blob.type };
+      var a = document.createElement("a");
+      a.href = url;
+      a.download = "collabnet-map.png";
+      document.body.appendChild(a);
+      a.click();
+      a.remove();
+      setTimeout(function () { URL.revokeObjectURL(url); }, 10000);
+    }, "image/png");
+  }
+  $("cn-export").addEventListener("click", exportPNG);
+
+  updateCount();
+  window.collabnetExplorer = {
+    renderer: renderer, graph: graph, data: D,
+    selected: function () { return selected; },
+    lastExport: function () { return lastExport; },
+    selectNode: selectNode
+  };
+})();
