@@ -1,0 +1,284 @@
+"""The explorer page in headless Chromium, driven as a reporter would drive it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import networkx as nx
+import pandas as pd
+import pytest
+from conftest import PAYLOAD
+from test_browser import Visit, browser  # noqa: F401  (the Chromium fixture)
+
+from collabnet.explorer import write_explorer_html
+
+pytestmark = pytest.mark.browser
+
+DEMO = Path(__file__).resolve().parents[1] / "data" / "demo" / "works.jsonl.gz"
+
+
+class ExplorerVisit(Visit):
+    """A :class:`Visit` of an explorer page, with helpers to find nodes and ties on screen."""
+
+    def open(self):
+        self.page.goto(self.url, wait_until="load")
+        self.page.wait_for_function("() => window.collabnetExplorer !== undefined", timeout=20000)
+        self.page.wait_for_timeout(300)  # the first frame
+        return self
+
+    def screen(self, node: str) -> tuple[float, float]:
+        """Viewport pixels of a node's centre, from sigma's own camera."""
+        return tuple(
+            self.page.evaluate(
+                """(id) => {
+                    const x = window.collabnetExplorer, d = x.data.nodes;
+                    const key = String(d.id.indexOf(id));
+                    const p = x.renderer.graphToViewport(x.graph.getNodeAttributes(key));
+                    const box = document.getElementById('cn-map').getBoundingClientRect();
+                    return [p.x + box.left, p.y + box.top];
+                }""",
+                node,
+            )
+        )
+
+    def click_at(self, x: float, y: float):
+        """Click the map; sigma takes two clicks within 300 ms for a double click (zoom)."""
+        self.page.wait_for_timeout(350)
+        self.page.mouse.click(x, y)
+
+    def hidden(self, node: str) -> bool:
+        return self.page.evaluate(
+            """(id) => {
+                const x = window.collabnetExplorer;
+                return !!x.renderer.getNodeDisplayData(String(x.data.nodes.id.indexOf(id))).hidden;
+            }""",
+            node,
+        )
+
+    def count(self) -> str:
+        return self.page.text_content("#cn-count")
+
+    def details(self) -> str:
+        return self.page.text_content("#cn-details")
+
+    def assert_nothing_fetched_or_run(self):
+        # SwiftShader's WebGL reports GPU stalls on readPixels as console warnings: not ours.
+        self.errors = [e for e in self.errors if "GL Driver Message" not in e]
+        super().assert_nothing_fetched_or_run()
+        assert (
+            self.page.evaluate("document.querySelectorAll('#cn-side img, #cn-side script').length")
+            == 0
+        )
+
+
+@pytest.fixture
+def page_of(browser, tmp_path):  # noqa: F811
+    opened = []
+
+    def open_(G, name="e.html", **options):
+        options.setdefault("title", "Explorer")
+        path = write_explorer_html(G, tmp_path / name, **options)
+        visit = ExplorerVisit(browser, path).open()
+        opened.append(visit)
+        return visit
+
+    yield open_
+    for visit in opened:
+        visit.page.close()
+
+
+def test_search_selects_and_details_show_works_with_links(page_of, render_graph, render_works):
+    visit = page_of(render_graph, works=render_works, banner="Synthetic demo data")
+    page = visit.page
+    assert "Synthetic demo data" in page.text_content("#cn-banner")
+    assert visit.count() == "4 of 4 institutions · 3 of 3 ties"
+    page.click("#cn-search")
+    page.keyboard.type("leiden")
+    page.wait_for_selector("#cn-suggestions li")
+    assert page.text_content("#cn-suggestions li").startswith("Leiden Lab " + PAYLOAD)
+    page.keyboard.press("Enter")
+    assert page.evaluate("window.collabnetExplorer.selected()") == {"kind": "node", "i": 0}
+    assert page.text_content("#cn-details h3") == "Leiden Lab " + PAYLOAD
+    text = visit.details()
+    assert "Face recognition " + PAYLOAD in text and "[RETRACTED]" in text
+    hrefs = page.eval_on_selector_all("#cn-details a", "as => as.map(a => a.href)")
+    assert "https://doi.org/10.1234/abc" in hrefs
+    assert "https://openalex.org/W1" in hrefs and "https://openalex.org/I1" in hrefs
+    assert all(h.startswith(("https://doi.org/10.", "https://openalex.org/")) for h in hrefs)
+    # searching by id finds the node too
+    page.fill("#cn-search", "")
+    page.keyboard.type("I3")
+    page.wait_for_selector("#cn-suggestions li")
+    page.click("#cn-suggestions li")
+    assert page.text_content("#cn-details h3") == 'Delft "Vision" Group'
+    visit.assert_nothing_fetched_or_run()
+
+
+def test_legend_hides_a_category_and_the_count_follows(page_of, render_graph):
+    visit = page_of(render_graph)
+    page = visit.page
+    assert not visit.hidden("I1")
+    page.click('#cn-legend button[data-category="nl"]')
+    assert visit.hidden("I1") and visit.hidden("I3") and not visit.hidden("I2")
+    assert visit.count() == "2 of 4 institutions · 0 of 3 ties"
+    assert page.get_attribute('#cn-legend button[data-category="nl"]', "aria-pressed") == "false"
+    page.click('#cn-legend button[data-category="nl"]')
+    assert not visit.hidden("I1")
+    assert visit.count() == "4 of 4 institutions · 3 of 3 ties"
+    visit.assert_nothing_fetched_or_run()
+
+
+def test_click_node_tie_and_move_years(page_of, render_graph, render_works):
+    visit = page_of(render_graph, works=render_works)
+    page = visit.page
+    x, y = visit.screen("I2")
+    visit.click_at(x, y)
+    assert page.text_content("#cn-details h3").startswith("Institute of Forensic Science")
+    assert "Speaker identification 说话人识别" in visit.details()
+    assert "https://doi.org/10.5555/xyz" in page.eval_on_selector_all(
+        "#cn-details a", "as => as.map(a => a.href)"
+    )
+    page.click("#cn-reset")
+    # the middle of the I2–I3 line lists that tie's one work
+    (x2, y2), (x3, y3) = visit.screen("I2"), visit.screen("I3")
+    visit.click_at((x2 + x3) / 2, (y2 + y3) / 2)
+    assert page.evaluate("window.collabnetExplorer.selected().kind") == "tie"
+    assert "Speaker identification" in visit.details() and "joint works: 1" in visit.details()
+    page.click("#cn-reset")
+    # years 2018–2021: move the start to 2020, and I1–I4 (2018 only) drops out
+    assert page.text_content("#cn-years-label") == "2018–2021"
+    page.focus("#cn-year-from")
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")
+    assert page.text_content("#cn-years-label") == "2020–2021"
+    assert visit.count() == "4 of 4 institutions · 2 of 3 ties"
+    visit.assert_nothing_fetched_or_run()
+
+
+def test_export_png(page_of, render_graph, tmp_path):
+    visit = page_of(render_graph)
+    page = visit.page
+    with page.expect_download() as info:
+        page.click("#cn-export")
+    saved = tmp_path / "view.png"
+    info.value.save_as(saved)
+    data = saved.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    made = page.evaluate("window.collabnetExplorer.lastExport()")
+    assert made["type"] == "image/png" and made["width"] > 300 and made["height"] > 300
+    # the picture is not blank: the nodes' colours are in it
+    colours = page.evaluate(
+        """async () => {
+            const c = window.collabnetExplorer.renderer.getCanvases().nodes;
+            return c.width > 0;
+        }"""
+    )
+    assert colours
+    assert len(data) > 5_000  # a white canvas of this size compresses to far less
+    visit.requests = [r for r in visit.requests if not r.startswith("blob:")]
+    visit.assert_nothing_fetched_or_run()
+
+
+def test_hostile_text_probe_every_node_and_tie_clicked(page_of, render_graph, render_works):
+    G = render_graph.copy()
+    G.nodes["I2"]["category_rule"] = "rule " + PAYLOAD
+    G.nodes["I2"]["ror"] = PAYLOAD
+    works = render_works.copy()
+    works.loc[1, "doi"] = "javascript:alert(1)//10.1234/x"
+    works.loc[2, "title"] = "<svg onload=alert(3)>" + PAYLOAD
+    visit = page_of(G, works=works, title="T " + PAYLOAD, banner="B " + PAYLOAD)
+    page = visit.page
+    assert page.title() == "T " + PAYLOAD
+    for node in G.nodes:
+        x, y = visit.screen(node)
+        page.mouse.move(x, y, steps=3)
+        visit.click_at(x, y)
+        assert page.evaluate("window.collabnetExplorer.selected()")["kind"] == "node"
+        page.click("#cn-reset")
+    for u, v in G.edges:
+        (xu, yu), (xv, yv) = visit.screen(u), visit.screen(v)
+        visit.click_at((xu + xv) / 2, (yu + yv) / 2)
+        page.click("#cn-reset")
+    x, y = visit.screen("I2")
+    visit.click_at(x, y)
+    text = visit.details()
+    assert "rule " + PAYLOAD in text and "<svg onload=alert(3)>" in text
+    assert "DOI as recorded (not linked): javascript:alert(1)" in text
+    hrefs = page.eval_on_selector_all("a", "as => as.map(a => a.href)")
+    assert all(h.startswith(("https://doi.org/10.", "https://openalex.org/")) for h in hrefs)
+    page.click("#cn-search")
+    page.keyboard.type("<img")
+    page.wait_for_selector("#cn-suggestions li")
+    assert page.evaluate("document.querySelectorAll('svg, iframe').length") == 0
+    visit.assert_nothing_fetched_or_run()
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    from collabnet import metrics, pipeline
+
+    tables = pipeline.build_tables([DEMO], tmp_path_factory.mktemp("demo"))
+    G = pipeline.build_graph(tables, "institutions")
+    erasmus = next(n for n, d in G.nodes(data=True) if d.get("label") == "Erasmus MC")
+    paths = metrics.evidence_paths(
+        G, erasmus, target_category="cn_police", k=3, works=tables["works"]
+    )
+    return tables, G, paths
+
+
+def test_demo_map_find_erasmus_read_its_works_and_paths(page_of, demo):
+    tables, G, paths = demo
+    visit = page_of(
+        G,
+        works=tables["works"],
+        paths=paths,
+        title="Institutions",
+        banner="Synthetic demo data — evidence of nothing",
+    )
+    page = visit.page
+    n, m = G.number_of_nodes(), G.number_of_edges()
+    assert visit.count() == f"{n:,} of {n:,} institutions · {m:,} of {m:,} ties"
+    page.click("#cn-search")
+    page.keyboard.type("Erasmus")
+    page.wait_for_selector("#cn-suggestions li")
+    page.keyboard.press("Enter")
+    assert page.text_content("#cn-details h3") == "Erasmus MC"
+    assert "ROR: " in visit.details()
+    links = page.eval_on_selector_all("#cn-details a.cn-doi", "as => as.map(a => a.href)")
+    assert links and all(h.startswith("https://doi.org/10.") for h in links)
+    # "show all" lists every work on its ties
+    if page.query_selector("#cn-details button.cn-linkish"):
+        page.click("#cn-details button.cn-linkish")
+    shown = page.eval_on_selector_all("#cn-details li", "ls => ls.length")
+    header = page.text_content("#cn-details h3:nth-of-type(2)")
+    assert shown == int(header.split(": ")[1].replace(",", ""))
+    # the paths layer: the checkbox shows the paths, a hop lists its works
+    page.click("#cn-reset")
+    page.check("#cn-paths-toggle")
+    assert page.is_visible("#cn-paths")
+    page.click("#cn-paths button.cn-hop")
+    hop = paths[0]["hops"][0]
+    assert f"Works: {len(hop['works'])}" in visit.details()
+    assert page.evaluate("window.collabnetExplorer.selected().kind") == "hop"
+    # narrowing the years drops ties
+    page.focus("#cn-year-from")
+    for _ in range(3):
+        page.keyboard.press("ArrowRight")
+    shown_ties = int(visit.count().split(" · ")[1].split(" of ")[0].replace(",", ""))
+    assert shown_ties < m
+    visit.assert_nothing_fetched_or_run()
+
+
+def test_small_hand_made_graph_without_works_or_years(page_of):
+    G = nx.Graph()
+    G.add_node("NL", label="Netherlands", category="nl")
+    G.add_node("CN", label="China", category="cn_other")
+    G.add_edge("NL", "CN", weight=3, works=["W1", "W2", "W3"])
+    visit = page_of(G, works=pd.DataFrame({"work_id": ["W1"], "title": ["Only title"]}))
+    page = visit.page
+    assert visit.count() == "2 of 2 countries · 1 of 1 ties"
+    assert not page.is_visible("#cn-years-block")
+    x, y = visit.screen("NL")
+    visit.click_at(x, y)
+    assert "Only title" in visit.details() and "Works: 3" in visit.details()
+    visit.assert_nothing_fetched_or_run()
