@@ -8,6 +8,9 @@
   var N = D.nodes.id, T = D.ties, W = D.works;
   var nN = N.length, nT = T.s.length;
   var LIST = 20;  // works listed before "show all"
+  // Ties are clickable everywhere up to this many; above it only the ties of a selected node
+  // or path are (picking every tie of a huge map would slow every frame).
+  var EDGE_EVENTS_MAX = 50000;
 
   function $(id) { return document.getElementById(id); }
   function el(tag, text, cls) {
@@ -82,7 +85,7 @@
   }
 
   var renderer = new Sigma(graph, $("cn-map"), {
-    enableEdgeEvents: true,
+    enableEdgeEvents: nT <= EDGE_EVENTS_MAX,
     hideEdgesOnMove: nT > 50000,
     zIndex: true,
     renderEdgeLabels: false,
@@ -238,6 +241,7 @@
         p.hops.forEach(function (h, hi_) { var t = hopTie(pi, hi_); if (t >= 0) { focusTies.add(t); } });
       });
     }
+    if (nT > EDGE_EVENTS_MAX) { renderer.setSetting("enableEdgeEvents", !!focusTies); }
     redraw();
   }
   function selectNode(k) { selected = { kind: "node", i: k }; showNode(k); setFocus(); }
@@ -424,6 +428,9 @@
   }
   $("cn-export").addEventListener("click", exportPNG);
 
+  if (nT > EDGE_EVENTS_MAX) {
+    clearDetails().appendChild(el("p", "Click a dot to see the works behind it, then one of its lines for the works of that tie. Scroll to zoom, drag to move; more names appear as you zoom in.", "cn-muted"));
+  }
   updateCount();
   window.collabnetExplorer = {
     renderer: renderer, graph: graph, data: D,
