@@ -8,9 +8,6 @@
   var N = D.nodes.id, T = D.ties, W = D.works;
   var nN = N.length, nT = T.s.length;
   var LIST = 20;  // works listed before "show all"
-  // Ties are clickable everywhere up to this many; above it only the ties of a selected node
-  // or path are (picking every tie of a huge map would slow every frame).
-  var EDGE_EVENTS_MAX = 50000;
 
   function $(id) { return document.getElementById(id); }
   function el(tag, text, cls) {
@@ -85,7 +82,7 @@
   }
 
   var renderer = new Sigma(graph, $("cn-map"), {
-    enableEdgeEvents: nT <= EDGE_EVENTS_MAX,
+    enableEdgeEvents: true,
     hideEdgesOnMove: nT > 50000,
     zIndex: true,
     renderEdgeLabels: false,
@@ -241,7 +238,6 @@
         p.hops.forEach(function (h, hi_) { var t = hopTie(pi, hi_); if (t >= 0) { focusTies.add(t); } });
       });
     }
-    if (nT > EDGE_EVENTS_MAX) { renderer.setSetting("enableEdgeEvents", !!focusTies); }
     redraw();
   }
   function selectNode(k) { selected = { kind: "node", i: k }; showNode(k); setFocus(); }
@@ -428,9 +424,6 @@
   }
   $("cn-export").addEventListener("click", exportPNG);
 
-  if (nT > EDGE_EVENTS_MAX) {
-    clearDetails().appendChild(el("p", "Click a dot to see the works behind it, then one of its lines for the works of that tie. Scroll to zoom, drag to move; more names appear as you zoom in.", "cn-muted"));
-  }
   updateCount();
   window.collabnetExplorer = {
     renderer: renderer, graph: graph, data: D,
