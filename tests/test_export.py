@@ -144,12 +144,12 @@ def test_edges_xlsx_when_openpyxl_is_present(tmp_path, render_graph, render_work
     assert len(table) == render_graph.number_of_edges()
 
 
-# --- a graph whose ties are still arrays is written from them, with the same bytes -------------
+# --- a Network is written from its arrays, with the bytes of its networkx graph --------------
 
 
 def _corpus_graphs():
-    """The same co-authorship graph twice: ties still arrays, and ties written as dicts."""
-    from collabnet.network import coauthorship_graph
+    """The same co-authorship network twice: a Network (arrays), and its networkx graph."""
+    from collabnet.network import coauthorship_network
 
     rng = np.random.default_rng(11)
     rows = []
@@ -160,16 +160,11 @@ def _corpus_graphs():
     works = pd.DataFrame({"work_id": [f"W{w:03d}" for w in range(300)]})
     works["publication_year"] = [None if w % 17 == 0 else 2000 + w % 20 for w in range(300)]
     works["doi"] = [None if w % 5 == 0 else f"https://doi.org/10.1/{w}" for w in range(300)]
-    graphs = []
-    for _ in range(2):
-        G = coauthorship_graph(m, works)
-        G.graph["data_source"] = "synthetic-demo"
-        G.nodes["I03"]["label"] = '=HYPERLINK("x") <b>&</b>'
-        G.nodes["I07"]["pagerank"] = 0.125
-        G.nodes["I08"]["pagerank"] = 1  # int and float: written as floats
-        graphs.append(G)
-    graphs[1].adj  # noqa: B018  (writes the ties)
-    return graphs[0], graphs[1], works
+    net = coauthorship_network(m, works)
+    net.graph["data_source"] = "synthetic-demo"
+    net.nodes.loc["I03", "label"] = '=HYPERLINK("x") <b>&</b>'
+    net.set_node_values("pagerank", {"I07": 0.125, "I08": 1})  # int and float: as floats
+    return net, net.to_networkx(), works
 
 
 @pytest.mark.parametrize(
@@ -183,17 +178,15 @@ def _corpus_graphs():
         ),
     ],
 )
-def test_files_from_arrays_equal_files_from_the_written_graph(tmp_path, monkeypatch, write):
+def test_files_of_a_network_equal_files_of_its_networkx_graph(tmp_path, monkeypatch, write):
     import collabnet.export as export
-    from collabnet.network import pristine_edge_table
 
     monkeypatch.setattr(export, "TIE_CHUNK", 7)  # many chunks
-    lazy, written, works = _corpus_graphs()
+    net, written, works = _corpus_graphs()
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()
-    write(lazy, tmp_path / "a", works)
+    write(net, tmp_path / "a", works)
     write(written, tmp_path / "b", works)
-    assert pristine_edge_table(lazy) is not None  # nothing per tie was created
     files = sorted(p.name for p in (tmp_path / "a").iterdir())
     assert files and files == sorted(p.name for p in (tmp_path / "b").iterdir())
     for name in files:
@@ -201,8 +194,8 @@ def test_files_from_arrays_equal_files_from_the_written_graph(tmp_path, monkeypa
 
 
 def test_edges_table_from_arrays_equals_edges_table_from_dicts():
-    lazy, written, works = _corpus_graphs()
-    a, b = edges_table(lazy, works), edges_table(written, works)
+    net, written, works = _corpus_graphs()
+    a, b = edges_table(net, works), edges_table(written, works)
     pd.testing.assert_frame_equal(a, b)
     assert len(a) == written.number_of_edges() and a["data_source"].eq("synthetic-demo").all()
     row = a[(a["source"] == "I03") | (a["target"] == "I03")].iloc[0]
@@ -213,8 +206,8 @@ def test_graphml_from_arrays_reads_back_as_the_graph():
     import tempfile
     from pathlib import Path
 
-    lazy, written, _ = _corpus_graphs()
-    path = write_graphml(lazy, Path(tempfile.mkdtemp()) / "g.graphml")
+    net, written, _ = _corpus_graphs()
+    path = write_graphml(net, Path(tempfile.mkdtemp()) / "g.graphml")
     H = nx.read_graphml(path)
     assert sorted(H.edges()) == sorted(written.edges())
     for u, v, d in written.edges(data=True):
@@ -231,17 +224,17 @@ def test_ties_are_written_in_chunks(monkeypatch):
     seen = []
     real = export._arrow_edge_chunks
 
-    def spy(G, t, doi, chunk=None):
-        for table in real(G, t, doi, chunk):
+    def spy(G, doi, team, chunk=None):
+        for table in real(G, doi, team, chunk):
             seen.append(table.num_rows)
             yield table
 
     monkeypatch.setattr(export, "TIE_CHUNK", 7)
     monkeypatch.setattr(export, "_arrow_edge_chunks", spy)
-    lazy, written, works = _corpus_graphs()
-    pd.testing.assert_frame_equal(edges_table(lazy, works), edges_table(written, works))
+    net, written, works = _corpus_graphs()
+    pd.testing.assert_frame_equal(edges_table(net, works), edges_table(written, works))
     assert len(seen) > 10 and max(seen) == 7 and sum(seen) == written.number_of_edges()
-    table = edges_table(lazy, works)
+    table = edges_table(net, works)
     assert str(table["weight"].dtype) == "Int64" and str(table["first_year"].dtype) == "Int64"
 
 
@@ -271,11 +264,11 @@ def test_spreadsheet_safe_escapes_categorical_cells_instead_of_blanking_them():
 
 
 def test_edges_csv_takes_labels_of_any_type_and_defuses_formulas_in_every_text_column(tmp_path):
-    lazy, written, works = _corpus_graphs()
-    for G in (lazy, written):
-        G.nodes["I05"]["label"] = 1234  # not text: written as its str()
-        G.nodes["I06"]["label"] = None  # missing: an empty field
-    a = write_edges_csv(lazy, tmp_path / "a.csv", works).read_bytes()
+    net, written, works = _corpus_graphs()
+    net.set_node_values("label", {"I05": 1234, "I06": None})
+    written.nodes["I05"]["label"] = 1234  # not text: written as its str()
+    written.nodes["I06"]["label"] = None  # missing: an empty field
+    a = write_edges_csv(net, tmp_path / "a.csv", works).read_bytes()
     b = write_edges_csv(written, tmp_path / "b.csv", works).read_bytes()
     assert a == b
     table = pd.read_csv(tmp_path / "a.csv", dtype=str, keep_default_na=False)
@@ -294,11 +287,11 @@ def test_edges_csv_keeps_a_non_number_set_on_a_tie_as_defused_text(tmp_path):
     assert table["weight_fractional"].tolist() == ["'=1+1", "0.5"]
 
 
-def test_edges_table_is_the_same_before_and_after_the_ties_are_written():
-    lazy, written, works = _corpus_graphs()
-    for G in (lazy, written):
-        G.nodes["I05"]["label"] = 1234  # a label that is not text keeps its value
-    a, b = edges_table(lazy, works), edges_table(written, works)
+def test_edges_table_of_a_network_is_that_of_its_networkx_graph():
+    net, written, works = _corpus_graphs()
+    net.set_node_values("label", {"I05": 1234})  # a label that is not text keeps its value
+    written.nodes["I05"]["label"] = 1234
+    a, b = edges_table(net, works), edges_table(written, works)
     pd.testing.assert_frame_equal(a, b)
     assert 1234 in set(a["source_label"]) | set(a["target_label"])
 
@@ -378,21 +371,19 @@ def _memberships_with_control_characters():
     return m, pd.DataFrame({"work_id": ["W1\x0b", "W2"], "publication_year": [2020, 2021]})
 
 
-@pytest.mark.parametrize("pristine", [True, False])
+@pytest.mark.parametrize("arrays", [True, False])
 @pytest.mark.parametrize(
     ("writer", "reader"),
     [(write_graphml, nx.read_graphml), (write_gexf, nx.read_gexf)],
     ids=["graphml", "gexf"],
 )
-def test_characters_xml_cannot_hold_become_replacement_characters(
-    tmp_path, writer, reader, pristine
-):
-    from collabnet.network import coauthorship_graph
+def test_characters_xml_cannot_hold_become_replacement_characters(tmp_path, writer, reader, arrays):
+    from collabnet.network import coauthorship_network
 
-    G = coauthorship_graph(*_memberships_with_control_characters())
-    G.nodes["I2"]["label"] = "tab\tbell\x07 nul\x00"
-    if not pristine:
-        G.adj  # noqa: B018  (ties as dicts)
+    G = coauthorship_network(*_memberships_with_control_characters())
+    G.set_node_values("label", {"I2": "tab\tbell\x07 nul\x00"})
+    if not arrays:
+        G = G.to_networkx()  # ties as dicts
     with pytest.warns(UserWarning, match="U\\+FFFD"):
         path = writer(G, tmp_path / "g.xml")
     H = reader(path)  # a well-formed file

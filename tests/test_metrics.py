@@ -493,7 +493,7 @@ def test_igraph_estimate_on_components_without_pivots_matches_networkx():
                 assert a.loc[v, measure] == pytest.approx(b.loc[v, measure], abs=1e-9)
 
 
-# --- graphs whose ties are still arrays -----------------------------------------------------
+# --- networks (ties as arrays) and their networkx graphs --------------------------------------
 
 
 def _random_corpus(seed: int, n_works: int = 400, n_nodes: int = 80):
@@ -513,17 +513,14 @@ def _random_corpus(seed: int, n_works: int = 400, n_nodes: int = 80):
 
 @pytest.mark.parametrize("weight", ["weight", "weight_fractional", None])
 @pytest.mark.parametrize("exact_threshold", [5000, 20])
-def test_centrality_from_arrays_equals_centrality_from_the_written_graph(weight, exact_threshold):
-    from collabnet.network import coauthorship_graph, pristine_edge_table
+def test_centrality_of_a_network_equals_centrality_of_its_networkx_graph(weight, exact_threshold):
+    from collabnet.network import coauthorship_network
 
     m, works = _random_corpus(3)
-    lazy = coauthorship_graph(m, works)
-    written = coauthorship_graph(m, works)
-    written.edges  # noqa: B018  (writes the adjacency)
-    assert pristine_edge_table(written) is None
+    net = coauthorship_network(m, works)
+    written = net.to_networkx()
     opts = {"engine": "igraph", "weight": weight, "exact_threshold": exact_threshold, "k": 15}
-    a = centrality_table(lazy, **opts)
-    assert pristine_edge_table(lazy) is not None  # read from the arrays only
+    a = centrality_table(net, **opts)  # from the arrays
     b = centrality_table(written, **opts)
     pd.testing.assert_frame_equal(a, b, check_exact=False, rtol=1e-9)
     assert a["degree"].dtype.kind == b["degree"].dtype.kind == "i"
@@ -535,17 +532,17 @@ def test_centrality_from_arrays_equals_centrality_from_the_written_graph(weight,
     if weight is None:
         c = centrality_table(written, **{**opts, "engine": "networkx"})
         pd.testing.assert_frame_equal(a, c, check_exact=False, rtol=1e-6, atol=1e-9)
+        d = centrality_table(net, **{**opts, "engine": "networkx"})  # converted
+        pd.testing.assert_frame_equal(c, d)
 
 
-def test_leiden_from_arrays_equals_leiden_from_the_written_graph():
-    from collabnet.network import coauthorship_graph, pristine_edge_table
+def test_leiden_of_a_network_equals_leiden_of_its_networkx_graph():
+    from collabnet.network import coauthorship_network
 
     m, works = _random_corpus(4)
-    lazy = coauthorship_graph(m, works)
-    written = coauthorship_graph(m, works)
-    written.adj  # noqa: B018
-    a = communities(lazy, seed=3, method="leiden")
-    assert pristine_edge_table(lazy) is not None
+    net = coauthorship_network(m, works)
+    written = net.to_networkx()
+    a = communities(net, seed=3, method="leiden")  # from the arrays
     b = communities(written, seed=3, method="leiden")
     assert a[0].equals(b[0])
     assert a[1]["modularity"] == pytest.approx(b[1]["modularity"])

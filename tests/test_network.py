@@ -433,7 +433,7 @@ def test_ties_and_category_lists_do_not_depend_on_row_order():
         assert G.nodes["A2"]["categories"] == "cn_other (1); other (1)"
 
 
-# --- the adjacency written on first use ------------------------------------------------------
+# --- the Network type and its networkx graph --------------------------------------------------
 
 
 def _eager_copy(G):
@@ -445,54 +445,57 @@ def _eager_copy(G):
     return H
 
 
-def test_graph_is_networkx_and_its_ties_are_written_on_first_read():
-    from collabnet.network import CoauthorshipGraph, pristine_edge_table
+def test_network_is_a_nodes_table_and_read_only_tie_arrays_and_converts_to_networkx():
+    from collabnet.network import Network, coauthorship_network
 
-    G = coauthorship_graph(MEMBERSHIPS, WORKS)
-    assert isinstance(G, nx.Graph) and type(G) is CoauthorshipGraph
-    # nodes, their attributes and the tie count need no adjacency
-    assert len(G) == 5 and G.nodes["a"]["n_works"] == 4 and G.number_of_edges() == 10
-    G.nodes["a"]["score"] = 1.0  # node attributes may change: the ties are the same
-    t = pristine_edge_table(G)
-    assert t is not None and t.weight.size == 10
-    # the arrays are the graph's ties: code handed them cannot change the graph
+    net = coauthorship_network(MEMBERSHIPS, WORKS)
+    assert isinstance(net, Network) and not isinstance(net, nx.Graph)
+    assert net.number_of_nodes() == 5 and net.number_of_edges() == 10
+    assert net.nodes.index.tolist() == net.node_ids.tolist() == list("abcde")
+    assert net.nodes.loc["a", "n_works"] == 4
+    assert list(net.nodes.columns) == ["label", "category", "n_works"]
+    # the arrays are the ties: no reader can change them for the others
+    t = net.ties
     for name in ("source", "target", "weight", "weight_fractional", "evidence", "node_ids"):
         with pytest.raises(ValueError, match="read-only"):
             getattr(t, name)[0] = getattr(t, name)[-1]
-    assert G.degree("a") == 4  # first read of the adjacency
-    assert type(G) is nx.Graph and pristine_edge_table(G) is None
+    G = net.to_networkx()
+    assert type(G) is nx.Graph and G.degree("a") == 4
     assert G.edges["a", "b"]["works"] == ["W1", "W2", "W5"]
-    assert G.nodes["a"]["score"] == 1.0
-
-
-@pytest.mark.parametrize(
-    "first_read",
-    [
-        lambda G: G.add_edge("a", "z"),
-        lambda G: G.remove_node("e"),
-        lambda G: G.add_node("z"),
-        lambda G: list(G.edges(data=True)),
-        lambda G: G["a"],
-        lambda G: G.size(),
-        lambda G: nx.shortest_path(G, "a", "e"),
-        lambda G: G.subgraph(["a", "b"]).edges["a", "b"],
-        lambda G: G.copy(),
-    ],
-)
-def test_any_change_or_read_of_ties_first_writes_them(first_read):
-    from collabnet.network import pristine_edge_table
-
-    G = coauthorship_graph(MEMBERSHIPS, WORKS)
+    assert G.graph == net.graph and G.graph is not net.graph
     expected = _eager_copy(coauthorship_graph(MEMBERSHIPS, WORKS))
-    first_read(G)
-    assert pristine_edge_table(G) is None and type(G) is nx.Graph
-    # what the read did is applied to the full adjacency, as on a plain graph
-    first_read(expected)
     assert list(G.nodes(data=True)) == list(expected.nodes(data=True))
-    assert sorted(G.edges(data=True)) == sorted(expected.edges(data=True))
+    assert list(G.edges(data=True)) == list(expected.edges(data=True))
+    # each conversion is a graph of its own: changing it leaves the network alone
+    G.add_edge("a", "z")
+    G.edges["a", "b"]["works"].append("X")
+    G.nodes["a"]["label"] = "changed"
+    H = net.to_networkx()
+    assert "z" not in H and H.edges["a", "b"]["works"] == ["W1", "W2", "W5"]
+    assert H.nodes["a"]["label"] == "a"
 
 
-def test_lazy_graph_copies_pickles_and_equals_an_eagerly_built_one():
+def test_node_attributes_of_a_network_are_its_table_without_nulls():
+    from collabnet.network import coauthorship_network, node_data
+
+    nodes = pd.DataFrame(
+        {"label": ["A", None], "extra": [1.5, None], "category": pd.Categorical(["nl", None])},
+        index=["a", "b"],
+    )
+    m = pd.DataFrame({"work_id": ["W1", "W1", "W2"], "node": ["a", "b", "c"]})
+    net = coauthorship_network(m, None, nodes)
+    assert list(net.nodes.columns) == ["label", "extra", "category", "n_works"]
+    assert net.node_attrs() == [
+        {"label": "A", "extra": 1.5, "category": "nl", "n_works": 1},
+        {"label": "b", "category": "other", "n_works": 1},
+        {"label": "c", "category": "other", "n_works": 1},
+    ]
+    assert node_data(net) == dict(net.to_networkx().nodes(data=True))
+    assert net.column("extra") == [1.5, None, None] and net.node_values("extra") == {"a": 1.5}
+    assert nodes["label"].isna().tolist() == [False, True]  # the table given is left as it was
+
+
+def test_graph_copies_pickles_and_equals_an_eagerly_built_one():
     import copy
     import pickle
 
@@ -533,20 +536,19 @@ def test_years_come_from_the_first_works_row_and_unknown_years_stay_unknown():
 
 def test_induced_subgraph_from_arrays_equals_networkx_subgraph():
     from collabnet.network import (
+        coauthorship_network,
         count_isolates_and_components,
         induced_subgraph,
-        pristine_edge_table,
     )
 
     m, works = _random_memberships(8)
-    lazy = coauthorship_graph(m, works)
+    net = coauthorship_network(m, works)
     written = coauthorship_graph(m, works)
-    written.adj  # noqa: B018
     rng = np.random.default_rng(2)
     for size in (0, 1, 5, 20, len(written)):
         nodes = [str(n) for n in rng.choice(list(written), size=size, replace=False)]
         expected = written.subgraph(nodes)  # a view: its order is that of a set
-        for G in (lazy, written):
+        for G in (net, written):
             H = induced_subgraph(G, nodes)
             assert list(H) == [n for n in written if n in set(nodes)]  # H keeps G's order
             assert dict(H.nodes(data=True)) == dict(expected.nodes(data=True))
@@ -558,30 +560,11 @@ def test_induced_subgraph_from_arrays_equals_networkx_subgraph():
                 H.nodes[u]["label"] = "changed"
                 assert "X" not in written.edges[u, v]["works"]
                 assert written.nodes[u]["label"] != "changed"
-    assert pristine_edge_table(lazy) is not None
-    assert count_isolates_and_components(lazy) == count_isolates_and_components(written)
-    assert count_isolates_and_components(lazy) == (
+    assert count_isolates_and_components(net) == count_isolates_and_components(written)
+    assert count_isolates_and_components(net) == (
         nx.number_of_isolates(written),
         nx.number_connected_components(written),
     )
-    assert pristine_edge_table(lazy) is not None
-
-
-def test_an_interrupted_first_write_of_the_ties_can_be_tried_again(monkeypatch):
-    import collabnet.network as network
-
-    G = coauthorship_graph(MEMBERSHIPS, WORKS)
-    real = network._add_edges
-
-    def interrupted(adj, t):
-        raise KeyboardInterrupt
-
-    monkeypatch.setattr(network, "_add_edges", interrupted)
-    with pytest.raises(KeyboardInterrupt):
-        G.edges  # noqa: B018
-    assert network.pristine_edge_table(G) is not None and G.number_of_edges() == 10
-    monkeypatch.setattr(network, "_add_edges", real)
-    assert G.edges["a", "b"]["works"] == ["W1", "W2", "W5"]
 
 
 def test_node_attribute_values_keep_their_types():
@@ -615,13 +598,11 @@ def test_author_categories_of_a_categorical_column_follow_its_order():
         assert table.loc["A2"].tolist() == ["b", "b (2)"]
 
 
-def test_works_on_ties_and_degrees_agree_before_and_after_the_ties_are_written():
-    from collabnet.network import degrees, works_on_ties
+def test_works_on_ties_and_degrees_agree_on_a_network_and_its_networkx_graph():
+    from collabnet.network import coauthorship_network, degrees, works_on_ties
 
     m = pd.DataFrame({"work_id": [101, 101, 102, 102], "node": ["a", "b", "b", "c"]})
-    lazy, written = coauthorship_graph(m, None), coauthorship_graph(m, None)
-    written.adj  # noqa: B018
-    for G in (lazy, written):
+    for G in (coauthorship_network(m, None), coauthorship_graph(m, None)):
         assert works_on_ties(G, ["b"]) == {"b": {"101", "102"}}
         assert degrees(G, ["b", "c"]) == {"b": 2, "c": 1}
         with pytest.raises(InputError, match="zz"):

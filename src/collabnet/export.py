@@ -16,7 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .config import CATEGORIES, CONSORTIUM_AUTHORS
-from .network import EdgeTable, pristine_edge_table
+from .network import EdgeTable, Network, as_networkx, node_data
 
 __all__ = [
     "exportable_graph",
@@ -143,6 +143,7 @@ def exportable_graph(G: nx.Graph) -> nx.Graph:
     >>> G.edges["A1", "A2"]["works"]
     ['W1', 'W2']
     """
+    G = as_networkx(G)
     H = G.__class__()
     H.graph.update(_clean(G.graph))
     H.add_nodes_from((n, _clean(d)) for n, d in G.nodes(data=True))
@@ -177,9 +178,9 @@ def write_graphml(G: nx.Graph, path) -> Path:
     attribute (ints and floats together become floats, other mixes text). Text is
     escaped for XML; characters XML 1.0 cannot hold (control characters, lone
     surrogates) become U+FFFD, with a warning (the CSV files keep them as they are).
-    Elements are formatted by Arrow a chunk at a time; the ties of a graph straight
-    from :func:`~collabnet.network.coauthorship_graph` come from its arrays, so
-    nothing per tie is made in Python. networkx reads the file back as the graph.
+    Elements are formatted by Arrow a chunk at a time; the ties of a
+    :class:`~collabnet.network.Network` come from its arrays, so nothing per tie is made
+    in Python. networkx reads the file back as the graph.
 
     Examples
     --------
@@ -192,15 +193,16 @@ def write_graphml(G: nx.Graph, path) -> Path:
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    if G.is_multigraph() or G.is_directed():  # parallel or directed ties: networkx's writer
+    if isinstance(G, nx.Graph) and (G.is_multigraph() or G.is_directed()):
+        # parallel or directed ties: networkx's writer
         H, replaced = _xml_safe(_mixed_types(exportable_graph(G)))
         nx.write_graphml(H, path, encoding="utf-8")
         _warn_replaced(path, replaced)
         return path
-    t = pristine_edge_table(G)
+    t = G.ties if isinstance(G, Network) else None
     H = nx.Graph()  # graph and node attributes, cleaned and typed (ties below)
     H.graph.update(_clean(G.graph))
-    H.add_nodes_from((n, _clean(d)) for n, d in G.nodes(data=True))
+    H.add_nodes_from((n, _clean(d)) for n, d in node_data(G).items())
     if t is None:
         H.add_edges_from((u, v, _clean(d)) for u, v, d in G.edges(data=True))
     _mixed_types(H)
@@ -550,12 +552,16 @@ def write_vosviewer(
     renders it as HTML.
     """
     map_path, network_path = Path(map_path), Path(network_path)
-    t = pristine_edge_table(G)
-    if t is not None and weight not in ("weight", "weight_fractional"):
-        t = None
-    if t is not None and not _sorted_text(t.node_ids):
-        t = None  # VOSviewer numbers follow sorted str(ids): so must the codes
+    t = G.ties if isinstance(G, Network) else None
+    if t is not None and not (
+        weight in ("weight", "weight_fractional")
+        and _sorted_text(t.node_ids)  # VOSviewer numbers follow sorted str(ids): so must the codes
+        and (t.weight > 0).all()
+        and (t.weight_fractional > 0).all()  # NaN is not > 0
+    ):
+        G, t = G.to_networkx(), None  # a tie without a positive strength is left out: below
     nodes = t.node_ids.tolist() if t is not None else sorted(G.nodes, key=str)
+    data = node_data(G)
     ids = {n: i for i, n in enumerate(nodes, start=1)}
     cluster = {c: i for i, c in enumerate(CATEGORIES, start=1)}
     if len(nodes) < VOSVIEWER_MIN_ITEMS:
@@ -564,10 +570,6 @@ def write_vosviewer(
             f"{VOSVIEWER_MIN_ITEMS} items only",
             stacklevel=2,
         )
-    if t is not None and not (
-        (t.weight > 0).all() and (t.weight_fractional > 0).all()  # NaN is not > 0
-    ):
-        t = None  # a tie without a positive strength is left out: see below
     left_out = 0
     if t is not None:  # from the arrays: node i of the table is VOSviewer item i + 1
         link_weight = t.weight if weight == "weight" else t.weight_fractional
@@ -604,7 +606,7 @@ def write_vosviewer(
     measures = [
         m
         for m in ("pagerank", "betweenness", "eigenvector")
-        if any(_number(G.nodes[n].get(m)) is not None for n in nodes)
+        if any(_number(data[n].get(m)) is not None for n in nodes)
     ]
     header += [f"score<{m}>" for m in measures]
     map_path.parent.mkdir(parents=True, exist_ok=True)
@@ -612,7 +614,7 @@ def write_vosviewer(
     with map_path.open("w", encoding="utf-8", newline="") as fh:
         fh.write("\t".join(header) + "\n")
         for n in nodes:
-            d = G.nodes[n]
+            d = data[n]
             key = str(n)
             url = f"https://openalex.org/{key}" if re.fullmatch(r"[AIW]\d+", key) else key
             row = [
@@ -713,6 +715,7 @@ def write_vosviewer_json(
     import html
     import json
 
+    G = as_networkx(G)
     path = Path(path)
     nodes = sorted(G.nodes, key=str)
     if len(nodes) < VOSVIEWER_MIN_ITEMS:
@@ -864,16 +867,17 @@ def edges_table(G: nx.Graph, works: pd.DataFrame | None = None) -> pd.DataFrame:
     ['I1', 'I2', 'W1', 'https://doi.org/10.1/x']
     """
     doi, team = _doi_lookup(works), _team_lookup(works)
-    t = pristine_edge_table(G)
-    if t is not None and t.weight.size:
-        table = pa.concat_tables(_arrow_edge_chunks(G, t, doi, team))
+    if isinstance(G, Network) and G.number_of_edges():
+        t = G.ties
+        table = pa.concat_tables(_arrow_edge_chunks(G, doi, team))
         table = table.to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get)
         # labels and categories keep their own values (the CSV writes them as text)
-        for end, codes in (("source", t.source), ("target", t.target)):
-            for attr in ("label", "category"):
-                values = [G._node[n].get(attr) for n in t.node_ids.tolist()]
-                table[f"{end}_{attr}"] = np.asarray(values, dtype=object)[codes]
+        for attr in ("label", "category"):
+            values = np.asarray(G.column(attr), dtype=object)
+            for end, codes in (("source", t.source), ("target", t.target)):
+                table[f"{end}_{attr}"] = values[codes]
         return table
+    G = as_networkx(G)
     rows = []
     for u, v, d in G.edges(data=True):
         work_ids = d.get("works") or []
@@ -1067,17 +1071,16 @@ def write_edges_csv(G: nx.Graph, path, works: pd.DataFrame | None = None) -> Pat
     Text cells starting with ``= + - @`` (or a tab or CR) get a leading ``'`` so a
     spreadsheet does not run them as formulas.
 
-    Written a chunk of ties at a time: a graph whose ties are still arrays (see
-    :class:`collabnet.network.CoauthorshipGraph`) goes straight from them, its work
-    lists joined by Arrow, with no Python object per tie. Every text field is quoted
+    Written a chunk of ties at a time: a :class:`~collabnet.network.Network` goes
+    straight from its arrays, its work lists joined by Arrow, with no Python object per
+    tie. Every text field is quoted
     (an empty text ``""`` differs from a missing value, an empty field); numbers are
     written as numbers, so a whole fractional weight reads ``2``.
     """
-    t = pristine_edge_table(G)
-    if t is None or not t.weight.size:
-        batches = [_arrow_edges(edges_table(G, works))]
+    if isinstance(G, Network) and G.number_of_edges():
+        batches = _arrow_edge_chunks(G, _doi_lookup(works), _team_lookup(works))
     else:
-        batches = _arrow_edge_chunks(G, t, _doi_lookup(works), _team_lookup(works))
+        batches = [_arrow_edges(edges_table(G, works))]
     return write_table_csv(batches, path)
 
 
@@ -1128,14 +1131,13 @@ def _arrow_edges(table: pd.DataFrame) -> pa.Table:
     return pa.table(columns)
 
 
-def _arrow_edge_chunks(G: nx.Graph, t: EdgeTable, doi: dict, team: dict, chunk: int | None = None):
-    """:func:`edges_table` of a graph whose ties are arrays (at least one), as Arrow
-    tables of `chunk` ties; each tie's work ids, DOIs and team sizes are joined by Arrow."""
-    nodes = G._node
-    node_list = t.node_ids.tolist()
-    ids = pa.array([str(n) for n in node_list], type=pa.string())
-    labels = _arrow_text([nodes[n].get("label") for n in node_list])
-    cats = _arrow_text([nodes[n].get("category") for n in node_list])
+def _arrow_edge_chunks(G: Network, doi: dict, team: dict, chunk: int | None = None):
+    """:func:`edges_table` of a network (of at least one tie), as Arrow tables of `chunk`
+    ties; each tie's work ids, DOIs and team sizes are joined by Arrow."""
+    t = G.ties
+    ids = pa.array([str(n) for n in t.node_ids.tolist()], type=pa.string())
+    labels = _arrow_text(G.column("label"))
+    cats = _arrow_text(G.column("category"))
     work_ids = _work_texts(t)
     ids_of_works = work_ids.to_pylist()
     work_dois = pa.array([doi.get(w, "") for w in ids_of_works], type=pa.string())

@@ -18,7 +18,7 @@ from matplotlib.lines import Line2D  # noqa: E402
 
 from .config import CATEGORIES, CATEGORY_COLORS, CATEGORY_LABELS  # noqa: E402
 from .errors import InputError  # noqa: E402
-from .network import induced_subgraph  # noqa: E402
+from .network import Network, induced_subgraph, node_data  # noqa: E402
 
 __all__ = ["network_figure", "centrality_bars", "collaborations_per_year", "save_figure"]
 
@@ -61,7 +61,7 @@ def _value(x) -> float | None:
 
 
 def network_figure(
-    G: nx.Graph,
+    G: Network | nx.Graph,
     *,
     seed: int = 0,
     caption: str | None = None,
@@ -73,8 +73,8 @@ def network_figure(
 
     Parameters
     ----------
-    G : networkx.Graph
-        Graph following collabnet's graph contract; not modified.
+    G : collabnet.network.Network or networkx.Graph
+        Network following collabnet's graph contract; not modified.
     seed : int, default 0
         Seed of the spring layout.
     caption : str, optional
@@ -105,9 +105,9 @@ def network_figure(
     ['Dutch institution', 'Other / unclassified']
     >>> plt.close(fig)
     """
-    values = {n: _value(G.nodes[n].get(size_by)) for n in G.nodes}
+    values = {n: _value(d.get(size_by)) for n, d in node_data(G).items()}
     keep = sorted(
-        G.nodes, key=lambda n: (-(values[n] if values[n] is not None else -math.inf), str(n))
+        values, key=lambda n: (-(values[n] if values[n] is not None else -math.inf), str(n))
     )
     if max_nodes is not None:
         keep = keep[:max_nodes]

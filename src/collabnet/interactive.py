@@ -21,7 +21,8 @@ from pyvis.network import Network
 from . import __version__
 from .config import CATEGORIES, CATEGORY_COLORS, CATEGORY_LABELS, CONSORTIUM_AUTHORS
 from .errors import InputError
-from .network import degrees, induced_subgraph, work_id_list, works_on_ties
+from .network import Network as CoauthorshipNetwork
+from .network import degrees, induced_subgraph, node_data, work_id_list, works_on_ties
 
 __all__ = ["write_network_html", "script_json", "VIS_NETWORK_VERSION"]
 
@@ -246,7 +247,7 @@ def _sorted_works(ids, lookup) -> list[str]:
 
 
 def write_network_html(
-    G: nx.Graph,
+    G: CoauthorshipNetwork | nx.Graph,
     path,
     *,
     title: str,
@@ -270,8 +271,8 @@ def write_network_html(
 
     Parameters
     ----------
-    G : networkx.Graph
-        Collaboration graph following collabnet's graph contract (node ``label``,
+    G : collabnet.network.Network or networkx.Graph
+        Collaboration network following collabnet's graph contract (node ``label``,
         ``category``, ``country_code``, ``n_works`` and measures; edge ``weight``,
         ``weight_fractional``, ``works``, ``first_year``, ``last_year``). Not modified.
     path : str or pathlib.Path
@@ -329,34 +330,35 @@ def write_network_html(
     >>> "<b>A</b>" in text, "Lab \\\\u003cb\\\\u003eA" in text
     (False, True)
     """
-    if not isinstance(G, nx.Graph):
-        raise TypeError(f"expected a networkx graph, got {type(G).__name__}")
+    if not isinstance(G, (nx.Graph, CoauthorshipNetwork)):
+        raise TypeError(f"expected a network or a networkx graph, got {type(G).__name__}")
     if max_nodes is not None and max_nodes < 1:
         raise ValueError(f"max_nodes must be a positive number, got {max_nodes}")
     path = Path(path)
     if path.suffix.lower() not in (".html", ".htm"):
         raise InputError(path, "the interactive network must be written to a .html file")
 
+    data_of = node_data(G)
     ids = {}
-    for node in G.nodes:
+    for node in data_of:
         key = str(node)
         if key in ids:
             raise InputError("graph", f"two nodes have the same id when written as text: {key!r}")
         ids[key] = node
 
     # --- which measure sizes the nodes ----------------------------------------------------
-    values = {n: _number(G.nodes[n].get(size_by)) for n in G.nodes}
+    values = {n: _number(d.get(size_by)) for n, d in data_of.items()}
     measure = size_by
     fallback = None
     if G.number_of_nodes() and all(v is None for v in values.values()):
-        values = {n: float(d) for n, d in G.degree()}
+        values = {n: float(d) for n, d in degrees(G, data_of).items()}
         measure = "degree"
         fallback = f"No node has a “{size_by}” value, so nodes are sized by degree."
 
-    noun = _noun(G.nodes)
+    noun = _noun(data_of)
     n_total = G.number_of_nodes()
     kept = sorted(
-        G.nodes, key=lambda n: (-(values[n] if values[n] is not None else -1e300), str(n))
+        data_of, key=lambda n: (-(values[n] if values[n] is not None else -1e300), str(n))
     )
     if max_nodes is not None and max_nodes < n_total:
         kept = kept[:max_nodes]
@@ -409,7 +411,7 @@ def write_network_html(
     tie_works = works_on_ties(G, kept)  # over all of G's ties, not only those drawn
     degree = degrees(G, kept)
     for n in kept:
-        data = G.nodes[n]
+        data = data_of[n]
         category = data.get("category")
         category = category if category in CATEGORY_COLORS else "other"
         counts[category] += 1
@@ -463,8 +465,8 @@ def write_network_html(
                 "to": str(v),
                 "width": round(width, 2),
                 "cn": {
-                    "a": _text(G.nodes[u].get("label"), str(u)) or str(u),
-                    "b": _text(G.nodes[v].get("label"), str(v)) or str(v),
+                    "a": _text(data_of[u].get("label"), str(u)) or str(u),
+                    "b": _text(data_of[v].get("label"), str(v)) or str(v),
                     "weight": weight,
                     "weight_fractional": _number(d.get("weight_fractional")),
                     "first_year": int(first) if first is not None else None,
@@ -499,7 +501,11 @@ def write_network_html(
 
     # --- pyvis as the vehicle ---------------------------------------------------------------
     net = Network(
-        height="78vh", width="100%", directed=G.is_directed(), heading=title, cdn_resources="remote"
+        height="78vh",
+        width="100%",
+        directed=isinstance(G, nx.Graph) and G.is_directed(),
+        heading=title,
+        cdn_resources="remote",
     )
     # Bulk load: Network.add_node/add_edge check membership in lists (quadratic).
     net.nodes = node_dicts

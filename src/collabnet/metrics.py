@@ -15,7 +15,7 @@ import pandas as pd
 from ._helper import from_pivots, igraph_from_ends
 from .config import CONSORTIUM_AUTHORS
 from .errors import CollabnetError, InputError
-from .network import coauthorship_graph
+from .network import Network, as_networkx, coauthorship_graph, node_data
 from .progress import SILENT, Progress
 
 __all__ = [
@@ -104,9 +104,7 @@ def distance_strength(G: nx.Graph, weight: str | None = "auto") -> str | None:
     """
     if weight != "auto":
         return weight
-    from .network import pristine_edge_table
-
-    if pristine_edge_table(G) is not None:
+    if isinstance(G, Network):  # its ties carry both counts
         return FRACTIONAL
     for _, _, d in G.edges(data=True):
         return FRACTIONAL if FRACTIONAL in d else "weight"
@@ -171,22 +169,18 @@ def add_distance(G: nx.Graph, *, weight: str = "weight", distance: str = "distan
 # --- engines ------------------------------------------------------------------------------
 
 
-def _to_igraph(G: nx.Graph, weight: str | None, length: str | None = None):
+def _to_igraph(G: Network | nx.Graph, weight: str | None, length: str | None = None):
     """``(igraph.Graph, node list, weights or None, ends, lengths or None)`` with vertices
     in ``list(G)`` order; `ends` holds the edges' two vertex indices as int64 arrays, in
     igraph's edge order; `lengths` are ``1/length`` of each edge (``None``: hops).
 
-    A :class:`~collabnet.network.CoauthorshipGraph` whose ties are still arrays is
-    converted from those arrays (``weight`` or ``weight_fractional``), without writing
-    its networkx adjacency.
+    A :class:`~collabnet.network.Network` is converted from its arrays (`weight` and
+    `length`: ``weight`` or ``weight_fractional``, see :data:`_TIE_ARRAYS`).
     """
     import igraph as ig
 
-    from .network import pristine_edge_table
-
-    arrays = ("weight", "weight_fractional")
-    t = pristine_edge_table(G)
-    if t is not None and weight in (None, *arrays) and length in (None, *arrays):
+    if isinstance(G, Network):
+        t = G.ties
         nodes = t.node_ids.tolist()
         pick = {"weight": t.weight, "weight_fractional": t.weight_fractional}
         weights = None if weight is None else pick[weight].tolist()
@@ -207,7 +201,16 @@ def _to_igraph(G: nx.Graph, weight: str | None, length: str | None = None):
     return g, nodes, weights, (pairs[:, 0], pairs[:, 1]), lengths
 
 
-def _choose_engine(G: nx.Graph, engine: str) -> str:
+#: The tie strengths a :class:`~collabnet.network.Network` holds as arrays (None: hops).
+_TIE_ARRAYS = (None, "weight", "weight_fractional")
+
+
+def _node_list(G: Network | nx.Graph) -> list:
+    """The nodes of `G` in its order."""
+    return G.node_ids.tolist() if isinstance(G, Network) else list(G)
+
+
+def _choose_engine(G: Network | nx.Graph, engine: str) -> str:
     if engine == "auto":
         return "igraph" if G.number_of_nodes() > IGRAPH_ABOVE else "networkx"
     if engine not in ("networkx", "igraph"):
@@ -235,7 +238,7 @@ def _closeness_from_sums(sums: np.ndarray, reach: np.ndarray, n: int) -> np.ndar
 
 def _pivots(G: nx.Graph, k: int, seed) -> list:
     # The same draw networkx makes in betweenness_centrality(k=k, seed=seed).
-    return random.Random(seed).sample(list(G.nodes()), k)
+    return random.Random(seed).sample(_node_list(G), k)
 
 
 def _sampled_closeness(G, nodes, pivots, dist_from, n) -> np.ndarray:
@@ -532,6 +535,10 @@ def centrality_table(
     chosen = _choose_engine(G, engine)
     n, m = G.number_of_nodes(), G.number_of_edges()
     length = None if weight is None else distance_strength(G, distance)
+    if isinstance(G, Network) and (
+        chosen == "networkx" or weight not in _TIE_ARRAYS or length not in _TIE_ARRAYS
+    ):
+        G = G.to_networkx()  # networkx's algorithms, or a strength the arrays do not hold
     reason = None
     if n > exact_threshold:
         reason = f"more than {exact_threshold:,} nodes"
@@ -542,7 +549,7 @@ def centrality_table(
         if k is not None and int(k) < 1:
             raise InputError("k", f"the number of pivots must be at least 1, got {k}")
         k = min(n, default_pivots(G.number_of_edges()) if k is None else int(k))
-    nodes = list(G)
+    nodes = _node_list(G)
     if n == 0:
         df = pd.DataFrame(columns=CENTRALITY_COLUMNS)
     else:
@@ -553,11 +560,12 @@ def centrality_table(
             strength = dict(G.degree(weight=weight))
             values["degree"] = [degree[v] for v in nodes]
             values["strength"] = [strength[v] for v in nodes]
+        data = node_data(G)
         df = pd.DataFrame(
             {
                 "node": nodes,
-                "label": [G.nodes[v].get("label", str(v)) for v in nodes],
-                "category": [G.nodes[v].get("category", "other") for v in nodes],
+                "label": [data[v].get("label", str(v)) for v in nodes],
+                "category": [data[v].get("category", "other") for v in nodes],
                 **{c: values[c] for c in ("degree", "strength")},
                 **{c: values[c] for c in values if c not in ("degree", "strength")},
             }
@@ -621,6 +629,8 @@ def communities(
     (2, 0.423)
     """
     strength = modularity = None
+    if method != "leiden":  # Leiden reads a Network's arrays; Louvain is networkx's
+        G = as_networkx(G)
     if G.number_of_nodes() == 0:
         parts: list = []
     elif method == "louvain":
@@ -642,22 +652,23 @@ def communities(
         finally:
             ig.set_random_number_generator(random)
         parts = [{nodes[i] for i in c} for c in cl]
-        # from igraph too: a graph whose ties are still arrays stays so
+        # from igraph too: a Network's ties are read as arrays, with no dict per tie
         strength = dict(zip(nodes, _strength(g, w), strict=True))
         modularity = (
             g.modularity(cl.membership, weights=w, resolution=resolution) if g.ecount() else 0.0
         )
     else:
         raise InputError("method", f"must be 'louvain' or 'leiden', got {method!r}")
-    order = {v: i for i, v in enumerate(G)}
+    nodes = _node_list(G)
+    data = node_data(G)
+    order = {v: i for i, v in enumerate(nodes)}
     parts = sorted(parts, key=lambda c: (-len(c), min(order[v] for v in c)))
     membership = {v: i for i, c in enumerate(parts) for v in c}
-    nodes = list(G)
     df = pd.DataFrame(
         {
             "node": nodes,
-            "label": [G.nodes[v].get("label", str(v)) for v in nodes],
-            "category": [G.nodes[v].get("category", "other") for v in nodes],
+            "label": [data[v].get("label", str(v)) for v in nodes],
+            "category": [data[v].get("category", "other") for v in nodes],
             "community": [membership[v] for v in nodes],
         }
     )
@@ -665,10 +676,10 @@ def communities(
         strength = dict(G.degree(weight=weight))
     summary_rows = []
     for i, c in enumerate(parts):
-        cats = pd.Series([G.nodes[v].get("category", "other") for v in c]).value_counts()
+        cats = pd.Series([data[v].get("category", "other") for v in c]).value_counts()
         cats = cats.sort_index().sort_values(ascending=False, kind="stable")
         top = sorted(c, key=lambda v: (-strength[v], order[v]))[:3]
-        top_labels = [G.nodes[v].get("label", str(v)) for v in top]
+        top_labels = [data[v].get("label", str(v)) for v in top]
         summary_rows.append(
             {
                 "community": i,
@@ -822,6 +833,7 @@ def brokers(
     >>> brokers(G)[["node", "subset_betweenness", "pairs_separated"]].values.tolist()
     [['x', 1.0, 1]]
     """
+    G = as_networkx(G)
     weight = distance_strength(G, weight)
     sources = set(_category_nodes(G, source_category))
     targets = set(_category_nodes(G, target_category))
@@ -903,6 +915,7 @@ def bridging_edges(
     >>> bridging_edges(G)[["source", "target", "pairs_separated"]].values.tolist()
     [['n1', 'x', 1], ['x', 'p1', 1]]
     """
+    G = as_networkx(G)
     weight = distance_strength(G, weight)
     sources = set(_category_nodes(G, source_category))
     targets = set(_category_nodes(G, target_category))

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import operator
 import re
-import threading
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from itertools import pairwise, repeat
 from typing import NamedTuple
 
@@ -20,16 +20,19 @@ from .config import CATEGORIES
 from .errors import InputError
 
 __all__ = [
+    "coauthorship_network",
     "coauthorship_graph",
+    "Network",
+    "as_networkx",
+    "node_data",
     "edge_table",
     "EdgeTable",
-    "CoauthorshipGraph",
-    "pristine_edge_table",
     "induced_subgraph",
     "works_on_ties",
     "degrees",
     "count_isolates_and_components",
     "author_categories",
+    "country_network",
     "country_graph",
     "category_pair_counts",
     "PAIR_SEPARATOR",
@@ -394,11 +397,11 @@ def edge_table(
     max_team_size: int | None = None,
     min_weight: int = 1,
 ) -> EdgeTable:
-    """Return the edges of :func:`coauthorship_graph` as arrays, without building a graph.
+    """Return the ties of :func:`coauthorship_network` as arrays, without its nodes table.
 
-    What :func:`coauthorship_graph` builds its graph from; useful on its own to write
+    What :func:`coauthorship_network` holds as its ties; useful on its own to write
     edge lists or to feed another graph library. The parameters are those of
-    :func:`coauthorship_graph`.
+    :func:`coauthorship_network`.
 
     Works and nodes are coded as integers; works are grouped by their number of nodes
     ``k``, the upper triangle of each ``(works, k)`` block gives the pairs, and each
@@ -517,7 +520,7 @@ def edge_table(
     )
 
 
-def coauthorship_graph(
+def coauthorship_network(
     memberships: pd.DataFrame,
     works: pd.DataFrame,
     nodes: pd.DataFrame | None = None,
@@ -525,14 +528,14 @@ def coauthorship_graph(
     node_column: str = "node",
     max_team_size: int | None = None,
     min_weight: int = 1,
-) -> nx.Graph:
-    """Return the weighted co-authorship graph of the nodes that share works.
+) -> Network:
+    """Return the weighted co-authorship network of the nodes that share works.
 
     A work is a hyperedge joining its distinct nodes; it is projected onto every pair of
     them. Each node carries ``n_works`` (distinct works, single-node works included).
-    Each edge carries ``weight`` (joint works, full counting), ``weight_fractional``
-    (Newman's fractional counting), ``works`` (sorted list of work ids: the evidence),
-    ``first_year`` and ``last_year`` (publication years of those works; ``None`` when no
+    Each tie carries ``weight`` (joint works, full counting), ``weight_fractional``
+    (Newman's fractional counting), ``works`` (its work ids, sorted: the evidence),
+    ``first_year`` and ``last_year`` (publication years of those works; none when no
     work has a year).
 
     Parameters
@@ -546,47 +549,93 @@ def coauthorship_graph(
     nodes : DataFrame, optional
         Indexed by node id; each column becomes a node attribute (null values are not
         set). Nodes missing from it get ``label`` = id and ``category`` = ``"other"``.
-        Only nodes that appear in `memberships` are in the graph.
+        Only nodes that appear in `memberships` are in the network.
     node_column : str
         The column of `memberships` holding node ids.
     max_team_size : int, optional
-        Works with more distinct authors than this ("hyperauthored") add no edge; they
+        Works with more distinct authors than this ("hyperauthored") add no tie; they
         still count in ``n_works`` and are listed in
-        ``G.graph["excluded_hyperauthored_works"]``. Team size is the works table's
+        ``net.graph["excluded_hyperauthored_works"]``. Team size is the works table's
         ``n_authors`` (the team as published, authors without an OpenAlex id included);
         for works it does not list, the number of distinct non-null ``author_id`` on the
         work in `memberships` (rows with a null node included), or without an
         ``author_id`` column the number of distinct nodes.
     min_weight : int
-        Edges with fewer joint works are dropped (after the team-size cap).
+        Ties with fewer joint works are dropped (after the team-size cap).
 
     Returns
     -------
-    networkx.Graph
-        A :class:`CoauthorshipGraph` (a :class:`networkx.Graph` whose tie dicts are
-        written on first read; then it is a plain ``networkx.Graph``). ``G.graph``
-        records ``level`` (= `node_column`), ``counting``, ``fractional``,
-        ``max_team_size``, ``min_weight``, ``n_works`` and ``excluded_hyperauthored_works``.
+    Network
+        Its ``graph`` records ``level`` (= `node_column`), ``counting``, ``fractional``,
+        ``max_team_size``, ``min_weight``, ``n_works`` and
+        ``excluded_hyperauthored_works``. ``net.to_networkx()`` is the networkx graph
+        (:func:`coauthorship_graph`).
 
     Notes
     -----
     Fractional counting follows Newman (2001): a work with ``n`` distinct nodes adds
     ``1/(n-1)`` to each of its ``n(n-1)/2`` pairs, so each node receives one unit of
     weight from each of its multi-node works. ``n`` is the number of distinct nodes *of
-    this graph's level* on the work (distinct institutions in an institution graph), not
-    the number of authors, so the strengths of the fractional graph sum to twice the
-    number of multi-node works at every level. The team-size cap is applied before
+    this network's level* on the work (distinct institutions in an institution network),
+    not the number of authors, so the strengths of the fractional network sum to twice
+    the number of multi-node works at every level. The team-size cap is applied before
     ``n`` is counted; excluded works contribute neither weight.
 
-    :func:`edge_table` computes the ties as arrays (one sort of packed int64 keys); the
-    node dicts are written from them at once, and the tie dicts the first time anything
-    reads them. collabnet's igraph engine reads the arrays instead, so ranking a large
-    graph never creates a Python dict or list per tie.
+    The ties are computed as arrays by :func:`edge_table` (one sort of packed int64
+    keys) and stay arrays: the exports, the igraph engine of :mod:`collabnet.metrics`
+    and the interactive map read them, so ranking or writing a large network never
+    creates a Python dict or list per tie.
 
     References
     ----------
     .. [1] M. E. J. Newman, "Scientific collaboration networks. II. Shortest paths,
        weighted networks, and centrality", Phys. Rev. E 64, 016132 (2001).
+
+    Examples
+    --------
+    >>> m = pd.DataFrame({"work_id": ["W1", "W1", "W1", "W2", "W2"],
+    ...                   "node": ["a", "b", "c", "a", "b"]})
+    >>> w = pd.DataFrame({"work_id": ["W1", "W2"], "publication_year": [2019, 2021]})
+    >>> net = coauthorship_network(m, w)
+    >>> net.number_of_nodes(), net.number_of_edges(), net.ties.weight.tolist()
+    (3, 3, [2, 1, 1])
+    >>> net.nodes.loc["c", ["label", "category", "n_works"]].tolist()
+    ['c', 'other', 1]
+    """
+    t = edge_table(
+        memberships,
+        works,
+        node_column=node_column,
+        max_team_size=max_team_size,
+        min_weight=min_weight,
+    )
+    graph = dict(
+        level=node_column,
+        counting="full",
+        fractional="newman2001",
+        max_team_size=max_team_size,
+        min_weight=min_weight,
+        n_works=int(len(t.work_ids)),
+        excluded_hyperauthored_works=list(t.excluded),
+    )
+    return Network(nodes=_node_table(t, nodes), ties=t, graph=graph)
+
+
+def coauthorship_graph(
+    memberships: pd.DataFrame,
+    works: pd.DataFrame,
+    nodes: pd.DataFrame | None = None,
+    *,
+    node_column: str = "node",
+    max_team_size: int | None = None,
+    min_weight: int = 1,
+) -> nx.Graph:
+    """Return the co-authorship graph as a networkx graph:
+    ``coauthorship_network(...).to_networkx()`` (see :func:`coauthorship_network` for the
+    parameters).
+
+    Each edge's attributes are ``weight``, ``weight_fractional``, ``works`` (a list of
+    work ids), ``first_year`` and ``last_year`` (``None`` when no work has a year).
 
     Examples
     --------
@@ -601,188 +650,283 @@ def coauthorship_graph(
     >>> G.nodes["c"]["n_works"], G.nodes["c"]["label"], G.nodes["c"]["category"]
     (1, 'c', 'other')
     """
-    t = edge_table(
+    return coauthorship_network(
         memberships,
         works,
+        nodes,
         node_column=node_column,
         max_team_size=max_team_size,
         min_weight=min_weight,
-    )
-    G = CoauthorshipGraph._pending(t)
-    G.graph.update(
-        level=node_column,
-        counting="full",
-        fractional="newman2001",
-        max_team_size=max_team_size,
-        min_weight=min_weight,
-        n_works=int(len(t.work_ids)),
-        excluded_hyperauthored_works=list(t.excluded),
-    )
-    with paused_gc():
-        _add_nodes(G._node, t, nodes)
-    return G
+    ).to_networkx()
 
 
-class _AdjacencyOnFirstUse:
-    """Data descriptor for ``G._adj`` of a :class:`CoauthorshipGraph`.
+@dataclass(frozen=True, eq=False)
+class Network:
+    """A co-authorship network as plain data: a nodes table and the ties as arrays.
 
-    Reading it before it exists writes the adjacency from the edge table; setting it
-    behaves as networkx's own descriptor (resetting the cached views).
+    ``nodes``
+        A DataFrame indexed by node id, one row per node in node-code order (sorted ids),
+        one column per node attribute (``label``, ``category``, ``n_works``, the build's
+        attributes, and the measures :func:`collabnet.pipeline.rank_graphs` adds). A
+        null value is an attribute the node does not have.
+    ``ties``
+        The :class:`EdgeTable`: ``source`` and ``target`` (node codes, ``source <
+        target``, sorted), ``weight``, ``weight_fractional``, ``first_year``,
+        ``last_year``, and each tie's works ``work_ids[evidence[evidence_ptr[i] :
+        evidence_ptr[i + 1]]]``. Read-only.
+    ``graph``
+        What the network was built with (``level``, ``counting``, ``max_team_size``,
+        ``excluded_hyperauthored_works``, ...), as networkx's ``G.graph``.
+
+    :meth:`to_networkx` gives the networkx graph, with the same node attributes and a
+    dict per tie (its ``works`` a list). The igraph engine of :mod:`collabnet.metrics`,
+    the GraphML, edge CSV and VOSviewer writers, the interactive map and the component
+    counts read the arrays; networkx's algorithms and the writers of small graphs only
+    (GEXF, VOSviewer JSON, XLSX) take the converted graph.
     """
 
-    def __get__(self, obj, objtype=None):
-        if obj is None:
-            return self
-        od = obj.__dict__
-        if "_adj" not in od:
-            obj._write_adjacency()
-        return od["_adj"]
+    nodes: pd.DataFrame
+    ties: EdgeTable
+    graph: dict = field(default_factory=dict)
 
-    def __set__(self, obj, value):
-        od = obj.__dict__
-        od["_adj"] = value
-        od.pop("_edge_table", None)  # the arrays no longer describe the ties
-        for prop in ("adj", "edges", "degree"):
-            od.pop(prop, None)
-        if type(obj) is CoauthorshipGraph:
-            obj.__class__ = nx.Graph
-
-
-#: One writer at a time: a second thread reading the ties waits for the first to finish.
-_WRITE_LOCK = threading.RLock()
-
-
-class CoauthorshipGraph(nx.Graph):
-    """A :class:`networkx.Graph` whose ties are written from an :class:`EdgeTable` on first use.
-
-    What :func:`coauthorship_graph` returns. Its nodes and node attributes are ordinary
-    networkx data from the start. Its adjacency — a dict per tie with ``weight``,
-    ``weight_fractional``, ``works``, ``first_year`` and ``last_year`` — is written in
-    bulk the first time anything reads ``G._adj`` (``G.edges``, ``G[u]``,
-    ``G.degree``, any networkx algorithm, a writer). From then on the object is a
-    plain :class:`networkx.Graph` (its class is switched) and the edge table is
-    released, so later code pays nothing for the deferral.
-
-    Until then, :func:`pristine_edge_table` hands the arrays to code that does not need
-    the dicts: the igraph engine of :mod:`collabnet.metrics` and the edge exports read
-    them directly, which is what keeps the author graph of a large corpus affordable.
-    ``G.number_of_edges()`` answers from the table too.
-
-    ``CoauthorshipGraph()`` called directly (as networkx does in ``G.copy()`` or
-    ``G.subgraph``) gives an ordinary empty :class:`networkx.Graph`.
-    """
-
-    _adj = _AdjacencyOnFirstUse()
-
-    def __new__(cls, *args, **kwargs):
-        # networkx makes new graphs with G.__class__(): those are plain graphs (and,
-        # not being instances of cls, are not passed to __init__ again).
-        return nx.Graph(*args, **kwargs)
-
-    @classmethod
-    def _pending(cls, table: EdgeTable) -> CoauthorshipGraph:
-        # The arrays are the graph's ties until they are written: read-only, so that code
-        # handed them by pristine_edge_table cannot change the graph behind its back.
-        for array in table:
+    def __post_init__(self) -> None:
+        # The arrays are the ties: read-only, so no reader can change them for the others.
+        for array in self.ties:
             if isinstance(array, np.ndarray):
                 array.flags.writeable = False
-        G = object.__new__(cls)
-        G.graph = G.graph_attr_dict_factory()
-        G._node = G.node_dict_factory()
-        G.__networkx_cache__ = {}
-        G.__dict__["_edge_table"] = table
+
+    @property
+    def node_ids(self) -> np.ndarray:
+        """The node ids (object array) in node-code order."""
+        return self.ties.node_ids
+
+    def number_of_nodes(self) -> int:
+        return len(self.ties.node_ids)
+
+    def number_of_edges(self) -> int:
+        return int(self.ties.weight.size)
+
+    def node_attrs(self) -> list[dict]:
+        """Each node's attributes as the dict networkx holds, in node-code order: the
+        table's columns in order, nulls left out.
+
+        Each dict starts as a copy of one template holding every key (so it is never
+        resized) and is filled a column at a time, in C-level loops; the keys of null
+        values are then deleted.
+        """
+        table = self.nodes
+        n = len(table)
+        attrs = np.empty(n, dtype=object)  # fancy-indexable list of dicts
+        attrs[:] = list(map(dict.copy, repeat(dict.fromkeys(table.columns), n)))
+        for i, col in enumerate(table.columns):
+            values = table.iloc[:, i]
+            _set_each(attrs, col, values.tolist())  # Python (or pandas) scalars
+            missing = values.isna().to_numpy(dtype=bool)
+            if missing.any():
+                _del_each(attrs[missing], col)
+        return attrs.tolist()
+
+    def column(self, name) -> list:
+        """One node attribute's values in node-code order, ``None`` where a node has none."""
+        if name not in self.nodes.columns:
+            return [None] * len(self.nodes)
+        values = self.nodes[name]
+        out = np.asarray(values.tolist(), dtype=object) if len(values) else np.empty(0, object)
+        out[values.isna().to_numpy(dtype=bool)] = None
+        return out.tolist()
+
+    def node_values(self, column) -> dict:
+        """``{node: value}`` of one node attribute, for the nodes that have it."""
+        if column not in self.nodes.columns:
+            return {}
+        values = self.nodes[column]
+        have = values.notna().to_numpy(dtype=bool)
+        return dict(zip(self.node_ids[have].tolist(), values[have].tolist(), strict=True))
+
+    def set_node_values(self, column, values: dict) -> None:
+        """Set the node attribute `column` to ``values[node]`` for the nodes among
+        `values` (others keep theirs), as ``nx.set_node_attributes`` does: in the nodes
+        table, whose column holds the values as given."""
+        nodes = self.nodes
+        if column in nodes.columns:
+            col = nodes[column].astype(object).to_numpy(copy=True)
+        else:
+            col = np.full(len(nodes), None, dtype=object)
+        codes = self.ties.codes_of(list(values))
+        given = np.empty(len(values), dtype=object)
+        given[:] = list(values.values())
+        col[codes[codes >= 0]] = given[codes >= 0]
+        nodes[column] = col
+
+    def to_networkx(self) -> nx.Graph:
+        """The networkx graph: the same nodes, node attributes and ``graph``, and per tie
+        a dict of ``weight``, ``weight_fractional``, ``works`` (a list of work ids),
+        ``first_year`` and ``last_year`` (whole years, ``None`` when unknown).
+
+        Each node's neighbours come in node-id order, as ``add_edges_from`` on the
+        sorted ties would give; the dicts are written in bulk, one per tie, shared by
+        both directions.
+        """
+        G = nx.Graph()
+        G.graph.update(self.graph)
+        t = self.ties
+        with paused_gc():
+            G._node.update(zip(t.node_ids.tolist(), self.node_attrs(), strict=True))
+            adj = G._adj
+            adj.update((n, {}) for n in G._node)
+            if t.weight.size:
+                _add_edges(adj, t)
         return G
 
-    def _write_adjacency(self) -> None:
-        with _WRITE_LOCK:
-            od = self.__dict__
-            if "_adj" in od:  # another thread wrote it meanwhile
-                return
-            table = od["_edge_table"]  # kept until the dicts exist: an interrupted
-            adj = {n: {} for n in self._node}  # write (Ctrl-C) can be tried again
-            with paused_gc():
-                if table.weight.size:
-                    _add_edges(adj, table)
-            od["_adj"] = adj
-            del od["_edge_table"]
-            for prop in ("adj", "edges", "degree"):
-                od.pop(prop, None)
-            self.__class__ = nx.Graph
+    def subgraph(self, nodes, *, max_ties: int | None = None) -> Network:
+        """The network of `nodes` and the ties among them (see :func:`induced_subgraph`);
+        ``graph["ties_among_nodes"]`` counts those ties before `max_ties` applies."""
+        t = self.ties
+        wanted = set(nodes)
+        keep = np.fromiter((n in wanted for n in t.node_ids.tolist()), bool, len(t.node_ids))
+        new_code = np.cumsum(keep) - 1
+        e = np.flatnonzero(keep[t.source] & keep[t.target])
+        n_among = int(e.size)
+        if max_ties is not None and e.size > max_ties:
+            # strongest first: fractional weight, then joint works, then position (stable)
+            order = np.lexsort((e, -t.weight[e], -t.weight_fractional[e]))
+            e = np.sort(e[order[:max_ties]])
+        weight = t.weight[e]
+        ptr = np.concatenate(([0], np.cumsum(weight))).astype(np.int64)
+        # evidence rows of the kept ties: each tie's run, moved to its new place
+        rows = np.repeat(t.evidence_ptr[e] - ptr[:-1], weight) + np.arange(ptr[-1], dtype=np.int64)
+        sub = t._replace(
+            node_ids=t.node_ids[keep],
+            n_works_per_node=t.n_works_per_node[keep],
+            source=new_code[t.source[e]],
+            target=new_code[t.target[e]],
+            weight=weight,
+            weight_fractional=t.weight_fractional[e],
+            first_year=t.first_year[e],
+            last_year=t.last_year[e],
+            evidence_ptr=ptr,
+            evidence=t.evidence[rows],
+        )
+        graph = {**self.graph, "ties_among_nodes": n_among}
+        return Network(nodes=self.nodes.iloc[np.flatnonzero(keep)].copy(), ties=sub, graph=graph)
 
-    def number_of_edges(self, u=None, v=None):
-        table = self.__dict__.get("_edge_table")
-        if u is None and v is None and table is not None:
-            return int(table.weight.size)
-        return super().number_of_edges(u, v)
+    def codes(self, nodes: list) -> np.ndarray:
+        """The node code of each of `nodes`; an error names the first that is no node."""
+        codes = self.ties.codes_of(nodes)
+        if (codes < 0).any():
+            missing = nodes[int(np.flatnonzero(codes < 0)[0])]
+            raise InputError("nodes", f"not in the graph: {missing!r}")
+        return codes
 
-    def __reduce_ex__(self, protocol):
-        # A copy or a pickle gets the written graph: simplest to reason about.
-        self._write_adjacency()
-        return self.__reduce_ex__(protocol)
+    def degrees(self, nodes) -> dict:
+        """``{n: number of ties}`` for `nodes`."""
+        nodes = list(nodes)
+        return dict(zip(nodes, self.ties.degrees()[self.codes(nodes)].tolist(), strict=True))
+
+    def works_on_ties(self, nodes) -> dict:
+        """For each of `nodes`, the set of works on its ties (as text)."""
+        nodes = list(nodes)
+        t = self.ties
+        keep = np.zeros(len(t.node_ids), bool)
+        keep[self.codes(nodes)] = True
+        out = {n: set() for n in nodes}
+        ids = t.node_ids
+        for e in np.flatnonzero(keep[t.source] | keep[t.target]).tolist():
+            lo, hi = t.evidence_ptr[e], t.evidence_ptr[e + 1]
+            ws = [str(w) for w in t.work_ids[t.evidence[lo:hi]]]
+            for end in (t.source[e], t.target[e]):
+                if keep[end]:
+                    out[ids[end]].update(ws)
+        return out
+
+    def isolates_and_components(self) -> tuple[int, int]:
+        """``(isolated nodes, connected components)``, by scipy on the arrays."""
+        from scipy.sparse import coo_matrix
+        from scipy.sparse.csgraph import connected_components
+
+        t = self.ties
+        n = len(t.node_ids)
+        if n == 0:
+            return 0, 0
+        ones = np.ones(t.source.size, np.int8)
+        adjacency = coo_matrix((ones, (t.source, t.target)), shape=(n, n))
+        isolates = int((t.degrees() == 0).sum())
+        return isolates, int(connected_components(adjacency, directed=False)[0])
 
 
-def pristine_edge_table(G: nx.Graph) -> EdgeTable | None:
-    """The :class:`EdgeTable` behind `G` while its ties are still only arrays, else ``None``.
+def _node_table(t: EdgeTable, nodes: pd.DataFrame | None) -> pd.DataFrame:
+    """The nodes table of a :class:`Network`: `nodes`' rows of the network's nodes (in
+    node-code order), its columns, then ``label`` (the id where missing), ``category``
+    (``"other"`` where missing) and ``n_works``."""
+    ids = pd.Index(t.node_ids, dtype=object)
+    if nodes is not None and len(nodes):
+        known = nodes
+        if not (len(known) == len(ids) and known.index.equals(ids)):
+            known = known[~known.index.duplicated()].reindex(ids)
+        table = known.copy()
+        table.index = ids
+    else:
+        table = pd.DataFrame(index=ids)
+    for key in ("label", "category"):
+        missing = table[key].isna().to_numpy(dtype=bool) if key in table.columns else None
+        if missing is not None and not missing.any():
+            continue
+        values = (
+            table[key].astype(object).to_numpy(copy=True)
+            if missing is not None
+            else np.empty(len(ids), dtype=object)
+        )
+        missing = np.ones(len(ids), bool) if missing is None else missing
+        values[missing] = (
+            list(map(str, t.node_ids[missing].tolist())) if key == "label" else "other"
+        )
+        table[key] = values
+    table["n_works"] = t.n_works_per_node
+    return table
 
-    Only a :class:`CoauthorshipGraph` whose adjacency has never been read qualifies:
-    nothing can have changed its ties (adding or removing a node or tie reads the
-    adjacency first), so the arrays are exactly its edges, with node ``i`` =
-    ``t.node_ids[i]`` = the ``i``-th node of ``list(G)``. Node attributes live in
-    ``G.nodes`` as usual.
 
-    Examples
-    --------
-    >>> m = pd.DataFrame({"work_id": ["W1", "W1"], "node": ["a", "b"]})
-    >>> G = coauthorship_graph(m, None)
-    >>> pristine_edge_table(G).weight.tolist()
-    [1]
-    >>> G.edges["a", "b"]["works"], pristine_edge_table(G), type(G).__name__
-    (['W1'], None, 'Graph')
-    """
-    if type(G) is CoauthorshipGraph and "_adj" not in G.__dict__:
-        return G.__dict__.get("_edge_table")
-    return None
+def as_networkx(G: Network | nx.Graph) -> nx.Graph:
+    """`G` as a networkx graph: :meth:`Network.to_networkx` of a :class:`Network`, any
+    networkx graph as it is."""
+    return G.to_networkx() if isinstance(G, Network) else G
 
 
-def count_isolates_and_components(G: nx.Graph) -> tuple[int, int]:
-    """``(nx.number_of_isolates(G), nx.number_connected_components(G))``, from the
-    arrays (scipy) when `G`'s ties are still arrays.
+def node_data(G: Network | nx.Graph) -> dict:
+    """``{node: attribute dict}`` of a :class:`Network` or a networkx graph (read only)."""
+    if isinstance(G, Network):
+        return dict(zip(G.node_ids.tolist(), G.node_attrs(), strict=True))
+    return G._node
+
+
+def count_isolates_and_components(G: Network | nx.Graph) -> tuple[int, int]:
+    """``(nx.number_of_isolates(G), nx.number_connected_components(G))``; from the
+    arrays (scipy) for a :class:`Network`.
 
     Examples
     --------
     >>> m = pd.DataFrame({"work_id": ["W1", "W1", "W2"], "node": ["a", "b", "c"]})
-    >>> count_isolates_and_components(coauthorship_graph(m, None))
+    >>> count_isolates_and_components(coauthorship_network(m, None))
     (1, 2)
     """
-    t = pristine_edge_table(G)
-    if t is None:
-        return nx.number_of_isolates(G), (nx.number_connected_components(G) if len(G) else 0)
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
-
-    n = len(t.node_ids)
-    if n == 0:
-        return 0, 0
-    adjacency = coo_matrix((np.ones(t.source.size, np.int8), (t.source, t.target)), shape=(n, n))
-    isolates = int((t.degrees() == 0).sum())
-    return isolates, int(connected_components(adjacency, directed=False)[0])
+    if isinstance(G, Network):
+        return G.isolates_and_components()
+    return nx.number_of_isolates(G), (nx.number_connected_components(G) if len(G) else 0)
 
 
-def degrees(G: nx.Graph, nodes) -> dict:
-    """``{n: G.degree(n)}`` for `nodes`, from the arrays while `G`'s ties are arrays.
+def degrees(G: Network | nx.Graph, nodes) -> dict:
+    """``{n: G.degree(n)}`` for `nodes` (from the arrays for a :class:`Network`).
 
     Examples
     --------
     >>> m = pd.DataFrame({"work_id": ["W1", "W1", "W1"], "node": ["a", "b", "c"]})
-    >>> degrees(coauthorship_graph(m, None), ["c"])
+    >>> degrees(coauthorship_network(m, None), ["c"])
     {'c': 2}
     """
+    if isinstance(G, Network):
+        return G.degrees(nodes)
     nodes = list(nodes)
     _require_nodes(G, nodes)
-    t = pristine_edge_table(G)
-    if t is None:
-        return {n: G.degree(n) for n in nodes}
-    return dict(zip(nodes, t.degrees()[t.codes_of(nodes)].tolist(), strict=True))
+    return {n: G.degree(n) for n in nodes}
 
 
 def _require_nodes(G: nx.Graph, nodes: list) -> None:
@@ -807,118 +951,79 @@ def work_id_list(value) -> list[str]:
     return [str(w) for w in value]
 
 
-def works_on_ties(G: nx.Graph, nodes) -> dict:
+def works_on_ties(G: Network | nx.Graph, nodes) -> dict:
     """For each of `nodes`, the set of works on its ties (works shared with another node).
 
-    Read from the arrays while `G`'s ties are still arrays (no tie dict is written).
+    Read from the arrays for a :class:`Network`.
 
     Examples
     --------
     >>> m = pd.DataFrame({"work_id": ["W1", "W1", "W2", "W2", "W3"],
     ...                   "node": ["a", "b", "b", "c", "a"]})
-    >>> found = works_on_ties(coauthorship_graph(m, None), ["a", "b"])
+    >>> found = works_on_ties(coauthorship_network(m, None), ["a", "b"])
     >>> {n: sorted(ws) for n, ws in found.items()}
     {'a': ['W1'], 'b': ['W1', 'W2']}
     """
+    if isinstance(G, Network):
+        return G.works_on_ties(nodes)
     nodes = list(nodes)
     _require_nodes(G, nodes)
-    t = pristine_edge_table(G)
-    if t is None:
-        out = {}
-        for n in nodes:
-            out[n] = found = set()
-            for _, _, ws in G.edges(n, data="works"):
-                found.update(work_id_list(ws))
-        return out
-    keep = np.zeros(len(t.node_ids), bool)
-    keep[t.codes_of(nodes)] = True
-    out = {n: set() for n in nodes}
-    ids = t.node_ids
-    for e in np.flatnonzero(keep[t.source] | keep[t.target]).tolist():
-        ws = [str(w) for w in t.work_ids[t.evidence[t.evidence_ptr[e] : t.evidence_ptr[e + 1]]]]
-        for end in (t.source[e], t.target[e]):
-            if keep[end]:
-                out[ids[end]].update(ws)
+    out = {}
+    for n in nodes:
+        out[n] = found = set()
+        for _, _, ws in G.edges(n, data="works"):
+            found.update(work_id_list(ws))
     return out
 
 
-def induced_subgraph(G: nx.Graph, nodes, *, max_ties: int | None = None) -> nx.Graph:
-    """A new graph of `nodes` and the ties among them, in `G`'s order of nodes and ties.
+def induced_subgraph(G: Network | nx.Graph, nodes, *, max_ties: int | None = None) -> nx.Graph:
+    """A new networkx graph of `nodes` and the ties among them, in `G`'s order of nodes
+    and ties.
 
     With `max_ties`, only the strongest `max_ties` of those ties are kept: by Newman's
     fractional weight (so ties resting on consortium papers are left out first), then by joint
     works, then in `G`'s order. ``H.graph["ties_among_nodes"]`` records how many there were.
 
     What ``G.subgraph(nodes).copy()`` holds, but in a stable order (a networkx
-    subgraph view lists its nodes in the order of a set). For a
-    :class:`CoauthorshipGraph` whose ties are still arrays, the subgraph is made from
-    the arrays, so a view of a few hundred nodes does not write the ties of the whole
-    graph. Attribute dicts are copies; the works lists are new lists.
+    subgraph view lists its nodes in the order of a set). Of a :class:`Network`, the
+    subgraph is cut from the arrays (:meth:`Network.subgraph`), so a view of a few
+    hundred nodes makes dicts for their ties only. Attribute dicts are copies; the works
+    lists are new lists.
 
     Examples
     --------
     >>> m = pd.DataFrame({"work_id": ["W1"] * 3, "node": ["a", "b", "c"]})
-    >>> H = induced_subgraph(coauthorship_graph(m, None), ["a", "c"])
+    >>> H = induced_subgraph(coauthorship_network(m, None), ["a", "c"])
     >>> list(H.edges(data="works"))
     [('a', 'c', ['W1'])]
     """
-    t = pristine_edge_table(G)
+    if isinstance(G, Network):
+        return G.subgraph(nodes, max_ties=max_ties).to_networkx()
     wanted = set(nodes)
-    if t is None:
-        H = nx.Graph()
-        H.graph.update(G.graph)
-        H.add_nodes_from((n, d) for n, d in G.nodes(data=True) if n in wanted)
-        seen: set = set()
-        ties = [
-            (u, v, d)
-            for u in H
-            for v, d in G._adj[u].items()
-            if v in wanted and (v, u) not in seen and not seen.add((u, v))
-        ]
-        H.graph["ties_among_nodes"] = len(ties)
-        if max_ties is not None and len(ties) > max_ties:
-            order = sorted(
-                range(len(ties)),
-                key=lambda i: (
-                    -(ties[i][2].get("weight_fractional") or 0),
-                    -(ties[i][2].get("weight") or 0),
-                    i,
-                ),
-            )
-            ties = [ties[i] for i in sorted(order[:max_ties])]
-        H.add_edges_from(
-            (u, v, {k: list(x) if isinstance(x, list) else x for k, x in d.items()})
-            for u, v, d in ties
-        )
-        return H
-    keep = np.fromiter((n in wanted for n in t.node_ids.tolist()), bool, len(t.node_ids))
-    new_code = np.cumsum(keep) - 1
-    e = np.flatnonzero(keep[t.source] & keep[t.target])
-    n_among = int(e.size)
-    if max_ties is not None and e.size > max_ties:
-        # strongest first: fractional weight, then joint works, then position (stable)
-        order = np.lexsort((e, -t.weight[e], -t.weight_fractional[e]))
-        e = np.sort(e[order[:max_ties]])
-    weight = t.weight[e]
-    ptr = np.concatenate(([0], np.cumsum(weight))).astype(np.int64)
-    # evidence rows of the kept ties: each tie's run, moved to its new place
-    rows = np.repeat(t.evidence_ptr[e] - ptr[:-1], weight) + np.arange(ptr[-1], dtype=np.int64)
-    sub = t._replace(
-        node_ids=t.node_ids[keep],
-        n_works_per_node=t.n_works_per_node[keep],
-        source=new_code[t.source[e]],
-        target=new_code[t.target[e]],
-        weight=weight,
-        weight_fractional=t.weight_fractional[e],
-        first_year=t.first_year[e],
-        last_year=t.last_year[e],
-        evidence_ptr=ptr,
-        evidence=t.evidence[rows],
-    )
-    H = CoauthorshipGraph._pending(sub)
+    H = nx.Graph()
     H.graph.update(G.graph)
-    H.graph["ties_among_nodes"] = n_among
-    H._node.update((n, dict(G._node[n])) for n in sub.node_ids.tolist())
+    H.add_nodes_from((n, d) for n, d in G.nodes(data=True) if n in wanted)
+    seen: set = set()
+    ties = [
+        (u, v, d)
+        for u in H
+        for v, d in G._adj[u].items()
+        if v in wanted and (v, u) not in seen and not seen.add((u, v))
+    ]
+    H.graph["ties_among_nodes"] = len(ties)
+    if max_ties is not None and len(ties) > max_ties:
+        order = sorted(
+            range(len(ties)),
+            key=lambda i: (
+                -(ties[i][2].get("weight_fractional") or 0),
+                -(ties[i][2].get("weight") or 0),
+                i,
+            ),
+        )
+        ties = [ties[i] for i in sorted(order[:max_ties])]
+    H.add_edges_from(
+        (u, v, {k: list(x) if isinstance(x, list) else x for k, x in d.items()}) for u, v, d in ties
+    )
     return H
 
 
@@ -930,47 +1035,6 @@ def _set_each(dicts, key, values) -> None:
 def _del_each(dicts, key) -> None:
     """``del d[key]`` for each dict, looped in C."""
     deque(map(operator.delitem, dicts, repeat(key)), maxlen=0)
-
-
-def _add_nodes(node_dict: dict, t: EdgeTable, nodes: pd.DataFrame | None) -> None:
-    """Write the node attribute dicts of a graph into `node_dict` (its ``G._node``) in bulk.
-
-    Every dict has its keys in one order: the `nodes` columns, then ``label`` and
-    ``category`` (unless among them), then ``n_works``. A null value leaves its key
-    out, except ``label`` (filled with the id) and ``category`` (``"other"``). Each
-    dict starts as a copy of one template holding every key (so it is never resized)
-    and is filled one column at a time: one C-level loop per column, not a Python loop
-    per node; the keys of null values are then deleted.
-    """
-    node_list = t.node_ids.tolist()
-    n = len(node_list)
-    cols: list = []
-    if nodes is not None and len(nodes):
-        known = nodes
-        ids = pd.Index(t.node_ids, dtype=object)
-        if not (len(known) == len(ids) and known.index.equals(ids)):
-            known = known[~known.index.duplicated()].reindex(ids)
-        cols = list(known.columns)
-    template = dict.fromkeys([*cols, "label", "category", "n_works"])
-    attrs = np.empty(n, dtype=object)  # fancy-indexable list of dicts
-    attrs[:] = list(map(dict.copy, repeat(template, n)))
-    unset = {"label": np.ones(n, bool), "category": np.ones(n, bool)}
-    for col in cols:
-        values = known[col]
-        _set_each(attrs, col, values.tolist())  # Python (or pandas) scalars
-        missing = values.isna().to_numpy()
-        if col in unset:
-            unset[col] = missing
-        elif missing.any():
-            _del_each(attrs[missing], col)
-    for key, missing in unset.items():
-        if missing.any():
-            fill = map(str, t.node_ids[missing].tolist()) if key == "label" else repeat("other")
-            _set_each(attrs[missing], key, fill)
-    _set_each(attrs, "n_works", t.n_works_per_node.tolist())
-    # What add_nodes_from writes, without its per-node copies and checks: every node
-    # is new and every attribute dict is ours.
-    node_dict.update(zip(node_list, attrs, strict=True))
 
 
 def whole_years(values: np.ndarray) -> list:
@@ -1129,15 +1193,15 @@ def _category_rank(values: np.ndarray, in_order: bool) -> np.ndarray:
     return rank  # 0 .. len(values)-1
 
 
-def country_graph(
+def country_network(
     authorships: pd.DataFrame,
     works: pd.DataFrame,
     nodes: pd.DataFrame | None = None,
     *,
     node_column: str = "country_code",
     **kw,
-) -> nx.Graph:
-    """Return the country co-authorship graph (see :func:`coauthorship_graph`).
+) -> Network:
+    """Return the country co-authorship network (see :func:`coauthorship_network`).
 
     Nodes are ISO country codes; ``label`` is the code and ``category`` is ``"nl"`` for
     NL, ``"cn_other"`` for CN (mainland China; the finer PRC categories belong to
@@ -1147,9 +1211,9 @@ def country_graph(
     --------
     >>> a = pd.DataFrame({"work_id": ["W1", "W1", "W1"], "author_id": ["A1", "A2", "A3"],
     ...                   "country_code": ["NL", "CN", "CN"]})
-    >>> G = country_graph(a, pd.DataFrame(columns=["work_id", "publication_year"]))
-    >>> G.edges["CN", "NL"]["weight"], G.nodes["CN"]["category"]
-    (1, 'cn_other')
+    >>> net = country_network(a, pd.DataFrame(columns=["work_id", "publication_year"]))
+    >>> net.ties.weight.tolist(), net.nodes.loc["CN", "category"]
+    ([1], 'cn_other')
     """
     codes = authorships[node_column].dropna().unique()
     derived = pd.DataFrame(
@@ -1164,7 +1228,28 @@ def country_graph(
     )
     if nodes is not None:
         derived = nodes.combine_first(derived) if len(derived) else nodes
-    return coauthorship_graph(authorships, works, derived, node_column=node_column, **kw)
+    return coauthorship_network(authorships, works, derived, node_column=node_column, **kw)
+
+
+def country_graph(
+    authorships: pd.DataFrame,
+    works: pd.DataFrame,
+    nodes: pd.DataFrame | None = None,
+    *,
+    node_column: str = "country_code",
+    **kw,
+) -> nx.Graph:
+    """Return the country co-authorship graph: ``country_network(...).to_networkx()``.
+
+    Examples
+    --------
+    >>> a = pd.DataFrame({"work_id": ["W1", "W1", "W1"], "author_id": ["A1", "A2", "A3"],
+    ...                   "country_code": ["NL", "CN", "CN"]})
+    >>> G = country_graph(a, pd.DataFrame(columns=["work_id", "publication_year"]))
+    >>> G.edges["CN", "NL"]["weight"], G.nodes["CN"]["category"]
+    (1, 'cn_other')
+    """
+    return country_network(authorships, works, nodes, node_column=node_column, **kw).to_networkx()
 
 
 def category_pair_counts(

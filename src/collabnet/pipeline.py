@@ -31,6 +31,7 @@ from .corpus import (
     work_files,
 )
 from .errors import CollabnetError, InputError
+from .network import Network
 from .outputs import (
     MANIFEST,
     TABLE_SCHEMA_VERSION,
@@ -53,8 +54,10 @@ __all__ = [
     "build_tables",
     "load_tables",
     "node_attributes",
+    "build_network",
     "build_graph",
     "build_graphs",
+    "load_network",
     "load_graph",
     "load_centrality",
     "rank_graphs",
@@ -578,20 +581,22 @@ _NODE_COLUMN = {
 }
 
 
-def build_graph(
+def build_network(
     tables: dict[str, pd.DataFrame],
     level: str,
     *,
     max_team_size: int | None = None,
     min_weight: int = 1,
     author_max_team_size: int | None = AUTHOR_MAX_TEAM_SIZE,
-) -> nx.Graph:
-    """The co-authorship graph of one level (``institutions``, ``authors``, ``countries``).
+) -> Network:
+    """The co-authorship network of one level (``institutions``, ``authors``,
+    ``countries``): a :class:`collabnet.network.Network` (nodes table, ties as arrays).
 
     Works with more than `max_team_size` authors add no tie at any level; in the author
-    graph, works with more than `author_max_team_size` (default 100) add none either
+    network, works with more than `author_max_team_size` (default 100) add none either
     (``None``: no limit). They still count in each node's ``n_works`` and are listed in
-    ``G.graph["excluded_hyperauthored_works"]``.
+    ``net.graph["excluded_hyperauthored_works"]``. :func:`build_graph` gives the same
+    network as a networkx graph.
 
     Notes
     -----
@@ -613,16 +618,35 @@ def build_graph(
         max_team_size = min(caps)
     options = {"max_team_size": max_team_size, "min_weight": min_weight}
     if level == "countries":  # a country's attributes follow from its code alone
-        G = network.country_graph(a, tables["works"], **options)
+        net = network.country_network(a, tables["works"], **options)
     else:
         memberships = pd.DataFrame(
             {"work_id": a["work_id"], "node": a[_NODE_COLUMN[level]], "author_id": a["author_id"]}
         )
-        G = network.coauthorship_graph(
+        net = network.coauthorship_network(
             memberships, tables["works"], node_attributes(tables, level), **options
         )
-    G.graph["level"] = level
-    return G
+    net.graph["level"] = level
+    return net
+
+
+def build_graph(
+    tables: dict[str, pd.DataFrame],
+    level: str,
+    *,
+    max_team_size: int | None = None,
+    min_weight: int = 1,
+    author_max_team_size: int | None = AUTHOR_MAX_TEAM_SIZE,
+) -> nx.Graph:
+    """The co-authorship graph of one level as a networkx graph:
+    ``build_network(...).to_networkx()`` (see :func:`build_network`)."""
+    return build_network(
+        tables,
+        level,
+        max_team_size=max_team_size,
+        min_weight=min_weight,
+        author_max_team_size=author_max_team_size,
+    ).to_networkx()
 
 
 def build_graphs(tables, *, levels: Iterable[str] = LEVELS, **options) -> dict[str, nx.Graph]:
@@ -630,26 +654,48 @@ def build_graphs(tables, *, levels: Iterable[str] = LEVELS, **options) -> dict[s
     return {level: build_graph(tables, level, **options) for level in levels}
 
 
-def load_graph(
+def load_network(
     out_dir: str | Path, level: str = "institutions", *, tables: dict | None = None
-) -> nx.Graph:
-    """Rebuild a level's graph from the tables in ``out_dir`` with the build's counting options,
-    with the measures of its centrality table on the nodes when the folder has one.
+) -> Network:
+    """Rebuild a level's network from the tables in ``out_dir`` with the build's counting
+    options, with the measures of its centrality table on the nodes when the folder has one.
 
-    The Parquet tables are the record; the graph is derived from them in about a second, with
-    the evidence lists intact (GraphML keeps them only as joined text). Pass `tables` when
-    they are already read (:func:`load_tables`), so they are read once.
+    The Parquet tables are the record; the network is derived from them in about a second,
+    with the evidence lists intact (GraphML keeps them only as joined text). Pass `tables`
+    when they are already read (:func:`load_tables`), so they are read once.
     """
     level = level if level.endswith("s") else level + "s"
     options = (read_manifest(out_dir).get("graphs") or {}).get("options") or {}
-    G = build_graph(tables if tables is not None else load_tables(out_dir), level, **options)
+    net = build_network(tables if tables is not None else load_tables(out_dir), level, **options)
     ranking = load_centrality(out_dir, level)
     if ranking is not None:
         for column in CENTRALITY_MEASURES:
             if column in ranking.columns:
                 values = dict(zip(ranking["node"], ranking[column], strict=True))
-                nx.set_node_attributes(G, {n: v for n, v in values.items() if n in G}, column)
-    return G
+                net.set_node_values(column, values)
+    return net
+
+
+def load_graph(
+    out_dir: str | Path, level: str = "institutions", *, tables: dict | None = None
+) -> nx.Graph:
+    """:func:`load_network` as a networkx graph (``load_network(...).to_networkx()``)."""
+    return load_network(out_dir, level, tables=tables).to_networkx()
+
+
+def _set_node_values(G: Network | nx.Graph, column: str, values: dict) -> None:
+    """``nx.set_node_attributes(G, values, column)``, or into a Network's nodes table."""
+    if isinstance(G, Network):
+        G.set_node_values(column, values)
+    else:
+        nx.set_node_attributes(G, values, column)
+
+
+def _node_values(G: Network | nx.Graph, column: str) -> dict:
+    """``{node: value}`` of the node attribute `column`, for the nodes that have it."""
+    if isinstance(G, Network):
+        return G.node_values(column)
+    return nx.get_node_attributes(G, column)
 
 
 #: The measures of a centrality table that :func:`load_graph` puts on the nodes.
@@ -667,7 +713,7 @@ def load_centrality(out_dir: str | Path, level: str) -> pd.DataFrame | None:
 
 
 def write_graphs(
-    graphs: dict[str, nx.Graph],
+    graphs: dict[str, Network | nx.Graph],
     out_dir: str | Path,
     *,
     options: dict,
@@ -716,7 +762,9 @@ def _replaced_characters(caught) -> dict[str, int]:
     return replaced
 
 
-def _write_graph_files(G: nx.Graph, level: str, out_dir: Path, works) -> tuple[list, list]:
+def _write_graph_files(
+    G: Network | nx.Graph, level: str, out_dir: Path, works
+) -> tuple[list, list]:
     """GraphML, GEXF, VOSviewer, CSV and XLSX files of one graph, each written under a
     temporary name and renamed; returns the files written and the files skipped (why).
 
@@ -728,6 +776,15 @@ def _write_graph_files(G: nx.Graph, level: str, out_dir: Path, works) -> tuple[l
     from . import export
 
     written, skipped = [], []
+    converted: list = []
+
+    def as_networkx():
+        # GEXF, VOSviewer JSON and XLSX are written from networkx (small graphs only):
+        # the network is converted once for the three
+        if not converted:
+            converted.append(G.to_networkx() if isinstance(G, Network) else G)
+        return converted[0]
+
     vos_map, vos_net = (
         out_dir / f"vosviewer_{level}_map.txt",
         out_dir / f"vosviewer_{level}_network.txt",
@@ -743,7 +800,7 @@ def _write_graph_files(G: nx.Graph, level: str, out_dir: Path, works) -> tuple[l
         written += [vos_map, vos_net]
         if G.number_of_edges() <= GEXF_MAX_EDGES:
             with atomic_path(vos_json) as tmp:
-                export.write_vosviewer_json(G, tmp, works)
+                export.write_vosviewer_json(as_networkx(), tmp, works)
             written.append(vos_json)
         else:
             vos_json.unlink(missing_ok=True)
@@ -751,8 +808,12 @@ def _write_graph_files(G: nx.Graph, level: str, out_dir: Path, works) -> tuple[l
     for name, limit, write in (
         (f"graph_{level}.graphml", GRAPHML_MAX_EDGES, lambda p: export.write_graphml(G, p)),
         (f"edges_{level}.csv", None, lambda p: export.write_edges_csv(G, p, works)),
-        (f"graph_{level}.gexf", GEXF_MAX_EDGES, lambda p: export.write_gexf(G, p)),
-        (f"edges_{level}.xlsx", XLSX_MAX_EDGES, lambda p: export.write_edges_xlsx(G, p, works)),
+        (f"graph_{level}.gexf", GEXF_MAX_EDGES, lambda p: export.write_gexf(as_networkx(), p)),
+        (
+            f"edges_{level}.xlsx",
+            XLSX_MAX_EDGES,
+            lambda p: export.write_edges_xlsx(as_networkx(), p, works),
+        ),
     ):
         path = out_dir / name
         if limit is not None and G.number_of_edges() > limit:
@@ -773,7 +834,7 @@ def _write_graph_files(G: nx.Graph, level: str, out_dir: Path, works) -> tuple[l
     return written, skipped
 
 
-def _graph_info(G: nx.Graph, skipped: list) -> dict:
+def _graph_info(G: Network | nx.Graph, skipped: list) -> dict:
     """A graph's entry in the manifest's ``graphs`` section."""
     from . import network
 
@@ -807,7 +868,7 @@ _DISTANCE = {"fractional": "auto", "full": "weight"}
 
 
 def rank_graphs(
-    graphs: dict[str, nx.Graph],
+    graphs: dict[str, Network | nx.Graph],
     out_dir: str | Path,
     *,
     levels: Iterable[str] = ("institutions", "authors"),
@@ -835,12 +896,10 @@ def rank_graphs(
             done(_ranking_summary(table.attrs))
         for column in table.columns:
             if column not in ("node", "label", "category"):
-                nx.set_node_attributes(
-                    G, dict(zip(table["node"], table[column], strict=True)), column
-                )
+                _set_node_values(G, column, dict(zip(table["node"], table[column], strict=True)))
         out = table.copy()
         for column in ("category_rule", "category_source", "matched_by", "ror", "country_code"):
-            values = nx.get_node_attributes(G, column)
+            values = _node_values(G, column)
             if values:
                 out[column] = out["node"].map(values)
         write_table(out, out_dir, f"centrality_{level}.csv")
@@ -909,7 +968,7 @@ def _draw_figures(graphs, tables, out_dir: Path, centrality, seed: int, caption)
     return written
 
 
-def _excluded_note(G: nx.Graph) -> str | None:
+def _excluded_note(G: Network | nx.Graph) -> str | None:
     """What a map does not draw: the works too large to add ties at this level."""
     excluded = len(G.graph.get("excluded_hyperauthored_works", []))
     if not excluded:
@@ -922,7 +981,7 @@ def _excluded_note(G: nx.Graph) -> str | None:
 
 
 def render_views(
-    graphs: dict[str, nx.Graph],
+    graphs: dict[str, Network | nx.Graph],
     tables: dict[str, pd.DataFrame],
     out_dir: str | Path,
     *,
@@ -1144,7 +1203,7 @@ def run_build(
         graphs = {}
         for level in LEVELS:
             with progress.stage(f"building the {_SINGULAR[level]} graph") as done:
-                G = graphs[level] = build_graph(tables, level, **options)
+                G = graphs[level] = build_network(tables, level, **options)
                 done(_graph_summary(G))
         # first, so the files carry the measures
         centrality = rank_graphs(
@@ -1168,7 +1227,7 @@ def _check_options(*, max_team_size, min_weight, author_max_team_size, pivots) -
         raise CollabnetError(f"min_weight must be a whole number of at least 1, got {min_weight!r}")
 
 
-def _graph_summary(G: nx.Graph) -> str:
+def _graph_summary(G: Network | nx.Graph) -> str:
     text = f"{G.number_of_nodes():,} nodes, {G.number_of_edges():,} ties"
     excluded = len(G.graph.get("excluded_hyperauthored_works", []))
     if excluded:
