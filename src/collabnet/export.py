@@ -750,9 +750,9 @@ def write_vosviewer_json(
                     break
                 seen.setdefault(str(work), None)
     if layout is None and (len(nodes) <= VOSVIEWER_LAYOUT_MAX_NODES or not links):
-        from .interactive import _layout
+        from .network import seeded_layout
 
-        layout = _layout(G, seed)
+        layout = seeded_layout(G, seed)
     measures = [
         m
         for m in ("pagerank", "betweenness", "eigenvector")

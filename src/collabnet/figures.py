@@ -18,7 +18,7 @@ from matplotlib.lines import Line2D  # noqa: E402
 
 from .config import CATEGORIES, CATEGORY_COLORS, CATEGORY_LABELS  # noqa: E402
 from .errors import InputError  # noqa: E402
-from .network import Network, induced_subgraph, node_data  # noqa: E402
+from .network import Network, induced_subgraph, node_data, seeded_layout  # noqa: E402
 
 __all__ = ["network_figure", "centrality_bars", "collaborations_per_year", "save_figure"]
 
@@ -130,7 +130,7 @@ def network_figure(
         )
     ax.set_title(title, fontsize=11)
     if H.number_of_nodes():
-        pos = nx.spring_layout(H, seed=seed, weight=None)
+        pos = seeded_layout(H, seed)
         vmax = max((v for n in keep if (v := values[n]) is not None), default=0) or 1.0
         sizes = [30 + 600 * math.sqrt(max(values[n] or 0.0, 0.0) / vmax) for n in H.nodes]
         colors = [CATEGORY_COLORS[_category(H.nodes[n].get("category"))] for n in H.nodes]

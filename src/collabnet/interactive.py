@@ -7,7 +7,6 @@ import hashlib
 import html
 import json
 import math
-import random
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -22,7 +21,14 @@ from . import __version__
 from .config import CATEGORIES, CATEGORY_COLORS, CATEGORY_LABELS, CONSORTIUM_AUTHORS
 from .errors import InputError
 from .network import Network as CoauthorshipNetwork
-from .network import degrees, induced_subgraph, node_data, work_id_list, works_on_ties
+from .network import (
+    degrees,
+    induced_subgraph,
+    node_data,
+    seeded_layout,
+    work_id_list,
+    works_on_ties,
+)
 
 __all__ = ["write_network_html", "script_json", "VIS_NETWORK_VERSION"]
 
@@ -34,10 +40,6 @@ TOOLTIP_WORKS = 20
 
 #: Ties drawn at most on one page: the strongest (see ``write_network_html``).
 MAX_TIES = 50_000
-
-#: Above this many nodes the seeded layout uses igraph's grid Fruchterman-Reingold
-#: (0.3 s for 2,000 nodes) instead of networkx's spring layout (16 s for 2,000 nodes).
-_FAST_LAYOUT_ABOVE = 400
 
 _TEMPLATES = Path(__file__).resolve().parent / "templates"
 _TEMPLATE = "network.html"
@@ -172,34 +174,6 @@ def _vis_network_js() -> str:
     js = js.replace("</script", "<\\/script").replace("<!--", "<\\!--")
     # Developer tools would fetch the (absent) source map named here.
     return re.sub(r"^//# sourceMappingURL=.*$", "", js, flags=re.MULTILINE)
-
-
-def _layout(H: nx.Graph, seed: int) -> dict:
-    """Seeded positions for every node of ``H`` (coordinates roughly in [-1, 1])."""
-    n = H.number_of_nodes()
-    if n == 0:
-        return {}
-    if n <= _FAST_LAYOUT_ABOVE:
-        return nx.spring_layout(H, seed=seed, weight=None)
-    import igraph as ig
-
-    nodes = list(H)
-    index = {node: i for i, node in enumerate(nodes)}
-    g = ig.Graph(n=n, edges=[(index[u], index[v]) for u, v in H.edges()])
-    # igraph draws from one global generator: seed it for this call, then hand back the
-    # default (Python's ``random`` module) so other code is unaffected.
-    ig.set_random_number_generator(random.Random(seed))
-    try:
-        coords = g.layout_fruchterman_reingold(grid="grid").coords
-    finally:
-        ig.set_random_number_generator(random)
-    xs = [c[0] for c in coords]
-    ys = [c[1] for c in coords]
-    cx, cy = (max(xs) + min(xs)) / 2, (max(ys) + min(ys)) / 2
-    half = max(max(xs) - min(xs), max(ys) - min(ys), 1e-9) / 2
-    return {
-        node: ((x - cx) / half, (y - cy) / half) for node, (x, y) in zip(nodes, coords, strict=True)
-    }
 
 
 def _works_lookup(works) -> dict[str, dict]:
@@ -391,7 +365,7 @@ def write_network_html(
         half = max(max(xs) - min(xs), max(ys) - min(ys), 1e-9) / 2
         pos = {n: ((x - cx) / half, (y - cy) / half) for n, (x, y) in pos.items()}
     else:
-        pos = _layout(H, seed)
+        pos = seeded_layout(H, seed)
     scale = 150 * math.sqrt(max(len(kept), 4))
 
     # --- evidence lookup --------------------------------------------------------------------

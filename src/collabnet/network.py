@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import operator
+import random
 import re
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
@@ -28,6 +29,7 @@ __all__ = [
     "edge_table",
     "EdgeTable",
     "induced_subgraph",
+    "seeded_layout",
     "works_on_ties",
     "degrees",
     "count_isolates_and_components",
@@ -599,8 +601,8 @@ def coauthorship_network(
     >>> net = coauthorship_network(m, w)
     >>> net.number_of_nodes(), net.number_of_edges(), net.ties.weight.tolist()
     (3, 3, [2, 1, 1])
-    >>> net.nodes.loc["c", ["label", "category", "n_works"]].tolist()
-    ['c', 'other', 1]
+    >>> net.nodes.loc["c", ["label", "category"]].tolist(), int(net.nodes.loc["c", "n_works"])
+    (['c', 'other'], 1)
     """
     t = edge_table(
         memberships,
@@ -1332,3 +1334,41 @@ def category_pair_counts(
     )
     out["n_works"] = out["n_works"].astype("int64")
     return out[cols]
+
+
+#: Above this many nodes :func:`seeded_layout` uses igraph's grid Fruchterman-Reingold
+#: (0.3 s for 2,000 nodes) instead of networkx's spring layout (16 s for 2,000 nodes).
+FAST_LAYOUT_ABOVE = 400
+
+
+def seeded_layout(H: nx.Graph, seed: int = 0) -> dict:
+    """Seeded positions for every node of ``H`` (coordinates roughly in [-1, 1]).
+
+    networkx's spring layout up to 400 nodes; above, igraph's Fruchterman-Reingold on a
+    grid, which lays out thousands of nodes in seconds where the spring layout takes a
+    minute. The same graph and seed give the same positions.
+    """
+    n = H.number_of_nodes()
+    if n == 0:
+        return {}
+    if n <= FAST_LAYOUT_ABOVE:
+        return nx.spring_layout(H, seed=seed, weight=None)
+    import igraph as ig
+
+    nodes = list(H)
+    index = {node: i for i, node in enumerate(nodes)}
+    g = ig.Graph(n=n, edges=[(index[u], index[v]) for u, v in H.edges()])
+    # igraph draws from one global generator: seed it for this call, then hand back the
+    # default (Python's ``random`` module) so other code is unaffected.
+    ig.set_random_number_generator(random.Random(seed))
+    try:
+        coords = g.layout_fruchterman_reingold(grid="grid").coords
+    finally:
+        ig.set_random_number_generator(random)
+    xs = [c[0] for c in coords]
+    ys = [c[1] for c in coords]
+    cx, cy = (max(xs) + min(xs)) / 2, (max(ys) + min(ys)) / 2
+    half = max(max(xs) - min(xs), max(ys) - min(ys), 1e-9) / 2
+    return {
+        node: ((x - cx) / half, (y - cy) / half) for node, (x, y) in zip(nodes, coords, strict=True)
+    }
