@@ -7,6 +7,7 @@ import random
 import re
 import warnings
 from collections.abc import Iterable
+from itertools import pairwise
 
 import networkx as nx
 import numpy as np
@@ -1273,23 +1274,7 @@ def evidence_paths(
             "k", f"the number of paths must be a whole number from 1 to {MAX_PATHS}, got {k!r}"
         )
     source = resolve_node(G, source, registry=registry)
-    if weight == "distance":
-        strength = distance_strength(G, "auto" if counting == "fractional" else "weight")
-        # the stored `distance` (add_distance) only where it is the one asked for
-        stored = G.graph.get("distance") == f"1/{strength}" and all(
-            "distance" in d for _, _, d in G.edges(data=True)
-        )
-        length = "distance" if stored else _inverse(strength)
-    else:
-        length = weight if weight is None else (weight if isinstance(weight, str) else weight)
-
-    def edge_length(u, v):
-        if length is None:
-            return 1
-        if callable(length):
-            return length(u, v, G.edges[u, v])
-        return G.edges[u, v].get(length, 1)
-
+    length = _tie_length(G, weight, counting)
     if target is not None:
         target = resolve_node(G, target, registry=registry)
         if target == source:
@@ -1300,71 +1285,97 @@ def evidence_paths(
         goals.discard(source)
         if not goals:
             return []
-        # A directed copy in which category nodes have no way out except to a sink:
-        # one search finds paths to the nearest of them, never through one.
-        H = nx.DiGraph()
-        H.add_nodes_from(G)
-        for u, v in G.edges():
-            if u not in goals:
-                H.add_edge(u, v)
-            if v not in goals:
-                H.add_edge(v, u)
-        for v in goals:
-            H.add_edge(v, _SINK)
-        goal = _SINK
+        H, goal = _towards_category(G, goals), _SINK
+    found = _shortest_paths(H, source, goal, length, k, max_ties)
+    lengths = [dist for dist, _ in found]
+    measured = counting if weight == "distance" else None
+    return [
+        _path_record(G, path, dist, lengths.count(dist), works, consortium, measured)
+        for dist, path in found[:k]
+    ]
+
+
+def _tie_length(G: nx.Graph, weight, counting: str):
+    """A function ``(u, v) -> length`` of each tie, as :func:`evidence_paths` measures it."""
+    if weight == "distance":
+        strength = distance_strength(G, "auto" if counting == "fractional" else "weight")
+        # the stored `distance` (add_distance) only where it is the one asked for
+        stored = G.graph.get("distance") == f"1/{strength}" and all(
+            "distance" in d for _, _, d in G.edges(data=True)
+        )
+        if stored:
+            return lambda u, v: G.edges[u, v].get("distance", 1)
+        inverse = _inverse(strength)
+        return lambda u, v: inverse(u, v, G.edges[u, v])
+    if weight is None:
+        return lambda u, v: 1
+    return lambda u, v: G.edges[u, v].get(weight, 1)
+
+
+def _towards_category(G: nx.Graph, goals: set) -> nx.DiGraph:
+    """A directed copy of `G` in which the `goals` have no way out except to a sink: one
+    search finds paths to the nearest of them, never through one."""
+    H = nx.DiGraph()
+    H.add_nodes_from(G)
+    for u, v in G.edges():
+        if u not in goals:
+            H.add_edge(u, v)
+        if v not in goals:
+            H.add_edge(v, u)
+    for v in goals:
+        H.add_edge(v, _SINK)
+    return H
+
+
+def _shortest_paths(H, source, goal, length, k: int, max_ties: int) -> list[tuple]:
+    """``(distance, path)`` of the shortest simple paths (Yen), the k-th's ties included (up
+    to `max_ties` more), in order of distance, then node ids."""
 
     def h_weight(u, v, d):
-        if v == _SINK:
-            return 0
-        return edge_length(u, v)
+        return 0 if v == _SINK else length(u, v)
 
+    found: list = []
     try:
-        gen = nx.shortest_simple_paths(H, source, goal, weight=None if length is None else h_weight)
-        found: list = []
-        for path in gen:
+        for path in nx.shortest_simple_paths(H, source, goal, weight=h_weight):
             if goal == _SINK:
                 path = path[:-1]
-            dist = float(sum(edge_length(a, b) for a, b in zip(path, path[1:], strict=False)))
+            dist = float(sum(length(a, b) for a, b in pairwise(path)))
             found.append((round(dist, 9), path))
             if len(found) >= k and (found[-1][0] > found[k - 1][0] or len(found) >= k + max_ties):
                 break
-    except nx.NetworkXNoPath:
+    except (nx.NetworkXNoPath, nx.NodeNotFound):
         found = []
-    except nx.NodeNotFound:
-        found = []
-    found = sorted(found, key=lambda x: (x[0], [str(v) for v in x[1]]))
-    lengths = [f[0] for f in found]
-    out = []
-    for dist, path in found[:k]:
-        hops = []
-        for a, b in zip(path, path[1:], strict=False):
-            d = G.edges[a, b]
-            records = _work_records(d.get("works", []), works)
-            sizes = [r["n_authors"] for r in records]
-            hops.append(
-                {
-                    "source": a,
-                    "target": b,
-                    "weight": d.get("weight", 1),
-                    "weight_fractional": d.get("weight_fractional"),
-                    "consortium_only": bool(sizes)
-                    and all(n is not None and n > consortium for n in sizes),
-                    "works": records,
-                }
-            )
-        out.append(
+    return sorted(found, key=lambda x: (x[0], [str(v) for v in x[1]]))
+
+
+def _path_record(G: nx.Graph, path, dist: float, tied: int, works, consortium: int, counting):
+    """One path as :func:`evidence_paths` returns it, with the works of every hop."""
+    hops = []
+    for a, b in pairwise(path):
+        d = G.edges[a, b]
+        records = _work_records(d.get("works", []), works)
+        sizes = [r["n_authors"] for r in records]
+        hops.append(
             {
-                "nodes": list(path),
-                "labels": [G.nodes[v].get("label", str(v)) for v in path],
-                "length": len(path) - 1,
-                "distance": dist,
-                "counting": counting if weight == "distance" else None,
-                "tied": lengths.count(dist),
-                "consortium_only_hops": sum(h["consortium_only"] for h in hops),
-                "hops": hops,
+                "source": a,
+                "target": b,
+                "weight": d.get("weight", 1),
+                "weight_fractional": d.get("weight_fractional"),
+                "consortium_only": bool(sizes)
+                and all(n is not None and n > consortium for n in sizes),
+                "works": records,
             }
         )
-    return out
+    return {
+        "nodes": list(path),
+        "labels": [G.nodes[v].get("label", str(v)) for v in path],
+        "length": len(path) - 1,
+        "distance": dist,
+        "counting": counting,
+        "tied": tied,
+        "consortium_only_hops": sum(h["consortium_only"] for h in hops),
+        "hops": hops,
+    }
 
 
 def ego_network(G: nx.Graph, node, *, radius: int = 1, registry=None) -> nx.Graph:
