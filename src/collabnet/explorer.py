@@ -22,7 +22,6 @@ import base64
 import hashlib
 import json
 import math
-import random
 import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -35,6 +34,8 @@ from markupsafe import Markup
 from . import __version__
 from .config import CATEGORIES, CATEGORY_COLORS, CATEGORY_LABELS
 from .errors import InputError
+from .interactive import script_json
+from .network import fruchterman_reingold
 
 __all__ = [
     "write_explorer_html",
@@ -72,27 +73,6 @@ _GRID_ABOVE = 1000
 _HERE = Path(__file__).resolve().parent
 _TEMPLATES = _HERE / "templates"
 _STATIC = _HERE / "static"
-
-_SCRIPT_ESCAPES = {
-    "<": "\\u003c",
-    ">": "\\u003e",
-    "&": "\\u0026",
-    "\u2028": "\\u2028",
-    "\u2029": "\\u2029",
-}
-_SCRIPT_ESCAPE_RE = re.compile("[<>&\u2028\u2029]")
-
-
-def _script_json(value) -> Markup:
-    """Compact JSON that cannot close or open anything inside an HTML ``<script>``.
-
-    Examples
-    --------
-    >>> str(_script_json({"t": "</script>&"}))
-    '{"t":"\\\\u003c/script\\\\u003e\\\\u0026"}'
-    """
-    text = json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
-    return Markup(_SCRIPT_ESCAPE_RE.sub(lambda m: _SCRIPT_ESCAPES[m.group(0)], text))
 
 
 def _csp_hash(text: str) -> str:
@@ -221,21 +201,8 @@ def _layout(nodes: list, edges: list[tuple[int, int]], seed: int) -> list[tuple[
         return []
     if n == 1:
         return [(0.0, 0.0)]
-    import igraph as ig
-
-    g = ig.Graph(n=n, edges=edges)
-    # igraph draws from one global generator: seed it for this call, then hand back the
-    # default (Python's ``random`` module) so other code is unaffected.
-    ig.set_random_number_generator(random.Random(seed))
-    try:
-        coords = g.layout_fruchterman_reingold(grid="grid" if n > _GRID_ABOVE else "nogrid").coords
-    finally:
-        ig.set_random_number_generator(random)
-    xs = [c[0] for c in coords]
-    ys = [c[1] for c in coords]
-    cx, cy = (max(xs) + min(xs)) / 2, (max(ys) + min(ys)) / 2
-    half = max(max(xs) - min(xs), max(ys) - min(ys), 1e-9) / 2
-    return [((x - cx) / half * 1000, (y - cy) / half * 1000) for x, y in coords]
+    coords = fruchterman_reingold(n, edges, seed, grid=n > _GRID_ABOVE)
+    return [(x * 1000, y * 1000) for x, y in coords]
 
 
 def _works_table(works) -> dict[str, dict]:
@@ -556,7 +523,7 @@ def write_explorer_html(
         has_paths=bool(data["paths"]),
         version=__version__,
         libraries=versions,
-        data_json=_script_json(data),
+        data_json=script_json(data, compact=True),
         css=Markup(css),
         style_hash=Markup(_csp_hash(css)),
         scripts=[Markup(s) for s in scripts],

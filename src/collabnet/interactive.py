@@ -57,7 +57,7 @@ _SCRIPT_ESCAPES = {
 _SCRIPT_ESCAPE_RE = re.compile("[<>&\u2028\u2029]")
 
 
-def script_json(value) -> Markup:
+def script_json(value, *, compact: bool = False) -> Markup:
     """Return ``value`` as JSON text that is safe inside an HTML ``<script>`` element.
 
     Every ``<``, ``>``, ``&``, U+2028 and U+2029 is written as a ``\\uXXXX`` escape, which
@@ -81,7 +81,8 @@ def script_json(value) -> Markup:
     >>> str(script_json([float("nan"), 1.5]))
     '[null, 1.5]'
     """
-    text = json.dumps(_plain(value), ensure_ascii=False, allow_nan=False)
+    separators = (",", ":") if compact else None  # compact: a page's large payload
+    text = json.dumps(_plain(value), ensure_ascii=False, allow_nan=False, separators=separators)
     return Markup(_SCRIPT_ESCAPE_RE.sub(lambda m: _SCRIPT_ESCAPES[m.group(0)], text))
 
 

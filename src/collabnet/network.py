@@ -30,6 +30,7 @@ __all__ = [
     "EdgeTable",
     "induced_subgraph",
     "seeded_layout",
+    "fruchterman_reingold",
     "works_on_ties",
     "degrees",
     "count_isolates_and_components",
@@ -1353,22 +1354,27 @@ def seeded_layout(H: nx.Graph, seed: int = 0) -> dict:
         return {}
     if n <= FAST_LAYOUT_ABOVE:
         return nx.spring_layout(H, seed=seed, weight=None)
-    import igraph as ig
-
     nodes = list(H)
     index = {node: i for i, node in enumerate(nodes)}
-    g = ig.Graph(n=n, edges=[(index[u], index[v]) for u, v in H.edges()])
+    coords = fruchterman_reingold(n, [(index[u], index[v]) for u, v in H.edges()], seed)
+    return dict(zip(nodes, coords, strict=True))
+
+
+def fruchterman_reingold(n: int, edges, seed: int = 0, *, grid: bool = True) -> list:
+    """Seeded igraph Fruchterman-Reingold positions of nodes ``0 .. n-1`` joined by `edges`
+    (index pairs), centred and scaled to about [-1, 1]."""
+    import igraph as ig
+
+    g = ig.Graph(n=n, edges=list(edges))
     # igraph draws from one global generator: seed it for this call, then hand back the
     # default (Python's ``random`` module) so other code is unaffected.
     ig.set_random_number_generator(random.Random(seed))
     try:
-        coords = g.layout_fruchterman_reingold(grid="grid").coords
+        coords = g.layout_fruchterman_reingold(grid="grid" if grid else "nogrid").coords
     finally:
         ig.set_random_number_generator(random)
     xs = [c[0] for c in coords]
     ys = [c[1] for c in coords]
     cx, cy = (max(xs) + min(xs)) / 2, (max(ys) + min(ys)) / 2
     half = max(max(xs) - min(xs), max(ys) - min(ys), 1e-9) / 2
-    return {
-        node: ((x - cx) / half, (y - cy) / half) for node, (x, y) in zip(nodes, coords, strict=True)
-    }
+    return [((x - cx) / half, (y - cy) / half) for x, y in coords]
