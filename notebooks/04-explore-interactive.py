@@ -3,15 +3,17 @@
 #
 # **Question.** What does the collaboration network look like, and what is behind each tie?
 #
-# Writes one self-contained HTML file per network: it makes no network request when opened,
-# and shows every title and name from the data as text. Nodes are coloured by watchlist
-# category and sized by PageRank; hover a node or a tie to see its works. The author view
-# shows the most central authors only, and says so on the page. Static figures (PNG, SVG) are
-# written beside them for print.
+# Writes one self-contained explorer page per network: it makes no network request when
+# opened, and shows every title and name from the data as text. Search by name, id or ROR;
+# click a category in the legend to hide it; click a dot or a line to read the works behind
+# it (with DOI and OpenAlex links); narrow the years; on the institution map, switch on the
+# paths from each Dutch institution to the nearest police-linked one; export the view as
+# PNG. Up to `max_nodes` nodes are drawn (the most central above that, and the page says
+# so); search still finds every node. Static figures (PNG, SVG) are written beside them.
 
 # %% tags=["parameters"]
 out_dir = "outputs/demo"
-max_author_nodes = 300
+max_nodes = 20_000
 seed = 0
 
 # %%
@@ -29,7 +31,7 @@ centrality = {level: pipeline.load_centrality(out, level) for level in ("institu
 
 # %%
 written = pipeline.render_views(
-    graphs, tables, out, centrality=centrality, max_author_nodes=max_author_nodes, seed=seed
+    graphs, tables, out, centrality=centrality, max_nodes=max_nodes, seed=seed
 )
 for path in written:
     print(path.relative_to(out))

@@ -188,13 +188,55 @@ def test_caps_keep_the_most_central_nodes_and_the_strongest_ties():
         d["weight_fractional"] = (k * 37) % 101 / 10
     p = explorer_payload(G, max_nodes=100, max_ties=50)
     top = sorted(G.nodes, key=lambda n: -G.nodes[n]["pagerank"])[:100]
-    assert set(p["nodes"]["id"]) == set(top)
+    assert p["shown"] == {"nodes": 100, "ties": 50}
+    assert set(p["nodes"]["id"][:100]) == set(top)
     among = [d["weight_fractional"] for u, v, d in G.edges(data=True) if u in top and v in top]
-    kept = sorted(p["ties"]["wf"], reverse=True)
-    assert len(kept) == 50 and kept == sorted(among, reverse=True)[:50]
+    kept = sorted(p["ties"]["wf"][:50], reverse=True)
+    assert kept == sorted(among, reverse=True)[:50]
     assert p["total"] == {"nodes": 400, "ties": G.number_of_edges()}
-    assert "Showing the 100 authors with the highest pagerank of 400." in p["subset"]
+    assert "Showing the 100 authors with the highest pagerank of 400;" in p["subset"]
+    assert "search finds the others" in p["subset"]
     assert f"Drawing the 50 strongest of {len(among)} ties" in p["subset"]
+
+
+def test_nodes_not_drawn_come_with_their_strongest_ties_for_search():
+    G = make_big_graph(400)
+    for k, (_, _, d) in enumerate(G.edges(data=True)):
+        d["weight_fractional"] = (k * 37) % 101 / 10
+    p = explorer_payload(G, max_nodes=100, max_ties=50, search_ties=3)
+    ids, n_shown, t_shown = p["nodes"]["id"], p["shown"]["nodes"], p["shown"]["ties"]
+    assert sorted(ids) == sorted(G.nodes)  # every node can be found
+    assert all(x is None for x in p["nodes"]["x"][n_shown:])
+    assert all(x is not None for x in p["nodes"]["x"][:n_shown])
+    extra = list(zip(p["ties"]["s"][t_shown:], p["ties"]["t"][t_shown:], strict=True))
+    for k in range(n_shown, len(ids)):
+        node = ids[k]
+        mine = sorted(ids[b if a == k else a] for a, b in extra if k in (a, b))
+        strongest = sorted(G[node], key=lambda v: -G.edges[node, v]["weight_fractional"])
+        assert set(strongest[: min(3, len(strongest))]) <= set(mine)
+        assert len(mine) <= len(strongest)
+
+
+def test_a_network_gives_the_page_its_networkx_graph_gives(tmp_path):
+    from collabnet.network import coauthorship_network
+
+    rows = [
+        ("W1", "A1"), ("W1", "A2"), ("W1", "A3"),
+        ("W2", "A2"), ("W2", "A3"),
+        ("W3", "A3"), ("W3", "A4"), ("W3", "A5"), ("W3", "A6"),
+        ("W4", "A6"), ("W4", "A7"),
+        ("W5", "A1"), ("W5", "A7"),
+    ]  # fmt: skip
+    m = pd.DataFrame(rows, columns=["work_id", "node"])
+    works = pd.DataFrame({"work_id": [f"W{i}" for i in range(1, 6)],
+                          "publication_year": [2015, 2016, 2017, 2018, 2019]})  # fmt: skip
+    net = coauthorship_network(m, works)
+    net.set_node_values("pagerank", {f"A{i}": 1 / i for i in range(1, 8)})
+    G = net.to_networkx()
+    for caps in ({}, {"max_nodes": 3, "max_ties": 2, "search_ties": 1}):
+        a = explorer_payload(net, works=works, **caps)
+        b = explorer_payload(G, works=works, **caps)
+        assert a == b
 
 
 def test_path_nodes_and_hops_are_kept_and_indexed():
@@ -212,12 +254,13 @@ def test_path_nodes_and_hops_are_kept_and_indexed():
     ]
     p = explorer_payload(G, paths=paths, max_nodes=20, max_ties=5)
     ids = p["nodes"]["id"]
-    assert far in ids and nb in ids and len(ids) == 20
+    n, t = p["shown"]["nodes"], p["shown"]["ties"]
+    assert n == 20 and far in ids[:n] and nb in ids[:n]
     (path,) = p["paths"]
     assert [ids[i] for i in path["nodes"]] == [nb, far]
     (hop,) = path["hops"]
     assert [p["works"]["id"][w] for w in hop["works"]] == [wid]
-    ends = zip(p["ties"]["s"], p["ties"]["t"], strict=True)
+    ends = zip(p["ties"]["s"][:t], p["ties"]["t"][:t], strict=True)
     pairs = {frozenset((ids[s], ids[t])) for s, t in ends}
     assert frozenset((nb, far)) in pairs  # the hop's tie is drawn even below the cut
 

@@ -145,13 +145,15 @@ def test_click_node_tie_and_move_years(page_of, render_graph, render_works):
     assert page.evaluate("window.collabnetExplorer.selected().kind") == "tie"
     assert "Speaker identification" in visit.details() and "joint works: 1" in visit.details()
     page.click("#cn-reset")
-    # years 2018–2021: move the start to 2020, and I1–I4 (2018 only) drops out
+    # years 2018–2021: move the start to 2020, and I1–I4 (2018 only) drops out, and I4
+    # with it: it has no other tie
     assert page.text_content("#cn-years-label") == "2018–2021"
     page.focus("#cn-year-from")
     page.keyboard.press("ArrowRight")
     page.keyboard.press("ArrowRight")
     assert page.text_content("#cn-years-label") == "2020–2021"
-    assert visit.count() == "4 of 4 institutions · 2 of 3 ties"
+    assert visit.count() == "3 of 4 institutions · 2 of 3 ties"
+    assert visit.hidden("I4") and not visit.hidden("I1")
     visit.assert_nothing_fetched_or_run()
 
 
@@ -267,6 +269,41 @@ def test_demo_map_find_erasmus_read_its_works_and_paths(page_of, demo):
     shown_ties = int(visit.count().split(" · ")[1].split(" of ")[0].replace(",", ""))
     assert shown_ties < m
     visit.assert_nothing_fetched_or_run()
+
+
+def test_search_brings_in_a_node_outside_the_drawn_set(page_of):
+    from conftest import make_big_graph
+
+    G = make_big_graph(300)
+    visit = page_of(G, max_nodes=20, max_ties=30, search_ties=3)
+    page = visit.page
+    assert visit.count() == f"20 of 300 authors · 30 of {G.number_of_edges()} ties"
+    assert "search finds the others" in page.text_content("#cn-subset")
+    far = min(G.nodes, key=lambda n: (G.nodes[n]["pagerank"], n))
+    assert (
+        page.evaluate(f"window.collabnetExplorer.graph.hasNode(String({_index(page, far)}))")
+        is False
+    )
+    page.click("#cn-search")
+    page.keyboard.type(G.nodes[far]["label"])
+    page.wait_for_selector("#cn-suggestions li")
+    assert "not on the map yet" in page.text_content("#cn-suggestions li")
+    page.keyboard.press("Enter")
+    assert page.text_content("#cn-details h3") == G.nodes[far]["label"]
+    k = _index(page, far)
+    assert page.evaluate(f"window.collabnetExplorer.graph.hasNode(String({k}))")
+    # it came with its ties (a Barabási–Albert node has at least 2) and their neighbours
+    neighbours = page.evaluate(f"window.collabnetExplorer.graph.neighbors(String({k})).length")
+    assert neighbours == min(3, G.degree(far))
+    assert not visit.hidden(far)
+    shown = int(visit.count().split(" of ")[0])
+    assert 21 <= shown <= 21 + neighbours
+    assert "collaborators on the map: " + str(neighbours) in visit.details()
+    visit.assert_nothing_fetched_or_run()
+
+
+def _index(page, node: str) -> int:
+    return page.evaluate(f"window.collabnetExplorer.data.nodes.id.indexOf({node!r})")
 
 
 def test_small_hand_made_graph_without_works_or_years(page_of):

@@ -62,10 +62,21 @@ def test_notebooks_02_to_04_write_graphs_rankings_and_views(demo_out):
     assert (table["pagerank"].diff().dropna() <= 1e-12).all()  # sorted by the stated measure
     html = (out / "network_authors.html").read_text()
     assert "Synthetic demo data" in html
-    nodes = re.search(r'id="cn-nodes">(.*?)</script>', html, re.S).group(1)
-    assert len(json.loads(nodes)) == 300  # the 300 most central authors
-    assert "Showing the 300 authors with the highest pagerank" in html
+    page = json.loads(re.search(r'id="cn-data">(.*?)</script>', html, re.S).group(1))
+    authors = pd.read_csv(out / "centrality_authors.csv")
+    assert page["shown"]["nodes"] == page["total"]["nodes"] == len(authors)  # every author
+    assert "Showing the" not in html
     institutions_html = (out / "network_institutions.html").read_text()
+    page = json.loads(re.search(r'id="cn-data">(.*?)</script>', institutions_html, re.S).group(1))
+    nl, police = (
+        [i for i, c in enumerate(page["categories"]) if c["key"] == key][0]
+        for key in ("nl", "cn_police")
+    )
+    assert page["paths"]  # from each Dutch institution to the nearest police-linked one
+    for p in page["paths"]:
+        cats = [page["nodes"]["cat"][i] for i in p["nodes"]]
+        assert cats[0] == nl and cats[-1] == police and police not in cats[:-1]
+        assert all(h["works"] for h in p["hops"])
     # the demo title carrying <img src=x onerror=alert(1)> is embedded as escaped JSON data
     assert "<img src=x" not in institutions_html
     assert "\\u003cimg src=x onerror=alert(1)\\u003e" in institutions_html

@@ -1,6 +1,7 @@
 """`collabnet build` end to end on hand-made corpora: files, counts, errors, markings."""
 
 import json
+import re
 from pathlib import Path
 
 import networkx as nx
@@ -353,11 +354,14 @@ def test_a_large_graph_is_ranked_written_and_drawn_without_a_dict_per_tie(tmp_pa
     graphs = {level: pipeline.build_network(tables, level) for level in pipeline.LEVELS}
     centrality = pipeline.rank_graphs(graphs, out)
     pipeline.write_graphs(graphs, out, options={})
-    pipeline.render_views(graphs, tables, out, centrality=centrality, max_author_nodes=3)
+    pipeline.render_views(graphs, tables, out, centrality=centrality, max_nodes=3)
     net = graphs["authors"]
     assert net.number_of_edges() > 3 and (out / "network_authors.html").is_file()
     drawn = [n for level, n in converted if level == "authors"]
-    assert drawn and max(drawn) <= 3  # the drawn subgraph only
+    html = (out / "network_authors.html").read_text(encoding="utf-8")
+    page = json.loads(re.search(r'id="cn-data">(.*?)</script>', html, re.S).group(1))
+    assert page["shown"]["nodes"] == 3
+    assert drawn and max(drawn) == len(page["ties"]["s"])  # the page's ties only
     assert "pagerank" in net.nodes.columns  # the measures went into the nodes table
     # and what was written is what the networkx graph gives
     edges = pd.read_csv(out / "edges_authors.csv")

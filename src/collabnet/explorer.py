@@ -27,6 +27,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import networkx as nx
+import numpy as np
 import pandas as pd
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
@@ -35,7 +36,7 @@ from . import __version__
 from .config import CATEGORIES, CATEGORY_COLORS, CATEGORY_LABELS
 from .errors import InputError
 from .interactive import script_json
-from .network import fruchterman_reingold
+from .network import Network, fruchterman_reingold
 
 __all__ = [
     "write_explorer_html",
@@ -62,6 +63,9 @@ MEASURES = (
     "strength",
     "degree_centrality",
 )
+
+#: Ties kept for each node not drawn on load, drawn when a search brings it in.
+SEARCH_TIES = 10
 
 #: How many of the most central nodes keep their label at every zoom level.
 LABELS_ALWAYS = 20
@@ -231,14 +235,215 @@ def _path_nodes(paths) -> tuple[list, list[tuple]]:
     return nodes, hops
 
 
+def _check_limits(**limits) -> None:
+    for name, value in limits.items():
+        if value is not None and value < 1:
+            raise ValueError(f"{name} must be a positive number, got {value}")
+
+
+def _ranking(G: nx.Graph, degree: Mapping | None = None) -> tuple[str, dict, list]:
+    """``(measure, {node: value}, nodes most central first)``: by ``pagerank``, else by
+    degree (`degree` gives it when `G` holds only some of the ties)."""
+    measure = "pagerank"
+    value = {n: _number(G.nodes[n].get("pagerank")) for n in G.nodes}
+    if G.number_of_nodes() and all(v is None for v in value.values()):
+        measure = "degree"
+        value = {n: float(d) for n, d in (degree.items() if degree else G.degree())}
+    order = sorted(G.nodes, key=lambda n: (-(value[n] if value[n] is not None else -1), str(n)))
+    return measure, value, order
+
+
+def _shown_nodes(order: list, path_nodes: list, max_nodes: int | None) -> list:
+    """The nodes drawn on load: the most central, and every node of a path."""
+    if max_nodes is None or len(order) <= max_nodes:
+        return order
+    must = set(path_nodes)
+    head = [n for n in order if n not in must][: max(max_nodes - len(must), 0)]
+    chosen = set(head) | must
+    return [n for n in order if n in chosen]
+
+
+def _strength(d: Mapping) -> float:
+    wf = _number(d.get("weight_fractional"))
+    return wf if wf is not None else _number(d.get("weight")) or 0.0
+
+
+def _drawn_ties(G: nx.Graph, index: dict, n_shown: int, max_ties, path_hops) -> list:
+    """The ties among the shown nodes, or the `max_ties` strongest of them (and every hop
+    of a path), in node order."""
+    shown = [n for n, i in index.items() if i < n_shown]
+    ties = [
+        (u, v, d) for u in shown for v, d in G._adj[u].items() if index.get(v, n_shown) < n_shown
+    ]
+    ties = [t for t in ties if index[t[0]] < index[t[1]]]
+    if max_ties is not None and len(ties) > max_ties:
+        must = {frozenset(h) for h in path_hops}
+        ties.sort(
+            key=lambda t: (frozenset(t[:2]) not in must, -_strength(t[2]), index[t[0]], index[t[1]])
+        )
+        ties = ties[:max_ties]
+    return sorted(ties, key=lambda t: (index[t[0]], index[t[1]]))
+
+
+def _search_ties(G: nx.Graph, index: dict, n_shown: int, per_node: int) -> list:
+    """For each node not drawn on load, its `per_node` strongest ties: what the page draws
+    when a search brings that node in."""
+    found: dict[tuple, dict] = {}
+    for n, i in index.items():
+        if i < n_shown:
+            continue
+        best = sorted(G._adj[n].items(), key=lambda vd: (-_strength(vd[1]), index[vd[0]]))
+        for v, d in best[:per_node]:
+            found[(min(i, index[v]), max(i, index[v]))] = d
+    return [(a, b, found[(a, b)]) for a, b in sorted(found)]
+
+
+class _Works:
+    """The works of a page as columns, each stored once and referenced by its index."""
+
+    COLUMNS = ("id", "doi", "doi_text", "title", "year", "team", "cut", "retracted")
+
+    def __init__(self, works: pd.DataFrame | None):
+        self.table = _works_table(works)
+        self.index: dict[str, int] = {}
+        self.cols: dict[str, list] = {k: [] for k in self.COLUMNS}
+        self.newest: dict[str, int] | None = None  # sort key: minus the year
+
+    def ref(self, wid: str, extra: Mapping | None = None) -> int:
+        i = self.index.get(wid)
+        if i is not None:
+            return i
+        rec = self.table.get(wid) or dict(extra or {})
+        i = self.index[wid] = len(self.cols["id"])
+        raw_doi = _text(rec.get("doi")).strip()
+        doi = plain_doi(raw_doi)
+        team = _number(rec.get("n_authors"))
+        c = self.cols
+        c["id"].append(wid)
+        c["doi"].append(doi)
+        c["doi_text"].append(raw_doi if raw_doi and doi is None else None)
+        c["title"].append(_text(rec.get("title")) or None)
+        c["year"].append(_year(rec.get("publication_year")))
+        c["team"].append(int(team) if team is not None else None)
+        c["cut"].append(_flag(rec.get("is_authors_truncated")) and team is not None)
+        c["retracted"].append(_flag(rec.get("is_retracted")))
+        return i
+
+    def refs(self, ids: Iterable[str]) -> list[int]:
+        """References to `ids`, newest work first."""
+        if self.newest is None:
+            self.newest = {
+                w: -(y if y is not None else -10_000)
+                for w, y in ((w, _year(r.get("publication_year"))) for w, r in self.table.items())
+            }
+        newest = self.newest
+        return [self.ref(w) for w in sorted(set(ids), key=lambda w: (newest.get(w, 10_000), w))]
+
+
+def _tie_columns(ties: list, works: _Works) -> dict:
+    """The ties ``(a, b, attributes)`` (node indices) as columns."""
+    cols = {k: [] for k in ("s", "t", "w", "wf", "fy", "ly", "works")}
+    for a, b, d in ties:
+        cols["s"].append(min(a, b))
+        cols["t"].append(max(a, b))
+        cols["w"].append(_number(d.get("weight")))
+        wf = _number(d.get("weight_fractional"))
+        cols["wf"].append(round(wf, 4) if wf is not None else None)
+        cols["fy"].append(_year(d.get("first_year")))
+        cols["ly"].append(_year(d.get("last_year")))
+        cols["works"].append(works.refs(_work_ids(d.get("works"))))
+    return cols
+
+
+def _node_columns(G: nx.Graph, nodes: list, positions: list, value: dict) -> tuple[dict, dict]:
+    """The nodes' columns (positions ``None`` for nodes not drawn on load) and measures."""
+    vmax = max((value[n] for n in nodes if value[n] is not None), default=0.0) or 1.0
+    cat_index = {c: i for i, c in enumerate(CATEGORIES)}
+    keys = ("id", "label", "cat", "x", "y", "size", "country", "rule", "source", "ror", "n_works")
+    cols = {k: [] for k in keys}
+    present = [m for m in MEASURES if any(_number(G.nodes[n].get(m)) is not None for n in nodes)]
+    measures = {m: [] for m in present}
+    for k, n in enumerate(nodes):
+        data = G.nodes[n]
+        category = data.get("category")
+        x, y = positions[k] if k < len(positions) else (None, None)
+        v = value[n]
+        n_works = _number(data.get("n_works"))
+        cols["id"].append(str(n))
+        cols["label"].append(_text(data.get("label")) or str(n))
+        cols["cat"].append(cat_index[category if category in cat_index else "other"])
+        cols["x"].append(round(x, 1) if x is not None else None)
+        cols["y"].append(round(y, 1) if y is not None else None)
+        size = 2 + 13 * math.sqrt(max(v, 0.0) / vmax) if v is not None else 2
+        cols["size"].append(round(size, 2))
+        cols["country"].append(_text(data.get("country_code")) or None)
+        cols["rule"].append(_text(data.get("category_rule")) or None)
+        cols["source"].append(_text(data.get("category_source")) or None)
+        cols["ror"].append(_text(data.get("ror")) or None)
+        cols["n_works"].append(int(n_works) if n_works is not None else None)
+        for m in present:
+            x_m = _number(data.get(m))
+            measures[m].append(float(f"{x_m:.6g}") if x_m is not None else None)
+    return cols, measures
+
+
+def _path_list(paths, index: dict, n_shown: int, works: _Works) -> list[dict]:
+    out = []
+    for p in paths or []:
+        nodes = list(p.get("nodes") or [])
+        if not nodes or any(index.get(n, n_shown) >= n_shown for n in nodes):
+            continue
+        hops = []
+        for h in p.get("hops") or []:
+            s, t = h.get("source"), h.get("target")
+            if s not in index or t not in index:
+                continue
+            refs = []
+            for w in h.get("works") or []:
+                if isinstance(w, Mapping):
+                    wid = _text(w.get("work_id"))
+                    if wid:
+                        refs.append(works.ref(wid, w))
+                elif _text(w):
+                    refs.append(works.ref(_text(w)))
+            hops.append(
+                {
+                    "s": index[s],
+                    "t": index[t],
+                    "works": refs,
+                    "consortium_only": bool(h.get("consortium_only")),
+                }
+            )
+        out.append({"nodes": [index[n] for n in nodes], "hops": hops})
+    return out
+
+
+def _subset_note(noun, measure, n_shown, n_total, n_drawn, n_among, paths) -> str | None:
+    notes = []
+    if n_shown < n_total:
+        notes.append(
+            f"Showing the {n_shown:,} {noun} with the highest {measure} of {n_total:,}"
+            + (" (and every node of the paths)" if paths else "")
+            + "; search finds the others and brings them in with their strongest ties."
+        )
+    if n_drawn < n_among:
+        notes.append(
+            f"Drawing the {n_drawn:,} strongest of {n_among:,} ties among them (by fractional "
+            "weight, so ties resting on consortium papers are left out first); every tie is in "
+            "the edges CSV."
+        )
+    return " ".join(notes) or None
+
+
 def explorer_payload(
-    G: nx.Graph,
+    G: Network | nx.Graph,
     *,
     works: pd.DataFrame | None = None,
     paths: list[dict] | None = None,
     seed: int = 0,
     max_nodes: int | None = 20_000,
     max_ties: int | None = 200_000,
+    search_ties: int = SEARCH_TIES,
 ) -> dict:
     """The data of an explorer page, as column arrays (see :func:`write_explorer_html`).
 
@@ -251,8 +456,11 @@ def explorer_payload(
         ``ly``, ``works``: lists of work indices), ``works`` (``id``, ``doi`` (plain DOI
         or null when it is not a valid DOI), ``doi_text`` (the unlinked text of an
         invalid one), ``title``, ``year``, ``team``, ``cut``, ``retracted``), ``paths``,
-        ``total`` (nodes and ties of `G`), ``years`` and ``subset`` (what was left out).
-        Nodes come most central first.
+        ``total`` (nodes and ties of `G`), ``shown`` (how many of the nodes and ties
+        are drawn on load: the first ones), ``years`` and ``subset`` (what was left out).
+        Nodes come most central first. The nodes past ``shown["nodes"]`` have no
+        position and come with their `search_ties` strongest ties (past
+        ``shown["ties"]``), so that a search can bring them in.
 
     Examples
     --------
@@ -263,11 +471,13 @@ def explorer_payload(
     >>> p["works"]["id"], p["ties"]["works"]
     (['W1', 'W2'], [[0, 1], [1]])
     """
-    if not isinstance(G, nx.Graph):
-        raise TypeError(f"expected a networkx graph, got {type(G).__name__}")
-    for name, value in (("max_nodes", max_nodes), ("max_ties", max_ties)):
-        if value is not None and value < 1:
-            raise ValueError(f"{name} must be a positive number, got {value}")
+    _check_limits(max_nodes=max_nodes, max_ties=max_ties, search_ties=search_ties)
+    if not isinstance(G, Network | nx.Graph):
+        raise TypeError(f"expected a networkx graph or a Network, got {type(G).__name__}")
+    degree = n_among = None
+    total = {"nodes": G.number_of_nodes(), "ties": G.number_of_edges()}
+    if isinstance(G, Network):
+        G, degree, n_among = _networkx_of_page(G, paths, max_nodes, max_ties, search_ties)
     ids: dict[str, object] = {}
     for node in G.nodes:
         key = str(node)
@@ -276,181 +486,108 @@ def explorer_payload(
         ids[key] = node
     noun = _noun(ids)
 
-    # --- which nodes: the most central, and every node of a path ------------------------
-    measure = "pagerank"
-    value = {n: _number(G.nodes[n].get("pagerank")) for n in G.nodes}
-    if G.number_of_nodes() and all(v is None for v in value.values()):
-        measure = "degree"
-        value = {n: float(d) for n, d in G.degree()}
-    order = sorted(G.nodes, key=lambda n: (-(value[n] if value[n] is not None else -1), str(n)))
+    measure, value, order = _ranking(G, degree)
     path_nodes, path_hops = _path_nodes(paths)
-    path_nodes = [n for n in path_nodes if n in G]
-    kept = order
-    if max_nodes is not None and len(order) > max_nodes:
-        must = set(path_nodes)
-        head = [n for n in order if n not in must][: max(max_nodes - len(must), 0)]
-        chosen = set(head) | must
-        kept = [n for n in order if n in chosen]
-    index = {n: i for i, n in enumerate(kept)}
+    shown = _shown_nodes(order, [n for n in path_nodes if n in G], max_nodes)
+    shown_set = set(shown)
+    nodes = shown + [n for n in order if n not in shown_set]
+    index = {n: i for i, n in enumerate(nodes)}
+    n_shown = len(shown)
+    drawn = _drawn_ties(G, index, n_shown, max_ties, path_hops)
+    if n_among is None:
+        n_among = sum(1 for u, v in G.edges if index[u] < n_shown and index[v] < n_shown)
+    extra = _search_ties(G, index, n_shown, search_ties)
 
-    # --- which ties: every tie among them, or the strongest (and every hop of a path) -----
-    ties = [(u, v, d) for u, v, d in G.edges(data=True) if u in index and v in index]
-    n_among = len(ties)
-    if max_ties is not None and len(ties) > max_ties:
-        must_ties = {frozenset(h) for h in path_hops}
+    works_ = _Works(works)
+    ties = _tie_columns([(index[u], index[v], d) for u, v, d in drawn] + extra, works_)
+    positions = _layout(shown, [(index[u], index[v]) for u, v, _ in drawn], seed)
+    node_cols, measures = _node_columns(G, nodes, positions, value)
+    path_list = _path_list(paths, index, n_shown, works_)
 
-        def strength(t):
-            d = t[2]
-            wf = _number(d.get("weight_fractional"))
-            return (
-                frozenset((t[0], t[1])) not in must_ties,
-                -(wf if wf is not None else _number(d.get("weight")) or 0.0),
-                min(index[t[0]], index[t[1]]),
-                max(index[t[0]], index[t[1]]),
-            )
-
-        ties = sorted(ties, key=strength)[:max_ties]
-    ties.sort(key=lambda t: (min(index[t[0]], index[t[1]]), max(index[t[0]], index[t[1]])))
-
-    subset = []
-    if len(kept) < G.number_of_nodes():
-        subset.append(
-            f"Showing the {len(kept):,} {noun} with the highest {measure} of "
-            f"{G.number_of_nodes():,}"
-            + (" (and every node of the paths)" if path_nodes else "")
-            + "."
-        )
-    if len(ties) < n_among:
-        subset.append(
-            f"Drawing the {len(ties):,} strongest of {n_among:,} ties among them (by fractional "
-            "weight, so ties resting on consortium papers are left out first); every tie is in "
-            "the edges CSV."
-        )
-
-    # --- works, stored once ----------------------------------------------------------------
-    table = _works_table(works)
-    work_index: dict[str, int] = {}
-    w_cols = {k: [] for k in ("id", "doi", "doi_text", "title", "year", "team", "cut", "retracted")}
-
-    def work_ref(wid: str, extra: Mapping | None = None) -> int:
-        i = work_index.get(wid)
-        if i is not None:
-            return i
-        rec = table.get(wid) or dict(extra or {})
-        i = work_index[wid] = len(w_cols["id"])
-        raw_doi = _text(rec.get("doi")).strip()
-        doi = plain_doi(raw_doi)
-        team = _number(rec.get("n_authors"))
-        w_cols["id"].append(wid)
-        w_cols["doi"].append(doi)
-        w_cols["doi_text"].append(raw_doi if raw_doi and doi is None else None)
-        w_cols["title"].append(_text(rec.get("title")) or None)
-        w_cols["year"].append(_year(rec.get("publication_year")))
-        w_cols["team"].append(int(team) if team is not None else None)
-        w_cols["cut"].append(_flag(rec.get("is_authors_truncated")) and team is not None)
-        w_cols["retracted"].append(_flag(rec.get("is_retracted")))
-        return i
-
-    def newest_first(wids: list[str]) -> list[str]:
-        def key(w):
-            y = _year((table.get(w) or {}).get("publication_year"))
-            return (-(y if y is not None else -10_000), w)
-
-        return sorted(set(wids), key=key)
-
-    t_cols = {k: [] for k in ("s", "t", "w", "wf", "fy", "ly", "works")}
-    for u, v, d in ties:
-        a, b = index[u], index[v]
-        t_cols["s"].append(min(a, b))
-        t_cols["t"].append(max(a, b))
-        t_cols["w"].append(_number(d.get("weight")))
-        wf = _number(d.get("weight_fractional"))
-        t_cols["wf"].append(round(wf, 4) if wf is not None else None)
-        t_cols["fy"].append(_year(d.get("first_year")))
-        t_cols["ly"].append(_year(d.get("last_year")))
-        t_cols["works"].append([work_ref(w) for w in newest_first(_work_ids(d.get("works")))])
-
-    # --- nodes -------------------------------------------------------------------------------
-    positions = _layout(
-        kept, [(index[u], index[v]) for u, v, _ in ties], seed
-    )  # only drawn ties shape the picture
-    vmax = max((value[n] for n in kept if value[n] is not None), default=0.0) or 1.0
-    cat_index = {c: i for i, c in enumerate(CATEGORIES)}
-    n_cols = {
-        k: [] for k in ("id", "label", "cat", "x", "y", "size", "country", "rule", "source", "ror")
-    }
-    n_cols["n_works"] = []
-    present = [m for m in MEASURES if any(_number(G.nodes[n].get(m)) is not None for n in kept)]
-    measures = {m: [] for m in present}
-    for n, (x, y) in zip(kept, positions, strict=True):
-        data = G.nodes[n]
-        category = data.get("category")
-        category = category if category in cat_index else "other"
-        v = value[n]
-        n_cols["id"].append(str(n))
-        n_cols["label"].append(_text(data.get("label")) or str(n))
-        n_cols["cat"].append(cat_index[category])
-        n_cols["x"].append(round(x, 1))
-        n_cols["y"].append(round(y, 1))
-        size = 2 + 13 * math.sqrt(max(v, 0.0) / vmax) if v is not None else 2
-        n_cols["size"].append(round(size, 2))
-        n_cols["country"].append(_text(data.get("country_code")) or None)
-        n_cols["rule"].append(_text(data.get("category_rule")) or None)
-        n_cols["source"].append(_text(data.get("category_source")) or None)
-        n_cols["ror"].append(_text(data.get("ror")) or None)
-        n_works = _number(data.get("n_works"))
-        n_cols["n_works"].append(int(n_works) if n_works is not None else None)
-        for m in present:
-            x_m = _number(data.get(m))
-            measures[m].append(float(f"{x_m:.6g}") if x_m is not None else None)
-
-    # --- paths -------------------------------------------------------------------------------
-    path_list = []
-    for p in paths or []:
-        nodes = [n for n in p.get("nodes") or []]
-        if not nodes or any(n not in index for n in nodes):
-            continue
-        hops = []
-        for h in p.get("hops") or []:
-            s, t = h.get("source"), h.get("target")
-            if s not in index or t not in index:
-                continue
-            refs = []
-            for w in h.get("works") or []:
-                if isinstance(w, Mapping):
-                    wid = _text(w.get("work_id"))
-                    if wid:
-                        refs.append(work_ref(wid, w))
-                elif _text(w):
-                    refs.append(work_ref(_text(w)))
-            hops.append(
-                {
-                    "s": index[s],
-                    "t": index[t],
-                    "works": refs,
-                    "consortium_only": bool(h.get("consortium_only")),
-                }
-            )
-        path_list.append({"nodes": [index[n] for n in nodes], "hops": hops})
-
+    w_cols = works_.cols
     years = [y for y in w_cols["year"] if y is not None]
-    years += [y for y in t_cols["fy"] + t_cols["ly"] if y is not None]
+    years += [y for y in ties["fy"] + ties["ly"] if y is not None]
     return {
         "noun": noun,
         "measure": measure,
-        "labels_always": min(LABELS_ALWAYS, len(kept)),
-        "total": {"nodes": G.number_of_nodes(), "ties": G.number_of_edges()},
-        "subset": " ".join(subset) or None,
+        "labels_always": min(LABELS_ALWAYS, n_shown),
+        "total": total,
+        "shown": {"nodes": n_shown, "ties": len(drawn)},
+        "subset": _subset_note(
+            noun, measure, n_shown, total["nodes"], len(drawn), n_among, path_nodes
+        ),
         "categories": [
             {"key": c, "label": CATEGORY_LABELS[c], "color": CATEGORY_COLORS[c]} for c in CATEGORIES
         ],
-        "nodes": n_cols,
+        "nodes": node_cols,
         "measures": measures,
-        "ties": t_cols,
+        "ties": ties,
         "works": w_cols,
         "paths": path_list,
         "years": [min(years), max(years)] if years else None,
     }
+
+
+def _networkx_of_page(net: Network, paths, max_nodes, max_ties, per_node) -> tuple:
+    """The networkx graph of every node of `net` and the ties a page may use: those among
+    the shown nodes, and each other node's strongest (cut on the arrays, keeping every tie
+    tied at a cut, so :func:`explorer_payload` makes the same choice on the result as on
+    `net`). Returns it with `net`'s degrees and the number of ties among the shown nodes.
+    """
+    t = net.ties
+    deg = t.degrees()
+    degree = dict(zip(net.node_ids.tolist(), deg.astype(float).tolist(), strict=True))
+    nodes_only = net.with_ties(np.empty(0, np.int64)).to_networkx()
+    _, _, order = _ranking(nodes_only, degree)
+    path_nodes, path_hops = _path_nodes(paths)
+    shown = set(_shown_nodes(order, [n for n in path_nodes if n in degree], max_nodes))
+    keep = np.fromiter((n in shown for n in net.node_ids.tolist()), bool, len(net.node_ids))
+    strength = np.where(np.isnan(t.weight_fractional), t.weight, t.weight_fractional)
+    among = np.flatnonzero(keep[t.source] & keep[t.target])
+    n_among = int(among.size)
+    if max_ties is not None and among.size > max_ties:
+        cut = np.partition(-strength[among], max_ties - 1)[max_ties - 1]
+        hops = {frozenset(h) for h in path_hops}
+        ids = net.node_ids
+        on_path = np.fromiter(
+            (
+                frozenset((ids[a], ids[b])) in hops
+                for a, b in zip(t.source[among], t.target[among], strict=True)
+            ),
+            bool,
+            among.size,
+        )
+        among = among[(-strength[among] <= cut) | on_path]
+    # each node not shown: its ties down to the strength of its per_node-th strongest
+    n_ties = t.source.size
+    ends = np.concatenate((t.source, t.target))
+    edge = np.tile(np.arange(n_ties), 2)
+    hidden = ~keep[ends]
+    ends, edge = ends[hidden], edge[hidden]
+    order_ = np.lexsort((-strength[edge], ends))
+    ends, edge = ends[order_], edge[order_]
+    starts = np.flatnonzero(np.r_[True, ends[1:] != ends[:-1]]) if ends.size else ends
+    lengths = np.diff(np.r_[starts, ends.size])
+    kth = starts + np.minimum(lengths, per_node) - 1
+    search = edge[strength[edge] >= np.repeat(strength[edge[kth]], lengths)]
+    chosen = np.union1d(among, search)
+    G = net.with_ties(chosen).to_networkx()
+    return G, degree, n_among
+
+
+def _how_to_read(noun: str, measure: str) -> str:
+    text = (
+        "A line joins two {noun} with at least one joint work; thicker lines rest on more "
+        "works, counted fractionally (a work of n co-authoring {noun} adds 1/(n-1)), so a "
+        "consortium paper draws a thin line. Dots are sized by {measure} and coloured by "
+        "watchlist category{author}. A line or a path is a lead, not a finding: read its works."
+    )
+    author = " (an author by the category of the institutions they most often sign with)"
+    return text.format(
+        noun=noun,
+        measure="PageRank" if measure == "pagerank" else measure,
+        author=author if noun == "authors" else "",
+    )
 
 
 def write_explorer_html(
@@ -461,15 +598,18 @@ def write_explorer_html(
     works: pd.DataFrame | None = None,
     banner: str | None = None,
     paths: list[dict] | None = None,
+    paths_title: str = "Show the how-close paths",
+    note: str | None = None,
     seed: int = 0,
     max_nodes: int | None = 20_000,
     max_ties: int | None = 200_000,
+    search_ties: int = SEARCH_TIES,
 ) -> Path:
     """Write `G` as one self-contained explorer page (search, filters, details, export).
 
     Parameters
     ----------
-    G : networkx.Graph
+    G : collabnet.network.Network or networkx.Graph
         Graph in collabnet's graph contract (node ``label``, ``category``,
         ``category_rule``, ``category_source``, ``country_code``, ``n_works``, ``ror`` and
         measures; tie ``weight``, ``weight_fractional``, ``works``, ``first_year``,
@@ -487,11 +627,16 @@ def write_explorer_html(
         Paths as :func:`collabnet.metrics.evidence_paths` returns them (``nodes``,
         ``hops`` with ``source``, ``target``, ``works``); shown as a layer that a checkbox
         switches on, each hop clickable to its works. Their nodes and ties are always kept.
+    paths_title : str
+        The label of that checkbox.
+    note : str, optional
+        A sentence added to the how-to-read note (e.g. what the graph leaves out).
     seed : int, default 0
         Seed of the layout (the same seed gives the same file).
     max_nodes, max_ties : int or None
         Above these, keep the most central nodes (``pagerank``, else degree) and the
-        strongest ties among them (by ``weight_fractional``); the page says so.
+        strongest ties among them (by ``weight_fractional``); the page says so. Search
+        still finds every node, and brings one in with its `search_ties` strongest ties.
 
     Returns
     -------
@@ -502,7 +647,13 @@ def write_explorer_html(
     if path.suffix.lower() not in (".html", ".htm"):
         raise InputError(path, "the explorer must be written to a .html file")
     data = explorer_payload(
-        G, works=works, paths=paths, seed=seed, max_nodes=max_nodes, max_ties=max_ties
+        G,
+        works=works,
+        paths=paths,
+        seed=seed,
+        max_nodes=max_nodes,
+        max_ties=max_ties,
+        search_ties=search_ties,
     )
     versions = library_versions()
     scripts = [
@@ -521,6 +672,9 @@ def write_explorer_html(
         banner=banner,
         subset=data["subset"],
         has_paths=bool(data["paths"]),
+        paths_title=paths_title,
+        how_to_read=_how_to_read(data["noun"], data["measure"]),
+        note=note,
         version=__version__,
         libraries=versions,
         data_json=script_json(data, compact=True),

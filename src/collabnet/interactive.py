@@ -82,7 +82,10 @@ def script_json(value, *, compact: bool = False) -> Markup:
     '[null, 1.5]'
     """
     separators = (",", ":") if compact else None  # compact: a page's large payload
-    text = json.dumps(_plain(value), ensure_ascii=False, allow_nan=False, separators=separators)
+    try:  # plain data (a page's payload) as it is; numpy values, sets or NaN via _plain
+        text = json.dumps(value, ensure_ascii=False, allow_nan=False, separators=separators)
+    except (TypeError, ValueError):
+        text = json.dumps(_plain(value), ensure_ascii=False, allow_nan=False, separators=separators)
     return Markup(_SCRIPT_ESCAPE_RE.sub(lambda m: _SCRIPT_ESCAPES[m.group(0)], text))
 
 

@@ -787,13 +787,25 @@ class Network:
         t = self.ties
         wanted = set(nodes)
         keep = np.fromiter((n in wanted for n in t.node_ids.tolist()), bool, len(t.node_ids))
-        new_code = np.cumsum(keep) - 1
         e = np.flatnonzero(keep[t.source] & keep[t.target])
         n_among = int(e.size)
         if max_ties is not None and e.size > max_ties:
             # strongest first: fractional weight, then joint works, then position (stable)
             order = np.lexsort((e, -t.weight[e], -t.weight_fractional[e]))
             e = np.sort(e[order[:max_ties]])
+        sub = self.with_ties(e, keep=keep)
+        sub.graph["ties_among_nodes"] = n_among
+        return sub
+
+    def with_ties(self, ties: np.ndarray, *, keep: np.ndarray | None = None) -> Network:
+        """The network of the ties numbered `ties` (ascending), with every node, or the
+        nodes where the boolean array `keep` is true (which must hold both ends of each
+        tie). Each tie keeps its works."""
+        t = self.ties
+        e = np.asarray(ties, dtype=np.int64)
+        if keep is None:
+            keep = np.ones(len(t.node_ids), bool)
+        new_code = np.cumsum(keep) - 1
         weight = t.weight[e]
         ptr = np.concatenate(([0], np.cumsum(weight))).astype(np.int64)
         # evidence rows of the kept ties: each tie's run, moved to its new place
@@ -810,8 +822,8 @@ class Network:
             evidence_ptr=ptr,
             evidence=t.evidence[rows],
         )
-        graph = {**self.graph, "ties_among_nodes": n_among}
-        return Network(nodes=self.nodes.iloc[np.flatnonzero(keep)].copy(), ties=sub, graph=graph)
+        nodes = self.nodes.iloc[np.flatnonzero(keep)].copy()
+        return Network(nodes=nodes, ties=sub, graph=dict(self.graph))
 
     def codes(self, nodes: list) -> np.ndarray:
         """The node code of each of `nodes`; an error names the first that is no node."""

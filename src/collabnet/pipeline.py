@@ -62,6 +62,7 @@ __all__ = [
     "load_centrality",
     "rank_graphs",
     "render_views",
+    "map_paths",
     "read_manifest",
     "update_manifest",
     "write_table",
@@ -980,40 +981,58 @@ def _excluded_note(G: Network | nx.Graph) -> str | None:
     )
 
 
+def map_paths(G: Network | nx.Graph, works: pd.DataFrame | None = None) -> list[dict]:
+    """The paths the institution map shows: from each Dutch institution to the nearest
+    police-linked one (:func:`collabnet.metrics.nearest_paths`), at most 100."""
+    from . import metrics
+
+    H = G.to_networkx() if isinstance(G, Network) else G
+    return metrics.nearest_paths(H, "nl", "cn_police", works=works)
+
+
 def render_views(
     graphs: dict[str, Network | nx.Graph],
     tables: dict[str, pd.DataFrame],
     out_dir: str | Path,
     *,
     centrality: dict[str, pd.DataFrame] | None = None,
-    max_author_nodes: int = 300,
+    max_nodes: int = 20_000,
+    max_ties: int = 200_000,
     seed: int = 0,
     progress: Progress = SILENT,
 ) -> list[Path]:
-    """Interactive HTML and static figures for the institution and author graphs."""
-    from . import interactive
+    """The explorer pages (:mod:`collabnet.explorer`) and static figures for the
+    institution and author graphs. Each page draws up to `max_nodes` nodes and
+    `max_ties` ties (the most central and the strongest above that; search reaches
+    every node); the institution page has the Dutch → police-linked paths layer."""
+    from . import explorer
 
     out_dir = Path(out_dir)
     synthetic = read_manifest(out_dir).get("data_source") == "synthetic-demo"
     banner = SYNTHETIC_NOTE if synthetic else None
     caption = SYNTHETIC_NOTE if synthetic else None
     written = []
-    for level, max_nodes in (("institutions", None), ("authors", max_author_nodes)):
+    for level in ("institutions", "authors"):
         with progress.stage(f"drawing the {_SINGULAR[level]} map") as done:
+            G = graphs[level]
+            paths = map_paths(G, tables["works"]) if level == "institutions" else None
             path = out_dir / f"network_{level}.html"
             with atomic_path(path) as tmp:
-                interactive.write_network_html(
-                    graphs[level],
+                explorer.write_explorer_html(
+                    G,
                     tmp,
                     title=f"{level[:-1].capitalize()} co-authorship network",
                     works=tables["works"],
                     banner=banner,
+                    note=_excluded_note(G),
+                    paths=paths,
                     max_nodes=max_nodes,
-                    note=_excluded_note(graphs[level]),
+                    max_ties=max_ties,
                     seed=seed,
                 )
             written.append(path)
-            done(f"{path.name}, {path.stat().st_size / 2**20:,.1f} MiB")
+            shown = f", {len(paths):,} paths" if paths else ""
+            done(f"{path.name}, {path.stat().st_size / 2**20:,.1f} MiB{shown}")
     with progress.stage("drawing the figures") as done:
         drawn = _draw_figures(graphs, tables, out_dir, centrality, seed, caption)
         done(f"{len(drawn)} files in figures/, collaborations_per_year.csv")

@@ -7,6 +7,9 @@
   var D = JSON.parse(document.getElementById("cn-data").textContent);
   var N = D.nodes.id, T = D.ties, W = D.works;
   var nN = N.length, nT = T.s.length;
+  // The first D.shown.nodes nodes and D.shown.ties ties are drawn on load; the others come
+  // in when a search chooses one of those nodes (with its strongest ties).
+  var nShown = D.shown.nodes, tShown = D.shown.ties;
   var LIST = 20;  // works listed before "show all"
 
   function $(id) { return document.getElementById(id); }
@@ -59,6 +62,7 @@
   var years = D.years;
   var lo = years ? years[0] : null, hi = years ? years[1] : null;
   var tieOK = new Uint8Array(nT).fill(1);
+  var nodeOK = new Uint8Array(nN).fill(1);  // 0: no tie in the year range (when narrowed)
   var selected = null;          // {kind: "node", i} | {kind: "tie", j} | {kind: "hop", p, h}
   var focusNodes = null, focusTies = null;
   var pathsOn = false;
@@ -66,19 +70,44 @@
   // --- graph and renderer ------------------------------------------------------------------
   var graph = new graphology.Graph({ type: "undirected", multi: false, allowSelfLoops: false });
   var i, j;
-  for (i = 0; i < nN; i++) {
-    graph.addNode(String(i), {
-      i: i, x: D.nodes.x[i], y: D.nodes.y[i], size: D.nodes.size[i], label: D.nodes.label[i],
-      color: cats[D.nodes.cat[i]].color, forceLabel: i < D.labels_always
+  function addNode(k, x, y) {
+    graph.addNode(String(k), {
+      i: k, x: x, y: y, size: D.nodes.size[k], label: D.nodes.label[k],
+      color: cats[D.nodes.cat[k]].color, forceLabel: k < D.labels_always
     });
   }
   var wmax = 0;
   for (j = 0; j < nT; j++) { wmax = Math.max(wmax, T.wf[j] || T.w[j] || 1); }
-  for (j = 0; j < nT; j++) {
-    var strength = (T.wf[j] || T.w[j] || 1) / (wmax || 1);
-    graph.addEdgeWithKey(String(j), String(T.s[j]), String(T.t[j]), {
-      j: j, size: 0.4 + 2.6 * Math.sqrt(strength), color: "#c8c8c8"
+  function addTie(t) {
+    var strength = (T.wf[t] || T.w[t] || 1) / (wmax || 1);
+    graph.addEdgeWithKey(String(t), String(T.s[t]), String(T.t[t]), {
+      j: t, size: 0.4 + 2.6 * Math.sqrt(strength), color: "#c8c8c8"
     });
+  }
+  function onMap(k) { return graph.hasNode(String(k)); }
+  function tieOnMap(t) { return graph.hasEdge(String(t)); }
+  for (i = 0; i < nShown; i++) { addNode(i, D.nodes.x[i], D.nodes.y[i]); }
+  for (j = 0; j < tShown; j++) { addTie(j); }
+
+  // A node not drawn on load: placed among its neighbours on the map, with its ties.
+  function bringIn(k) {
+    if (onMap(k)) { return; }
+    var sx = 0, sy = 0, n = 0, a, o, t;
+    for (a = off[k]; a < off[k + 1]; a++) {
+      o = other(adj[a], k);
+      if (onMap(o)) { sx += graph.getNodeAttribute(String(o), "x"); sy += graph.getNodeAttribute(String(o), "y"); n++; }
+    }
+    var x = n ? sx / n : 0, y = n ? sy / n : 0, r = 60, step = 0;
+    addNode(k, x + 15, y + 15);
+    for (a = off[k]; a < off[k + 1]; a++) {
+      t = adj[a]; o = other(t, k);
+      if (!onMap(o)) {
+        addNode(o, x + 15 + r * Math.cos(step * 2.39996), y + 15 + r * Math.sin(step * 2.39996));
+        step++;
+      }
+      if (!tieOnMap(t)) { addTie(t); }
+    }
+    if (years) { applyYears(); } else { updateCount(); }
   }
 
   var renderer = new Sigma(graph, $("cn-map"), {
@@ -94,7 +123,8 @@
     maxCameraRatio: 4,
     nodeReducer: function (key, data) {
       var k = data.i;
-      if (hiddenCat[D.nodes.cat[k]]) { return Object.assign({}, data, { hidden: true }); }
+      var isSelected = selected && selected.kind === "node" && selected.i === k;
+      if (hiddenCat[D.nodes.cat[k]] || (!nodeOK[k] && !isSelected)) { return Object.assign({}, data, { hidden: true }); }
       if (focusNodes) {
         if (!focusNodes.has(k)) {
           return Object.assign({}, data, { color: "#e3e3e3", label: null, forceLabel: false, zIndex: 0 });
@@ -122,12 +152,15 @@
   function redraw() { renderer.refresh({ skipIndexation: true }); }
 
   // --- header ----------------------------------------------------------------------------
+  function visible(k) { return onMap(k) && nodeOK[k] && !hiddenCat[D.nodes.cat[k]]; }
   function updateCount() {
     var vn = 0, vt = 0;
-    for (var a = 0; a < nN; a++) { if (!hiddenCat[D.nodes.cat[a]]) { vn++; } }
-    for (var b = 0; b < nT; b++) {
-      if (tieOK[b] && !hiddenCat[D.nodes.cat[T.s[b]]] && !hiddenCat[D.nodes.cat[T.t[b]]]) { vt++; }
-    }
+    graph.forEachNode(function (key, data) { if (visible(data.i)) { vn++; } });
+    graph.forEachEdge(function (key, data) {
+      var b = data.j;
+      if (tieOK[b] && visible(T.s[b]) && visible(T.t[b])) { vt++; }
+    });
+    updateLegend();
     $("cn-count").textContent = fmt(vn) + " of " + fmt(D.total.nodes) + " " + D.noun + " · " +
       fmt(vt) + " of " + fmt(D.total.ties) + " ties";
   }
@@ -198,11 +231,15 @@
     if (D.nodes.source[k]) { box.appendChild(el("p", "source: " + D.nodes.source[k], "cn-muted")); }
     if (D.nodes.country[k]) { box.appendChild(el("p", "country: " + D.nodes.country[k])); }
     if (D.nodes.ror[k]) { box.appendChild(el("p", "ROR: " + D.nodes.ror[k], "cn-muted")); }
-    var line = "works: " + num(D.nodes.n_works[k]) + " · collaborators on the map: " + fmt(off[k + 1] - off[k]);
+    var onmap = 0;
+    for (var c = off[k]; c < off[k + 1]; c++) { if (tieOnMap(adj[c])) { onmap++; } }
+    var line = "works: " + num(D.nodes.n_works[k]) + " · collaborators on the map: " + fmt(onmap);
     Object.keys(D.measures).forEach(function (m) { line += " · " + m + ": " + num(D.measures[m][k]); });
     box.appendChild(el("p", line));
     var seen = new Set();
-    for (var a = off[k]; a < off[k + 1]; a++) { T.works[adj[a]].forEach(function (w) { seen.add(w); }); }
+    for (var a = off[k]; a < off[k + 1]; a++) {
+      if (tieOnMap(adj[a])) { T.works[adj[a]].forEach(function (w) { seen.add(w); }); }
+    }
     workList(box, Array.from(seen));
   }
   function tieTitle(a, b) { return D.nodes.label[a] + " — " + D.nodes.label[b]; }
@@ -228,7 +265,9 @@
     if (selected && selected.kind === "node") {
       var k = selected.i;
       focusNodes = new Set([k]); focusTies = new Set();
-      for (var a = off[k]; a < off[k + 1]; a++) { focusTies.add(adj[a]); focusNodes.add(other(adj[a], k)); }
+      for (var a = off[k]; a < off[k + 1]; a++) {
+        if (tieOnMap(adj[a])) { focusTies.add(adj[a]); focusNodes.add(other(adj[a], k)); }
+      }
     } else if (selected && selected.kind === "tie") {
       focusNodes = new Set([T.s[selected.j], T.t[selected.j]]); focusTies = new Set([selected.j]);
     } else if (pathsOn) {
@@ -258,7 +297,12 @@
   }
 
   // --- legend ------------------------------------------------------------------------------
-  var legendButtons = [];
+  var legendButtons = [], legendText = [];
+  function updateLegend() {
+    var counts = cats.map(function () { return 0; });
+    graph.forEachNode(function (key, data) { if (nodeOK[data.i]) { counts[D.nodes.cat[data.i]]++; } });
+    cats.forEach(function (c, ci) { legendText[ci].textContent = c.label + " (" + fmt(counts[ci]) + ")"; });
+  }
   (function () {
     var counts = cats.map(function () { return 0; });
     for (var a = 0; a < nN; a++) { counts[D.nodes.cat[a]]++; }
@@ -271,7 +315,9 @@
       var sw = el("span", null, "cn-swatch");
       sw.style.background = c.color;
       b.appendChild(sw);
-      b.appendChild(el("span", c.label + " (" + fmt(counts[ci]) + ")"));
+      var text = el("span", c.label);
+      legendText.push(text);
+      b.appendChild(text);
       if (!counts[ci]) { b.disabled = true; }
       b.addEventListener("click", function () { setCategory(ci, !hiddenCat[ci]); });
       legendButtons.push(b);
@@ -303,6 +349,12 @@
       }
       if (!known) { ok = (T.fy[t] === null || (T.fy[t] <= hi && (T.ly[t] === null ? T.fy[t] : T.ly[t]) >= lo)) ? 1 : 0; }
       tieOK[t] = ok;
+    }
+    nodeOK.fill(all ? 1 : 0);
+    if (!all) {
+      graph.forEachEdge(function (key, data) {
+        if (tieOK[data.j]) { nodeOK[T.s[data.j]] = 1; nodeOK[T.t[data.j]] = 1; }
+      });
     }
     updateCount();
     if (selected && selected.kind === "node") { showNode(selected.i); }
@@ -342,7 +394,8 @@
       li.setAttribute("aria-selected", n === active ? "true" : "false");
       li.dataset.index = String(k);
       li.appendChild(el("span", D.nodes.label[k]));
-      li.appendChild(el("span", " · " + N[k] + " · " + cats[D.nodes.cat[k]].label, "cn-muted"));
+      li.appendChild(el("span", " · " + N[k] + " · " + cats[D.nodes.cat[k]].label +
+        (k < nShown ? "" : " · not on the map yet"), "cn-muted"));
       li.addEventListener("mousedown", function (e) { e.preventDefault(); choose(k); });
       box.appendChild(li);
     });
@@ -352,6 +405,7 @@
   function choose(k) {
     sugg = []; active = -1; renderSuggestions();
     input.value = D.nodes.label[k];
+    bringIn(k);
     if (hiddenCat[D.nodes.cat[k]]) { setCategory(D.nodes.cat[k], false); }
     selectNode(k);
     centreOn(k);
@@ -429,6 +483,6 @@
     renderer: renderer, graph: graph, data: D,
     selected: function () { return selected; },
     lastExport: function () { return lastExport; },
-    selectNode: selectNode
+    selectNode: selectNode, bringIn: bringIn
   };
 })();
