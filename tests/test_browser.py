@@ -7,7 +7,7 @@ import shutil
 
 import pytest
 
-from collabnet.interactive import write_network_html
+from collabnet.explorer import write_explorer_html
 
 pytestmark = pytest.mark.browser
 
@@ -108,37 +108,8 @@ class Visit:
 
     def open(self):
         self.page.goto(self.url, wait_until="load")
-        self.page.wait_for_function("() => window.collabnetNetwork !== undefined", timeout=20000)
-        self.page.evaluate("document.getElementById('cn-network').scrollIntoView()")
+        self.page.wait_for_function("() => window.collabnetExplorer !== undefined", timeout=20000)
         return self
-
-    def screen_positions(self) -> dict[str, list[float]]:
-        """Node centres in viewport pixels, from vis-network's own canvas positions."""
-        return self.page.evaluate(
-            """() => {
-                const net = window.collabnetNetwork;
-                const box = document.getElementById('cn-network').getBoundingClientRect();
-                const out = {};
-                for (const [id, p] of Object.entries(net.getPositions())) {
-                    const d = net.canvasToDOM(p);
-                    out[id] = [d.x + box.left, d.y + box.top];
-                }
-                return out;
-            }"""
-        )
-
-    def hover(self, x: float, y: float) -> str:
-        """Move the mouse to (x, y) and return the text of the tooltip that appears."""
-        self.page.mouse.move(5, 5)
-        self.page.mouse.move(x, y, steps=4)
-        self.page.wait_for_function(
-            """() => {
-                const t = document.querySelector('div.vis-tooltip');
-                return t && t.style.visibility !== 'hidden' && t.textContent.length > 0;
-            }""",
-            timeout=5000,
-        )
-        return self.page.evaluate("document.querySelector('div.vis-tooltip').textContent")
 
     def assert_nothing_fetched_or_run(self):
         assert self.requests == [self.url], self.requests
@@ -149,75 +120,9 @@ class Visit:
         assert self.errors == []
 
 
-def test_small_page_tooltips_show_payload_as_text(
-    browser, tmp_path, render_graph, render_works, payload
-):
-    path = write_network_html(
-        render_graph,
-        tmp_path / "small.html",
-        title="Ties of " + render_graph.nodes["I1"]["label"],
-        works=render_works,
-        banner="Synthetic demo data — evidence of nothing",
-        note="Note " + payload,
-    )
-    visit = Visit(browser, path).open()
-    page = visit.page
-    assert page.title() == "Ties of Leiden Lab " + payload
-    assert page.text_content("#cn-title") == "Ties of Leiden Lab " + payload
-    assert page.text_content("#cn-note") == "Note " + payload
-    assert "evidence of nothing" in page.text_content("#cn-banner")
-
-    positions = visit.screen_positions()
-    assert set(positions) == set(render_graph.nodes)
-    tips = {}
-    for node, (x, y) in positions.items():
-        tips[node] = visit.hover(x, y)
-    # The tooltip shows the injected markup as literal text (label and work title).
-    assert "Leiden Lab " + payload in tips["I1"]
-    assert "Face recognition " + payload in tips["I2"]
-    assert "doi:10.1234/abc" in tips["I1"]
-    assert "[RETRACTED]" in tips["I4"]
-    assert "公安部物证鉴定中心" in tips["I2"]
-    assert (
-        page.evaluate(
-            "document.querySelectorAll('div.vis-tooltip img, div.vis-tooltip script').length"
-        )
-        == 0
-    )
-
-    # Hover the middle of the I2-I3 line: the edge tooltip lists its joint work.
-    (x2, y2), (x3, y3) = positions["I2"], positions["I3"]
-    edge_tip = visit.hover((x2 + x3) / 2, (y2 + y3) / 2)
-    assert "joint works: 1" in edge_tip
-    assert "W3" in edge_tip and "Speaker identification" in edge_tip
-
-    page.screenshot(path=str(tmp_path / "small.png"))
-    visit.assert_nothing_fetched_or_run()
-    page.close()
-
-
-def test_big_page_opens_and_stays_interactive(browser, tmp_path, big_graph):
-    path = write_network_html(
-        big_graph, tmp_path / "big.html", title="2,000 authors", max_nodes=1500, banner="Synthetic"
-    )
-    visit = Visit(browser, path).open()
-    page = visit.page
-    assert page.evaluate("Object.keys(window.collabnetNetwork.getPositions()).length") == 1500
-    assert (
-        "Showing the 1,500 authors with the highest pagerank of 2,000 authors"
-        in page.text_content("#cn-subset")
-    )
-    # The most central author is drawn largest; hovering it shows its tooltip.
-    top = max(big_graph.nodes, key=lambda n: big_graph.nodes[n]["pagerank"])
-    x, y = visit.screen_positions()[top]
-    assert big_graph.nodes[top]["label"] in visit.hover(x, y)
-    visit.assert_nothing_fetched_or_run()
-    page.close()
-
-
 def test_policy_blocks_inline_handlers_even_if_markup_got_in(browser, tmp_path, render_graph):
     """Defence in depth: were some text ever parsed as HTML, its handlers would not run."""
-    path = write_network_html(render_graph, tmp_path / "csp.html", title="CSP")
+    path = write_explorer_html(render_graph, tmp_path / "csp.html", title="CSP")
     visit = Visit(browser, path).open()
     page = visit.page
     page.evaluate(

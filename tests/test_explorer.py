@@ -15,7 +15,13 @@ from conftest import PAYLOAD, make_big_graph
 from html_checks import resource_references
 
 from collabnet import explorer
-from collabnet.explorer import doi_link, explorer_payload, openalex_link, write_explorer_html
+from collabnet.explorer import (
+    doi_link,
+    explorer_payload,
+    openalex_link,
+    script_json,
+    write_explorer_html,
+)
 
 DEMO = Path(__file__).resolve().parents[1] / "data" / "demo" / "works.jsonl.gz"
 
@@ -286,3 +292,30 @@ def test_rejects_bad_arguments(tmp_path, render_graph):
         write_explorer_html(render_graph, tmp_path / "x.txt", title="x")
     with pytest.raises(TypeError):
         explorer_payload({"a": 1})
+
+
+def test_script_json_escapes_everything_that_could_close_a_script():
+    text = str(script_json({"a": "</script><!-- & \u2028\u2029"}))
+    assert not set("<>&\u2028\u2029") & set(text)
+    assert json.loads(text) == {"a": "</script><!-- & \u2028\u2029"}
+    assert str(script_json([float("nan"), 1.5])) == "[null, 1.5]"
+
+
+def test_vis_network_engine_draws_the_same_page_with_pyvis_build(tmp_path, render_graph):
+    import pyvis
+
+    sigma = write_explorer_html(render_graph, tmp_path / "s.html", title="t").read_text()
+    vis = write_explorer_html(
+        render_graph, tmp_path / "v.html", title="t", engine="vis-network"
+    ).read_text()
+    assert _data(vis)["nodes"] == _data(sigma)["nodes"]
+    assert _data(vis)["engine"] == "vis-network" and _data(sigma)["engine"] == "sigma"
+    shipped = Path(pyvis.__file__).parent / "lib" / "vis-9.1.2" / "vis-network.min.js"
+    header = shipped.read_text(encoding="utf-8")[:300]
+    assert header in vis and header not in sigma  # pyvis's build, licence header first
+    footer = vis.split("<footer>")[1].split("</footer>")[0]
+    assert "vis-network 9.1.2" in footer and "sigma.js" not in footer
+    policy = re.search(r'Content-Security-Policy" content="([^"]+)"', vis).group(1)
+    assert "default-src 'none'" in policy and "connect-src" not in policy
+    with pytest.raises(Exception, match="engine"):
+        write_explorer_html(render_graph, tmp_path / "x.html", title="t", engine="d3")

@@ -33,7 +33,7 @@ class ExplorerVisit(Visit):
                 """(id) => {
                     const x = window.collabnetExplorer, d = x.data.nodes;
                     const key = String(d.id.indexOf(id));
-                    const p = x.renderer.graphToViewport(x.graph.getNodeAttributes(key));
+                    const p = x.renderer.viewport(key);
                     const box = document.getElementById('cn-map').getBoundingClientRect();
                     return [p.x + box.left, p.y + box.top];
                 }""",
@@ -50,7 +50,7 @@ class ExplorerVisit(Visit):
         return self.page.evaluate(
             """(id) => {
                 const x = window.collabnetExplorer;
-                return !!x.renderer.getNodeDisplayData(String(x.data.nodes.id.indexOf(id))).hidden;
+                return x.renderer.isHidden(String(x.data.nodes.id.indexOf(id)));
             }""",
             node,
         )
@@ -71,12 +71,14 @@ class ExplorerVisit(Visit):
         )
 
 
-@pytest.fixture
-def page_of(browser, tmp_path):  # noqa: F811
+@pytest.fixture(params=["sigma", "vis-network"])
+def page_of(browser, tmp_path, request):  # noqa: F811
+    """Open a page drawn by each engine: the controls and what they show are the same."""
     opened = []
 
     def open_(G, name="e.html", **options):
         options.setdefault("title", "Explorer")
+        options.setdefault("engine", request.param)
         path = write_explorer_html(G, tmp_path / name, **options)
         visit = ExplorerVisit(browser, path).open()
         opened.append(visit)
@@ -171,7 +173,7 @@ def test_export_png(page_of, render_graph, tmp_path):
     # the picture is not blank: the nodes' colours are in it
     colours = page.evaluate(
         """async () => {
-            const c = window.collabnetExplorer.renderer.getCanvases().nodes;
+            const c = window.collabnetExplorer.renderer.layers().nodes;
             return c.width > 0;
         }"""
     )

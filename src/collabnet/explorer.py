@@ -35,11 +35,12 @@ from markupsafe import Markup
 from . import __version__
 from .config import CATEGORIES, CATEGORY_COLORS, CATEGORY_LABELS
 from .errors import InputError
-from .interactive import script_json
 from .network import Network, fruchterman_reingold
 
 __all__ = [
     "write_explorer_html",
+    "script_json",
+    "ENGINES",
     "explorer_payload",
     "doi_link",
     "openalex_link",
@@ -64,6 +65,14 @@ MEASURES = (
     "degree_centrality",
 )
 
+#: What draws a page: sigma.js (WebGL; stays fluid at 10^4-10^5 nodes) or vis-network
+#: (canvas 2D, the build pyvis ships; for small graphs, and where WebGL is missing).
+ENGINES = ("sigma", "vis-network")
+#: The vis-network build inlined by the "vis-network" engine (the one in the pyvis wheel).
+VIS_NETWORK_VERSION = "9.1.2"
+#: The most nodes and ties a vis-network page draws: a canvas redraws every one on each move.
+VIS_MAX_NODES, VIS_MAX_TIES = 2_000, 20_000
+
 #: Ties kept for each node not drawn on load, drawn when a search brings it in.
 SEARCH_TIES = 10
 
@@ -77,6 +86,97 @@ _GRID_ABOVE = 1000
 _HERE = Path(__file__).resolve().parent
 _TEMPLATES = _HERE / "templates"
 _STATIC = _HERE / "static"
+
+
+# Characters that must never appear raw inside an inline <script> block: "<" and ">" could
+# close it (</script>) or open an HTML comment, "&" is escaped for symmetry with HTML
+# parsers that decode entities, and U+2028/U+2029 end lines in pre-ES2019 JavaScript.
+_SCRIPT_ESCAPES = {
+    "<": "\\u003c",
+    ">": "\\u003e",
+    "&": "\\u0026",
+    "\u2028": "\\u2028",
+    "\u2029": "\\u2029",
+}
+_SCRIPT_ESCAPE_RE = re.compile("[<>&\u2028\u2029]")
+
+
+def script_json(value, *, compact: bool = False) -> Markup:
+    """Return ``value`` as JSON text that is safe inside an HTML ``<script>`` element.
+
+    Every ``<``, ``>``, ``&``, U+2028 and U+2029 is written as a ``\\uXXXX`` escape, which
+    JSON and JavaScript decode back to the same character, so text from the data such as
+    ``</script>`` cannot end the script element. NaN and infinity become ``null``.
+
+    Parameters
+    ----------
+    value : object
+        Anything :func:`json.dumps` accepts (after NaN/inf are replaced).
+
+    Returns
+    -------
+    markupsafe.Markup
+        JSON text marked safe for Jinja (it must only be placed inside ``<script>``).
+
+    Examples
+    --------
+    >>> str(script_json({"t": "</script><b>&"}))
+    '{"t": "\\\\u003c/script\\\\u003e\\\\u003cb\\\\u003e\\\\u0026"}'
+    >>> str(script_json([float("nan"), 1.5]))
+    '[null, 1.5]'
+    """
+    separators = (",", ":") if compact else None  # compact: a page's large payload
+    try:  # plain data (a page's payload) as it is; numpy values, sets or NaN via _plain
+        text = json.dumps(value, ensure_ascii=False, allow_nan=False, separators=separators)
+    except (TypeError, ValueError):
+        text = json.dumps(_plain(value), ensure_ascii=False, allow_nan=False, separators=separators)
+    return Markup(_SCRIPT_ESCAPE_RE.sub(lambda m: _SCRIPT_ESCAPES[m.group(0)], text))
+
+
+def _plain(value):
+    """Turn numpy/pandas scalars, tuples and sets into JSON-ready values; NaN -> None."""
+    if value is None or isinstance(value, (str, bool)):
+        return value
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [_plain(v) for v in value]
+    if hasattr(value, "item") and not isinstance(value, (int, float)):
+        try:
+            value = value.item()
+        except (TypeError, ValueError):
+            return str(value)
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    return str(value)
+
+
+def _vis_network_js() -> str:
+    """The vis-network standalone build that pyvis ships (Apache-2.0 or MIT), licence header
+    included."""
+    import pyvis
+
+    base = Path(pyvis.__file__).resolve().parent
+    for folder in ("templates/lib", "lib"):
+        candidate = base / folder / f"vis-{VIS_NETWORK_VERSION}" / "vis-network.min.js"
+        if candidate.is_file():
+            js = candidate.read_text(encoding="utf-8")
+            break
+    else:  # pragma: no cover - depends on the installed pyvis
+        raise InputError(
+            base,
+            f"vis-network {VIS_NETWORK_VERSION} not found in the pyvis package; "
+            "reinstall pyvis 0.3.2 (pip install 'pyvis==0.3.2')",
+        )
+    if not js.lstrip().startswith("/**") or "@license" not in js[:2000]:  # pragma: no cover
+        raise InputError(candidate, "vis-network build lost its licence header")
+    # The build contains neither sequence today; escaping keeps the inline script closed
+    # even if a future pyvis ships one inside a string literal.
+    js = js.replace("</script", "<\\/script").replace("<!--", "<\\!--")
+    # Developer tools would fetch the (absent) source map named here.
+    return re.sub(r"^//# sourceMappingURL=.*$", "", js, flags=re.MULTILINE)
 
 
 def _csp_hash(text: str) -> str:
@@ -604,6 +704,7 @@ def write_explorer_html(
     max_nodes: int | None = 20_000,
     max_ties: int | None = 200_000,
     search_ties: int = SEARCH_TIES,
+    engine: str = "sigma",
 ) -> Path:
     """Write `G` as one self-contained explorer page (search, filters, details, export).
 
@@ -637,6 +738,11 @@ def write_explorer_html(
         Above these, keep the most central nodes (``pagerank``, else degree) and the
         strongest ties among them (by ``weight_fractional``); the page says so. Search
         still finds every node, and brings one in with its `search_ties` strongest ties.
+    engine : {"sigma", "vis-network"}
+        What draws the map; the page, its controls and its data are the same. "sigma"
+        (WebGL) stays fluid at tens of thousands of nodes; "vis-network" (canvas 2D, the
+        build pyvis ships) draws at most 2,000 nodes and 20,000 ties, for small graphs
+        and browsers without WebGL.
 
     Returns
     -------
@@ -646,6 +752,11 @@ def write_explorer_html(
     path = Path(path)
     if path.suffix.lower() not in (".html", ".htm"):
         raise InputError(path, "the explorer must be written to a .html file")
+    if engine not in ENGINES:
+        raise InputError("engine", f"must be one of {', '.join(ENGINES)}, got {engine!r}")
+    if engine == "vis-network":
+        max_nodes = min(max_nodes or VIS_MAX_NODES, VIS_MAX_NODES)
+        max_ties = min(max_ties or VIS_MAX_TIES, VIS_MAX_TIES)
     data = explorer_payload(
         G,
         works=works,
@@ -655,10 +766,13 @@ def write_explorer_html(
         max_ties=max_ties,
         search_ties=search_ties,
     )
+    data["engine"] = engine
     versions = library_versions()
+    versions["vis-network"] = {"version": VIS_NETWORK_VERSION, "license": "Apache-2.0 or MIT"}
+    drawing = _library_js("sigma") if engine == "sigma" else _vis_network_js()
     scripts = [
         _library_js("graphology"),
-        _library_js("sigma"),
+        drawing,
         (_TEMPLATES / "explorer.js").read_text(encoding="utf-8"),
     ]
     css = (_TEMPLATES / "explorer.css").read_text(encoding="utf-8")
@@ -679,7 +793,9 @@ def write_explorer_html(
         libraries=versions,
         data_json=script_json(data, compact=True),
         css=Markup(css),
-        style_hash=Markup(_csp_hash(css)),
+        # vis-network sets its elements' styles itself; sigma needs only the page's own
+        style_source=Markup("'unsafe-inline'" if engine == "vis-network" else _csp_hash(css)),
+        engine=engine,
         scripts=[Markup(s) for s in scripts],
         # Only these exact scripts may run: a hash-based policy also disables inline event
         # handlers (onerror=...), which 'unsafe-inline' would allow.

@@ -110,46 +110,104 @@
     if (years) { applyYears(); } else { updateCount(); }
   }
 
-  var renderer = new Sigma(graph, $("cn-map"), {
-    enableEdgeEvents: true,
-    hideEdgesOnMove: nT > 50000,
-    zIndex: true,
-    renderEdgeLabels: false,
-    labelRenderedSizeThreshold: nN > 2000 ? 10 : 5,
-    labelDensity: 0.6,
-    labelGridCellSize: 90,
-    labelFont: "system-ui, sans-serif",
-    minCameraRatio: 0.005,
-    maxCameraRatio: 4,
-    nodeReducer: function (key, data) {
-      var k = data.i;
-      var isSelected = selected && selected.kind === "node" && selected.i === k;
-      if (hiddenCat[D.nodes.cat[k]] || (!nodeOK[k] && !isSelected)) { return Object.assign({}, data, { hidden: true }); }
-      if (focusNodes) {
-        if (!focusNodes.has(k)) {
-          return Object.assign({}, data, { color: "#e3e3e3", label: null, forceLabel: false, zIndex: 0 });
-        }
-        var isSel = selected && selected.kind === "node" && selected.i === k;
-        return Object.assign({}, data, {
-          zIndex: 1, forceLabel: isSel || focusNodes.size <= 40 || data.forceLabel, highlighted: isSel
-        });
+  function nodeReducer(key, data) {
+    var k = data.i;
+    var isSelected = selected && selected.kind === "node" && selected.i === k;
+    if (hiddenCat[D.nodes.cat[k]] || (!nodeOK[k] && !isSelected)) { return Object.assign({}, data, { hidden: true }); }
+    if (focusNodes) {
+      if (!focusNodes.has(k)) {
+        return Object.assign({}, data, { color: "#e3e3e3", label: null, forceLabel: false, zIndex: 0 });
       }
-      return data;
-    },
-    edgeReducer: function (key, data) {
-      var k = data.j;
-      if (!tieOK[k]) { return Object.assign({}, data, { hidden: true }); }
-      if (focusTies) {
-        if (!focusTies.has(k)) { return Object.assign({}, data, { hidden: true }); }
-        var isSel = selected && ((selected.kind === "tie" && selected.j === k) ||
-          (selected.kind === "hop" && hopTie(selected.p, selected.h) === k));
-        return Object.assign({}, data, { color: isSel ? "#d62728" : "#555", zIndex: 1, size: Math.max(data.size, isSel ? 3 : 1.5) });
-      }
-      return data;
+      var isSel = selected && selected.kind === "node" && selected.i === k;
+      return Object.assign({}, data, {
+        zIndex: 1, forceLabel: isSel || focusNodes.size <= 40 || data.forceLabel, highlighted: isSel
+      });
     }
-  });
+    return data;
+  }
 
-  function redraw() { renderer.refresh({ skipIndexation: true }); }
+  function edgeReducer(key, data) {
+    var k = data.j;
+    if (!tieOK[k]) { return Object.assign({}, data, { hidden: true }); }
+    if (focusTies) {
+      if (!focusTies.has(k)) { return Object.assign({}, data, { hidden: true }); }
+      var isSel = selected && ((selected.kind === "tie" && selected.j === k) ||
+        (selected.kind === "hop" && hopTie(selected.p, selected.h) === k));
+      return Object.assign({}, data, { color: isSel ? "#d62728" : "#555", zIndex: 1, size: Math.max(data.size, isSel ? 3 : 1.5) });
+    }
+    return data;
+  }
+
+  // --- engines: sigma.js (WebGL) or vis-network (canvas), behind the same calls -------------
+  function sigmaEngine() {
+    var r = new Sigma(graph, $("cn-map"), {
+      enableEdgeEvents: true,
+      hideEdgesOnMove: nT > 50000,
+      zIndex: true,
+      renderEdgeLabels: false,
+      labelRenderedSizeThreshold: nN > 2000 ? 10 : 5,
+      labelDensity: 0.6,
+      labelGridCellSize: 90,
+      labelFont: "system-ui, sans-serif",
+      minCameraRatio: 0.005,
+      maxCameraRatio: 4,
+      nodeReducer: nodeReducer,
+      edgeReducer: edgeReducer
+    });
+    return {
+      sigma: r,
+      refresh: function () { r.refresh({ skipIndexation: true }); },
+      onClick: function (onNode, onTie) {
+        r.on("clickNode", function (e) { onNode(e.node); });
+        r.on("clickEdge", function (e) { onTie(e.edge); });
+      },
+      centre: function (key) {
+        var d = r.getNodeDisplayData(key), cam = r.getCamera();
+        if (d) { cam.animate({ x: d.x, y: d.y, ratio: Math.min(cam.ratio, 0.25) }, { duration: 400 }); }
+      },
+      layers: function () { return r.getCanvases(); },
+      viewport: function (key) { return r.graphToViewport(graph.getNodeAttributes(key)); },
+      isHidden: function (key) { var d = r.getNodeDisplayData(key); return !d || !!d.hidden; }
+    };
+  }
+  function visEngine() {
+    function nodeItem(key) {
+      var d = nodeReducer(key, graph.getNodeAttributes(key));
+      return { id: key, x: d.x, y: -d.y, size: 2 * d.size, label: d.label || "", hidden: !!d.hidden,
+        color: { background: d.color, border: d.highlighted ? "#000" : d.color } };
+    }
+    function edgeItem(key) {
+      var d = edgeReducer(key, graph.getEdgeAttributes(key));
+      return { id: key, from: graph.source(key), to: graph.target(key), width: d.size,
+        color: { color: d.color, highlight: "#d62728" }, hidden: !!d.hidden };
+    }
+    var nodes = new vis.DataSet(graph.mapNodes(nodeItem));
+    var edges = new vis.DataSet(graph.mapEdges(edgeItem));
+    var r = new vis.Network($("cn-map"), { nodes: nodes, edges: edges }, {
+      physics: false,
+      nodes: { shape: "dot", font: { size: 12, face: "system-ui, sans-serif" } },
+      edges: { smooth: false, selectionWidth: 0 },
+      interaction: { hover: false, tooltipDelay: 3600000, selectConnectedEdges: false }
+    });
+    graph.on("nodeAdded", function (e) { nodes.add(nodeItem(e.key)); });
+    graph.on("edgeAdded", function (e) { edges.add(edgeItem(e.key)); });
+    return {
+      vis: r,
+      refresh: function () { nodes.update(graph.mapNodes(nodeItem)); edges.update(graph.mapEdges(edgeItem)); },
+      onClick: function (onNode, onTie) {
+        r.on("click", function (e) {
+          if (e.nodes.length) { onNode(String(e.nodes[0])); } else if (e.edges.length) { onTie(String(e.edges[0])); }
+        });
+      },
+      centre: function (key) { r.focus(key, { scale: Math.max(r.getScale(), 1.2), animation: { duration: 400 } }); },
+      layers: function () { return { nodes: $("cn-map").querySelector("canvas") }; },
+      viewport: function (key) { var p = r.getPositions([key])[key]; return r.canvasToDOM(p); },
+      isHidden: function (key) { var n = nodes.get(key); return !n || !!n.hidden; }
+    };
+  }
+  var renderer = D.engine === "vis-network" ? visEngine() : sigmaEngine();
+
+  function redraw() { renderer.refresh(); }
 
   // --- header ----------------------------------------------------------------------------
   function visible(k) { return onMap(k) && nodeOK[k] && !hiddenCat[D.nodes.cat[k]]; }
@@ -287,13 +345,14 @@
     var box = clearDetails();
     box.appendChild(el("p", "Click a dot or a line to see the works behind it.", "cn-muted"));
   }
-  renderer.on("clickNode", function (e) { selectNode(graph.getNodeAttribute(e.node, "i")); });
-  renderer.on("clickEdge", function (e) { selectTie(graph.getEdgeAttribute(e.edge, "j")); });
+  renderer.onClick(
+    function (key) { selectNode(graph.getNodeAttribute(key, "i")); },
+    function (key) { selectTie(graph.getEdgeAttribute(key, "j")); }
+  );
   $("cn-reset").addEventListener("click", clearSelection);
 
   function centreOn(k) {
-    var d = renderer.getNodeDisplayData(String(k));
-    if (d) { renderer.getCamera().animate({ x: d.x, y: d.y, ratio: Math.min(renderer.getCamera().ratio, 0.25) }, { duration: 400 }); }
+    renderer.centre(String(k));
   }
 
   // --- legend ------------------------------------------------------------------------------
@@ -454,8 +513,8 @@
   // --- PNG export of the current view ------------------------------------------------------
   var lastExport = null;
   function exportPNG() {
-    renderer.refresh({ skipIndexation: true });  // draws now, so the WebGL buffers are readable
-    var layers = renderer.getCanvases(), base = layers.edges;
+    renderer.refresh();  // draws now, so the WebGL buffers are readable
+    var layers = renderer.layers(), base = layers.edges || layers.nodes;
     var out = document.createElement("canvas");
     out.width = base.width; out.height = base.height;
     var ctx = out.getContext("2d");

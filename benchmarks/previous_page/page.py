@@ -1,11 +1,15 @@
-"""Hardened, self-contained interactive network pages (the only module that imports pyvis)."""
+"""The interactive page collabnet wrote before the explorer: the baseline of
+``bench_explorer.py`` (vis-network on a canvas, at most 50,000 ties, tooltips on hover).
+
+Kept as it was, for the benchmark only; collabnet itself writes :mod:`collabnet.explorer`
+pages.
+"""
 
 from __future__ import annotations
 
 import base64
 import hashlib
 import html
-import json
 import math
 import re
 from collections.abc import Mapping
@@ -17,11 +21,12 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 from pyvis.network import Network
 
-from . import __version__
-from .config import CATEGORIES, CATEGORY_COLORS, CATEGORY_LABELS, CONSORTIUM_AUTHORS
-from .errors import InputError
-from .network import Network as CoauthorshipNetwork
-from .network import (
+from collabnet import __version__
+from collabnet.config import CATEGORIES, CATEGORY_COLORS, CATEGORY_LABELS, CONSORTIUM_AUTHORS
+from collabnet.errors import InputError
+from collabnet.explorer import VIS_NETWORK_VERSION, _vis_network_js, script_json
+from collabnet.network import Network as CoauthorshipNetwork
+from collabnet.network import (
     degrees,
     induced_subgraph,
     node_data,
@@ -30,10 +35,7 @@ from .network import (
     works_on_ties,
 )
 
-__all__ = ["write_network_html", "script_json", "VIS_NETWORK_VERSION"]
-
-#: The vis-network build shipped inside the pyvis wheel that is inlined into every page.
-VIS_NETWORK_VERSION = "9.1.2"
+__all__ = ["write_network_html"]
 
 #: How many works a tooltip lists before it says "and N more".
 TOOLTIP_WORKS = 20
@@ -41,72 +43,8 @@ TOOLTIP_WORKS = 20
 #: Ties drawn at most on one page: the strongest (see ``write_network_html``).
 MAX_TIES = 50_000
 
-_TEMPLATES = Path(__file__).resolve().parent / "templates"
+_TEMPLATES = Path(__file__).resolve().parent
 _TEMPLATE = "network.html"
-
-# Characters that must never appear raw inside an inline <script> block: "<" and ">" could
-# close it (</script>) or open an HTML comment, "&" is escaped for symmetry with HTML
-# parsers that decode entities, and U+2028/U+2029 end lines in pre-ES2019 JavaScript.
-_SCRIPT_ESCAPES = {
-    "<": "\\u003c",
-    ">": "\\u003e",
-    "&": "\\u0026",
-    "\u2028": "\\u2028",
-    "\u2029": "\\u2029",
-}
-_SCRIPT_ESCAPE_RE = re.compile("[<>&\u2028\u2029]")
-
-
-def script_json(value, *, compact: bool = False) -> Markup:
-    """Return ``value`` as JSON text that is safe inside an HTML ``<script>`` element.
-
-    Every ``<``, ``>``, ``&``, U+2028 and U+2029 is written as a ``\\uXXXX`` escape, which
-    JSON and JavaScript decode back to the same character, so text from the data such as
-    ``</script>`` cannot end the script element. NaN and infinity become ``null``.
-
-    Parameters
-    ----------
-    value : object
-        Anything :func:`json.dumps` accepts (after NaN/inf are replaced).
-
-    Returns
-    -------
-    markupsafe.Markup
-        JSON text marked safe for Jinja (it must only be placed inside ``<script>``).
-
-    Examples
-    --------
-    >>> str(script_json({"t": "</script><b>&"}))
-    '{"t": "\\\\u003c/script\\\\u003e\\\\u003cb\\\\u003e\\\\u0026"}'
-    >>> str(script_json([float("nan"), 1.5]))
-    '[null, 1.5]'
-    """
-    separators = (",", ":") if compact else None  # compact: a page's large payload
-    try:  # plain data (a page's payload) as it is; numpy values, sets or NaN via _plain
-        text = json.dumps(value, ensure_ascii=False, allow_nan=False, separators=separators)
-    except (TypeError, ValueError):
-        text = json.dumps(_plain(value), ensure_ascii=False, allow_nan=False, separators=separators)
-    return Markup(_SCRIPT_ESCAPE_RE.sub(lambda m: _SCRIPT_ESCAPES[m.group(0)], text))
-
-
-def _plain(value):
-    """Turn numpy/pandas scalars, tuples and sets into JSON-ready values; NaN -> None."""
-    if value is None or isinstance(value, (str, bool)):
-        return value
-    if isinstance(value, Mapping):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple, set, frozenset)):
-        return [_plain(v) for v in value]
-    if hasattr(value, "item") and not isinstance(value, (int, float)):
-        try:
-            value = value.item()
-        except (TypeError, ValueError):
-            return str(value)
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    return str(value)
 
 
 def _number(value) -> float | None:
@@ -153,31 +91,6 @@ def _noun(nodes) -> str:
     if all(re.fullmatch(r"[A-Z]{2}", i) for i in ids):
         return "countries"
     return "nodes"
-
-
-def _vis_network_js() -> str:
-    """The vis-network standalone build that pyvis ships, licence header included."""
-    import pyvis
-
-    base = Path(pyvis.__file__).resolve().parent
-    for folder in ("templates/lib", "lib"):
-        candidate = base / folder / f"vis-{VIS_NETWORK_VERSION}" / "vis-network.min.js"
-        if candidate.is_file():
-            js = candidate.read_text(encoding="utf-8")
-            break
-    else:  # pragma: no cover - depends on the installed pyvis
-        raise InputError(
-            base,
-            f"vis-network {VIS_NETWORK_VERSION} not found in the pyvis package; "
-            "reinstall pyvis 0.3.2 (pip install 'pyvis==0.3.2')",
-        )
-    if not js.lstrip().startswith("/**") or "@license" not in js[:2000]:  # pragma: no cover
-        raise InputError(candidate, "vis-network build lost its licence header")
-    # The build contains neither sequence today; escaping keeps the inline script closed
-    # even if a future pyvis ships one inside a string literal.
-    js = js.replace("</script", "<\\/script").replace("<!--", "<\\!--")
-    # Developer tools would fetch the (absent) source map named here.
-    return re.sub(r"^//# sourceMappingURL=.*$", "", js, flags=re.MULTILINE)
 
 
 def _works_lookup(works) -> dict[str, dict]:
