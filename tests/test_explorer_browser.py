@@ -304,6 +304,28 @@ def test_search_brings_in_a_node_outside_the_drawn_set(page_of):
     visit.assert_nothing_fetched_or_run()
 
 
+def test_a_map_of_many_ties_draws_plain_lines_and_nodes_still_click(
+    browser,  # noqa: F811
+    tmp_path,
+    monkeypatch,
+    render_graph,
+    render_works,
+):
+    from collabnet import explorer
+
+    monkeypatch.setattr(explorer, "PLAIN_TIES_ABOVE", 2)  # as for a map of 50,000+ ties
+    path = write_explorer_html(render_graph, tmp_path / "big.html", title="t", works=render_works)
+    visit = ExplorerVisit(browser, path).open()
+    page = visit.page
+    assert page.evaluate("window.collabnetExplorer.renderer.plainTies") is True
+    x, y = visit.screen("I1")
+    visit.click_at(x, y)
+    assert page.text_content("#cn-details h3") == "Leiden Lab " + PAYLOAD
+    assert "Face recognition " + PAYLOAD in visit.details()
+    visit.assert_nothing_fetched_or_run()
+    visit.page.close()
+
+
 def _index(page, node: str) -> int:
     return page.evaluate(f"window.collabnetExplorer.data.nodes.id.indexOf({node!r})")
 

@@ -73,6 +73,10 @@ VIS_NETWORK_VERSION = "9.1.2"
 #: The most nodes and ties a vis-network page draws: a canvas redraws every one on each move.
 VIS_MAX_NODES, VIS_MAX_TIES = 2_000, 20_000
 
+#: Above this many drawn ties, sigma draws them as 1-pixel lines that are not clickable:
+#: four times sooner interactive without a GPU (benchmarks/bench_explorer.py).
+PLAIN_TIES_ABOVE = 50_000
+
 #: Ties kept for each node not drawn on load, drawn when a search brings it in.
 SEARCH_TIES = 10
 
@@ -767,6 +771,7 @@ def write_explorer_html(
         search_ties=search_ties,
     )
     data["engine"] = engine
+    data["plain_ties_above"] = PLAIN_TIES_ABOVE
     versions = library_versions()
     versions["vis-network"] = {"version": VIS_NETWORK_VERSION, "license": "Apache-2.0 or MIT"}
     drawing = _library_js("sigma") if engine == "sigma" else _vis_network_js()

@@ -11,6 +11,7 @@
   // in when a search chooses one of those nodes (with its strongest ties).
   var nShown = D.shown.nodes, tShown = D.shown.ties;
   var LIST = 20;  // works listed before "show all"
+  var BIG = D.plain_ties_above;  // drawn ties above which the map favours speed (sigmaEngine)
 
   function $(id) { return document.getElementById(id); }
   function el(tag, text, cls) {
@@ -140,9 +141,13 @@
 
   // --- engines: sigma.js (WebGL) or vis-network (canvas), behind the same calls -------------
   function sigmaEngine() {
-    var r = new Sigma(graph, $("cn-map"), {
-      enableEdgeEvents: true,
-      hideEdgesOnMove: nT > 50000,
+    // Above BIG drawn ties, ties are drawn as plain lines and are not clickable (a second,
+    // picking pass over every tie would double the drawing); their works are in the nodes'
+    // details and the paths' hops.
+    var big = tShown > BIG;
+    var settings = {
+      enableEdgeEvents: !big,
+      hideEdgesOnMove: big,
       zIndex: true,
       renderEdgeLabels: false,
       labelRenderedSizeThreshold: nN > 2000 ? 10 : 5,
@@ -153,9 +158,13 @@
       maxCameraRatio: 4,
       nodeReducer: nodeReducer,
       edgeReducer: edgeReducer
-    });
+    };
+    // sigma's "line" type is a thick rectangle; a big map replaces it with plain lines
+    if (big) { settings.edgeProgramClasses = { line: Sigma.rendering.EdgeLineProgram }; }
+    var r = new Sigma(graph, $("cn-map"), settings);
     return {
       sigma: r,
+      plainTies: big,
       refresh: function () { r.refresh({ skipIndexation: true }); },
       onClick: function (onNode, onTie) {
         r.on("clickNode", function (e) { onNode(e.node); });
