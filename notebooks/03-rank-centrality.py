@@ -26,7 +26,8 @@ from collabnet import config, metrics, pipeline
 # %%
 out = config.PROJECT_ROOT / out_dir
 tables = pipeline.load_tables(out)
-graphs = {level: pipeline.load_graph(out, level, tables=tables) for level in pipeline.LEVELS}
+# the networks as arrays (nodes table, ties with their works): ranked and written as they are
+graphs = {level: pipeline.load_network(out, level, tables=tables) for level in pipeline.LEVELS}
 
 # %% [markdown]
 # ## Centrality
@@ -44,9 +45,11 @@ centrality["authors"].head(15)
 
 # %% [markdown]
 # ## Communities (seeded, with modularity)
+# On the institution graph as networkx holds it, with the measures just computed.
 
 # %%
-membership, summary = metrics.communities(graphs["institutions"], seed=seed)
+institutions = graphs["institutions"].to_networkx()
+membership, summary = metrics.communities(institutions, seed=seed)
 pipeline.write_table(membership, out, "communities_institutions.csv")
 print("modularity:", round(summary["modularity"], 3))
 pd.DataFrame(summary.get("communities", [])).head(10)
@@ -58,7 +61,7 @@ pd.DataFrame(summary.get("communities", [])).head(10)
 
 # %%
 broker_table = metrics.brokers(
-    graphs["institutions"], source_category=source_category, target_category=target_category
+    institutions, source_category=source_category, target_category=target_category
 )
 pipeline.write_table(broker_table, out, "brokers_institutions.csv")
 broker_table.head(10)

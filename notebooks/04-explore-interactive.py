@@ -25,8 +25,8 @@ from collabnet import config, pipeline
 # %%
 out = config.PROJECT_ROOT / out_dir
 tables = pipeline.load_tables(out)
-# the graphs with the measures notebook 03 ranked them by (centrality_<level>.csv)
-graphs = {level: pipeline.load_graph(out, level, tables=tables) for level in pipeline.LEVELS}
+# the networks with the measures notebook 03 ranked them by (centrality_<level>.csv)
+graphs = {level: pipeline.load_network(out, level, tables=tables) for level in pipeline.LEVELS}
 centrality = {level: pipeline.load_centrality(out, level) for level in ("institutions", "authors")}
 
 # %%

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import networkx as nx
@@ -251,10 +252,11 @@ def test_demo_map_find_erasmus_read_its_works_and_paths(page_of, demo):
     links = page.eval_on_selector_all("#cn-details a.cn-doi", "as => as.map(a => a.href)")
     assert links and all(h.startswith("https://doi.org/10.") for h in links)
     # "show all" lists every work on its ties
-    if page.query_selector("#cn-details button.cn-linkish"):
-        page.click("#cn-details button.cn-linkish")
-    shown = page.eval_on_selector_all("#cn-details li", "ls => ls.length")
-    header = page.text_content("#cn-details h3:nth-of-type(2)")
+    if page.query_selector('#cn-details button[data-more="works"]'):
+        page.click('#cn-details button[data-more="works"]')
+    shown = page.eval_on_selector_all("#cn-details ul.cn-works li", "ls => ls.length")
+    header = page.text_content("#cn-details h3:nth-of-type(3)")
+    assert header.startswith("Works: ")
     assert shown == int(header.split(": ")[1].replace(",", ""))
     # the paths layer: the checkbox shows the paths, a hop lists its works
     page.click("#cn-reset")
@@ -343,3 +345,68 @@ def test_small_hand_made_graph_without_works_or_years(page_of):
     visit.click_at(x, y)
     assert "Only title" in visit.details() and "Works: 3" in visit.details()
     visit.assert_nothing_fetched_or_run()
+
+
+@pytest.fixture(scope="module")
+def demo_build(tmp_path_factory):
+    from collabnet import pipeline
+
+    out = tmp_path_factory.mktemp("demo-build") / "out"
+    pipeline.run_build([DEMO], out, data_source="synthetic-demo")
+    return out
+
+
+def test_a_reporter_on_the_demo_institution_map(browser, demo_build):  # noqa: F811
+    """The page ``make demo`` writes: find Erasmus MC, read and follow its joint papers
+    with a police-linked lab, switch on the paths, narrow to 2015-2020."""
+    visit = ExplorerVisit(browser, demo_build / "network_institutions.html").open()
+    page = visit.page
+    assert "Synthetic demo data" in page.text_content("#cn-banner")
+    page.click("#cn-search")
+    page.keyboard.type("erasm")
+    page.wait_for_selector("#cn-suggestions li")
+    page.keyboard.press("Enter")
+    assert page.text_content("#cn-details h3") == "Erasmus MC"
+    # its collaborators, police-linked ones among the first; one click lists the joint works
+    police = page.locator("ul.cn-collaborators li", has_text="police-linked").first
+    lab = police.locator("button").text_content()
+    police.locator("button").click()
+    assert page.evaluate("window.collabnetExplorer.selected().kind") == "tie"
+    assert page.text_content("#cn-details h3") == "Erasmus MC — " + lab
+    links = page.eval_on_selector_all("#cn-details a.cn-doi", "as => as.map(a => a.href)")
+    assert links and all(re.fullmatch(r"https://doi\.org/10\.\d{4,9}/\S+", h) for h in links)
+    targets = page.eval_on_selector_all(
+        "#cn-details a.cn-doi", "as => as.map(a => a.target + ' ' + a.rel)"
+    )
+    assert set(targets) == {"_blank noopener noreferrer"}  # opens only when clicked
+    # the paths from each Dutch institution to the nearest police-linked one
+    page.click("#cn-reset")
+    page.check("#cn-paths-toggle")
+    paths = page.text_content("#cn-paths")
+    assert "Erasmus MC → " in paths
+    # 2015-2020 only
+    page.evaluate(
+        """() => {
+            for (const [id, v] of [["cn-year-from", 2015], ["cn-year-to", 2020]]) {
+                const r = document.getElementById(id);
+                r.value = v;
+                r.dispatchEvent(new Event("input"));
+            }
+        }"""
+    )
+    assert page.text_content("#cn-years-label") == "2015–2020"
+    n_all = page.evaluate("window.collabnetExplorer.data.total.ties")
+    assert int(visit.count().split(" · ")[1].split(" of ")[0].replace(",", "")) < n_all
+    erasmus = page.evaluate(
+        "(() => { const d = window.collabnetExplorer.data.nodes;"
+        " return d.id[d.label.indexOf('Erasmus MC')]; })()"
+    )
+    page.uncheck("#cn-paths-toggle")
+    visit.click_at(*visit.screen(erasmus))
+    years = page.eval_on_selector_all(
+        "#cn-details ul.cn-works li > span:first-child", "ss => ss.map(s => +s.textContent)"
+    )
+    assert years and all(2015 <= y <= 2020 for y in years)
+    assert page.text_content("#cn-details h3:nth-of-type(3)").startswith("Works in 2015–2020: ")
+    visit.assert_nothing_fetched_or_run()
+    page.close()

@@ -272,6 +272,7 @@
     if (list.length > LIST) {
       var more = el("button", "show all " + fmt(list.length), "cn-linkish");
       more.type = "button";
+      more.dataset.more = "works";
       more.addEventListener("click", function () { fill(list.length); more.remove(); });
       box.appendChild(more);
     }
@@ -303,11 +304,50 @@
     var line = "works: " + num(D.nodes.n_works[k]) + " · collaborators on the map: " + fmt(onmap);
     Object.keys(D.measures).forEach(function (m) { line += " · " + m + ": " + num(D.measures[m][k]); });
     box.appendChild(el("p", line));
+    collaborators(box, k);
     var seen = new Set();
     for (var a = off[k]; a < off[k + 1]; a++) {
       if (tieOnMap(adj[a])) { T.works[adj[a]].forEach(function (w) { seen.add(w); }); }
     }
     workList(box, Array.from(seen));
+  }
+  // The node's ties on the map, by the neighbour's category (in the legend's order), then
+  // strongest first; each opens the works of that tie.
+  function collaborators(box, k) {
+    var ties = [];
+    for (var a = off[k]; a < off[k + 1]; a++) { if (tieOnMap(adj[a]) && tieOK[adj[a]]) { ties.push(adj[a]); } }
+    if (!ties.length) { return; }
+    ties.sort(function (x, y) {
+      var cx = D.nodes.cat[other(x, k)], cy = D.nodes.cat[other(y, k)];
+      return cx - cy || (T.w[y] || 0) - (T.w[x] || 0) || other(x, k) - other(y, k);
+    });
+    box.appendChild(el("h3", "Collaborators: " + fmt(ties.length)));
+    var ul = el("ul", null, "cn-collaborators");
+    box.appendChild(ul);
+    function fill(n) {
+      for (var i = ul.children.length; i < Math.min(n, ties.length); i++) {
+        var t = ties[i], o = other(t, k), li = el("li"), b = el("button", null, "cn-linkish");
+        var sw = el("span", null, "cn-swatch");
+        sw.style.background = cats[D.nodes.cat[o]].color;
+        b.type = "button";
+        b.dataset.node = N[o];
+        b.appendChild(el("span", D.nodes.label[o]));
+        li.appendChild(sw);
+        li.appendChild(document.createTextNode(" "));
+        li.appendChild(b);
+        li.appendChild(el("span", " · " + cats[D.nodes.cat[o]].label + " · " + fmt(T.w[t] || 0) + " joint works", "cn-muted"));
+        b.addEventListener("click", (function (tie) { return function () { selectTie(tie); }; })(t));
+        ul.appendChild(li);
+      }
+    }
+    fill(LIST);
+    if (ties.length > LIST) {
+      var more = el("button", "show all " + fmt(ties.length), "cn-linkish");
+      more.type = "button";
+      more.dataset.more = "collaborators";
+      more.addEventListener("click", function () { fill(ties.length); more.remove(); });
+      box.appendChild(more);
+    }
   }
   function tieTitle(a, b) { return D.nodes.label[a] + " — " + D.nodes.label[b]; }
   function showTie(t) {
