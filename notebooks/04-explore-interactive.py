@@ -17,7 +17,7 @@ max_nodes = 20_000
 seed = 0
 
 # %%
-from collabnet import config, pipeline
+from collabnet import config, explorer, pipeline
 
 # %% [markdown]
 # ## Inputs and outputs
@@ -37,5 +37,8 @@ for path in written:
     print(path.relative_to(out))
 
 # %% [markdown]
-# Open `network_institutions.html` in a browser. In Jupyter it can also be shown inline:
-# `from IPython.display import IFrame; IFrame(out / "network_institutions.html", 900, 700)`.
+# Open `network_institutions.html` in a browser, or explore it here: the page runs in a
+# sandboxed frame, with no access to this notebook.
+
+# %%
+explorer.inline(out / "network_institutions.html")

@@ -319,3 +319,17 @@ def test_vis_network_engine_draws_the_same_page_with_pyvis_build(tmp_path, rende
     assert "default-src 'none'" in policy and "connect-src" not in policy
     with pytest.raises(Exception, match="engine"):
         write_explorer_html(render_graph, tmp_path / "x.html", title="t", engine="d3")
+
+
+def test_inline_frames_the_page_in_a_sandbox(tmp_path, render_graph):
+    import html as html_module
+
+    from collabnet.explorer import inline
+
+    page = write_explorer_html(render_graph, tmp_path / "m.html", title="t <b>x</b>")
+    shown = inline(page, height=500).data
+    m = re.fullmatch(r'<iframe srcdoc="([^"]*)" sandbox="([^"]+)" style="([^"]+)"></iframe>', shown)
+    assert m, shown[:200]
+    assert html_module.unescape(m.group(1)) == page.read_text(encoding="utf-8")
+    assert "allow-same-origin" not in m.group(2) and "allow-scripts" in m.group(2)
+    assert "height: 500px" in m.group(3)

@@ -410,3 +410,30 @@ def test_a_reporter_on_the_demo_institution_map(browser, demo_build):  # noqa: F
     assert page.text_content("#cn-details h3:nth-of-type(3)").startswith("Works in 2015–2020: ")
     visit.assert_nothing_fetched_or_run()
     page.close()
+
+
+def test_the_inline_frame_runs_the_page_in_its_sandbox(browser, tmp_path, render_graph):  # noqa: F811
+    from test_browser import Visit
+
+    from collabnet.explorer import inline
+
+    page_file = write_explorer_html(render_graph, tmp_path / "m.html", title="Inline")
+    notebook = tmp_path / "notebook.html"
+    notebook.write_text(
+        "<!DOCTYPE html><html><body>" + inline(page_file)._repr_html_() + "</body></html>",
+        encoding="utf-8",
+    )
+    visit = Visit(browser, notebook)
+    page = visit.page
+    page.goto(visit.url, wait_until="load")
+    frame = page.frames[1]
+    frame.wait_for_function("() => window.collabnetExplorer !== undefined", timeout=20000)
+    assert frame.text_content("#cn-count") == "4 of 4 institutions · 3 of 3 ties"
+    # the frame has an opaque origin: nothing of the notebook page is reachable from it
+    assert (
+        frame.evaluate("() => { try { return !!parent.document; } catch (e) { return false; } }")
+        is False
+    )
+    visit.errors = [e for e in visit.errors if "GL Driver Message" not in e]
+    visit.assert_nothing_fetched_or_run()
+    page.close()

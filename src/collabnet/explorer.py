@@ -39,6 +39,7 @@ from .network import Network, fruchterman_reingold
 
 __all__ = [
     "write_explorer_html",
+    "inline",
     "script_json",
     "ENGINES",
     "explorer_payload",
@@ -809,3 +810,36 @@ def write_explorer_html(
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
     return path
+
+
+class InlinePage:
+    """An explorer page as Jupyter shows it (``_repr_html_``): in a sandboxed frame."""
+
+    def __init__(self, data: str):
+        self.data = data
+
+    def _repr_html_(self) -> str:
+        return self.data
+
+
+def inline(page: str | Path, *, height: int = 720) -> InlinePage:
+    """Show an explorer page inside a Jupyter notebook: the page in a sandboxed frame
+    (scripts run, but with no access to the notebook, its cookies or its kernel; links
+    and the PNG export still work).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> G = nx.Graph([("I1", "I2", {"weight": 1, "works": ["W1"]})])
+    >>> p = write_explorer_html(G, pathlib.Path(tempfile.mkdtemp()) / "m.html", title="t")
+    >>> "sandbox=" in inline(p)._repr_html_()
+    True
+    """
+    import html
+
+    text = Path(page).read_text(encoding="utf-8")
+    return InlinePage(
+        f'<iframe srcdoc="{html.escape(text, quote=True)}" '
+        'sandbox="allow-scripts allow-popups allow-popups-to-escape-sandbox allow-downloads" '
+        f'style="width: 100%; height: {int(height)}px; border: 1px solid #ddd"></iframe>'
+    )
