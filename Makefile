@@ -46,6 +46,7 @@ bench: $(STAMP) ## speed and memory benchmarks against baselines measured in the
 	$(PY) benchmarks/bench_build.py --sizes 100k
 	$(PY) benchmarks/bench_consortium.py
 	$(PY) benchmarks/bench_product.py
+	$(PY) benchmarks/bench_explorer.py
 
 demo-data: $(STAMP) ## regenerate data/demo/works.jsonl.gz from the seeded generator
 	$(VENV)/bin/collabnet demo-data --out data/demo/works.jsonl.gz
