@@ -189,9 +189,10 @@ def test_the_map_shows_each_works_team_size_and_marks_consortium_papers(tmp_path
     out = tmp_path / "out"
     assert main(["build", str(_corpus(tmp_path)), "--out", str(out), "--quiet"]) == 0
     page = (out / "network_institutions.html").read_text(encoding="utf-8")
-    works = json.loads(re.search(r'id="cn-works">(.*?)</script>', page, re.S).group(1))
-    assert works["W1"]["authors"] == 300 and works["W1"]["consortium"] is True
-    assert works["W2"]["authors"] == 2 and works["W2"]["consortium"] is False
+    data = json.loads(re.search(r'id="cn-data">(.*?)</script>', page, re.S).group(1))
+    team = dict(zip(data["works"]["id"], data["works"]["team"], strict=True))
+    assert team["W1"] == 300 and team["W2"] == 2
+    assert data["consortium"] == 25  # above it, the page marks a work "[consortium paper]"
     assert "[consortium paper]" in page  # the script that shows the mark
 
 
@@ -272,5 +273,6 @@ def test_a_cut_author_list_reads_100_plus_in_the_edges_csv_and_the_map(tmp_path)
     assert rows[("I1", "I2")]["authors_per_work"] == "100+"
     assert rows[("I1", "I2")]["consortium_only"] == "true"
     page = (out / "network_institutions.html").read_text(encoding="utf-8")
-    works = json.loads(re.search(r'id="cn-works">(.*?)</script>', page, re.S).group(1))
-    assert works["W4"]["authors_cut"] is True and works["W4"]["consortium"] is True
+    data = json.loads(re.search(r'id="cn-data">(.*?)</script>', page, re.S).group(1))
+    w = data["works"]["id"].index("W4")
+    assert data["works"]["team"][w] == 100 and data["works"]["cut"][w] is True  # "100+"

@@ -437,3 +437,37 @@ def test_the_inline_frame_runs_the_page_in_its_sandbox(browser, tmp_path, render
     visit.errors = [e for e in visit.errors if "GL Driver Message" not in e]
     visit.assert_nothing_fetched_or_run()
     page.close()
+
+
+def test_a_tie_on_consortium_papers_only_says_so(page_of):
+    G = nx.Graph()
+    G.add_node("I1", label="Dutch lab", category="nl")
+    G.add_node("I2", label="Police lab", category="cn_police")
+    G.add_node("I3", label="Small partner", category="other")
+    G.add_edge("I1", "I2", weight=2, works=["W1", "W2"])
+    G.add_edge("I1", "I3", weight=1, works=["W3"])
+    works = pd.DataFrame(
+        {
+            "work_id": ["W1", "W2", "W3"],
+            "title": ["Global burden study", "GWAS consortium", "Two-lab study"],
+            "n_authors": [3000, 100, 4],
+            "is_authors_truncated": [False, True, False],
+        }
+    )
+    visit = page_of(G, works=works)
+    page = visit.page
+    page.evaluate("window.collabnetExplorer.selectNode(0)")  # I1, the most central
+    rows = page.eval_on_selector_all("ul.cn-collaborators li", "ls => ls.map(l => l.textContent)")
+    assert any("Police lab" in r and "(consortium papers only)" in r for r in rows)
+    assert any("Small partner" in r and "consortium" not in r for r in rows)
+    page.locator("ul.cn-collaborators button", has_text="Police lab").click()
+    text = visit.details()
+    assert "Rests only on consortium papers" in text
+    assert (
+        text.count("[consortium paper]") == 2 and "3,000 authors" in text and "100+ authors" in text
+    )
+    page.locator("#cn-reset").click()
+    page.evaluate("window.collabnetExplorer.selectNode(0)")
+    page.locator("ul.cn-collaborators button", has_text="Small partner").click()
+    assert "consortium" not in visit.details()
+    visit.assert_nothing_fetched_or_run()

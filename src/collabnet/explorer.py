@@ -33,7 +33,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
 from . import __version__
-from .config import CATEGORIES, CATEGORY_COLORS, CATEGORY_LABELS
+from .config import CATEGORIES, CATEGORY_COLORS, CATEGORY_LABELS, CONSORTIUM_AUTHORS
 from .errors import InputError
 from .network import Network, fruchterman_reingold
 
@@ -616,6 +616,7 @@ def explorer_payload(
         "noun": noun,
         "measure": measure,
         "labels_always": min(LABELS_ALWAYS, n_shown),
+        "consortium": CONSORTIUM_AUTHORS,
         "total": total,
         "shown": {"nodes": n_shown, "ties": len(drawn)},
         "subset": _subset_note(

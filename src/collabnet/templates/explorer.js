@@ -242,6 +242,10 @@
     var ya = W.year[a] === null ? -1e4 : W.year[a], yb = W.year[b] === null ? -1e4 : W.year[b];
     return yb - ya || (W.id[a] < W.id[b] ? -1 : W.id[a] > W.id[b] ? 1 : 0);
   }
+  // A work of more than D.consortium authors (a cut list counts as more): a tie that rests
+  // only on such works is no sign of close collaboration.
+  function consortium(w) { return W.team[w] !== null && (W.team[w] > D.consortium || W.cut[w]); }
+  function consortiumOnly(ws) { return ws.length > 0 && ws.every(consortium); }
   function workItem(w) {
     var li = el("li");
     if (W.year[w] !== null) { li.appendChild(el("span", W.year[w] + " ")); }
@@ -256,6 +260,7 @@
     if (W.team[w] !== null) {
       meta.appendChild(document.createTextNode(" · " + (W.cut[w] ? fmt(W.team[w]) + "+" : fmt(W.team[w])) + " authors"));
     }
+    if (consortium(w)) { meta.appendChild(document.createTextNode(" ")); meta.appendChild(el("span", "[consortium paper]", "cn-consortium")); }
     if (W.retracted[w]) { meta.appendChild(document.createTextNode(" ")); meta.appendChild(el("span", "[RETRACTED]", "cn-retracted")); }
     li.appendChild(meta);
     return li;
@@ -335,7 +340,8 @@
         li.appendChild(sw);
         li.appendChild(document.createTextNode(" "));
         li.appendChild(b);
-        li.appendChild(el("span", " · " + cats[D.nodes.cat[o]].label + " · " + fmt(T.w[t] || 0) + " joint works", "cn-muted"));
+        li.appendChild(el("span", " · " + cats[D.nodes.cat[o]].label + " · " + fmt(T.w[t] || 0) + " joint works" +
+          (consortiumOnly(T.works[t]) ? " (consortium papers only)" : ""), "cn-muted"));
         b.addEventListener("click", (function (tie) { return function () { selectTie(tie); }; })(t));
         ul.appendChild(li);
       }
@@ -355,6 +361,9 @@
     box.appendChild(el("h3", tieTitle(T.s[t], T.t[t])));
     var years_ = T.fy[t] === null ? "" : " · " + T.fy[t] + (T.ly[t] !== null && T.ly[t] !== T.fy[t] ? "–" + T.ly[t] : "");
     box.appendChild(el("p", "joint works: " + num(T.w[t]) + " (fractional " + num(T.wf[t]) + ")" + years_));
+    if (consortiumOnly(T.works[t])) {
+      box.appendChild(el("p", "Rests only on consortium papers (more than " + D.consortium + " authors each): no sign of a close collaboration.", "cn-consortium"));
+    }
     workList(box, T.works[t].slice());
   }
   function hopTie(p, h) { var hop = D.paths[p].hops[h]; return tieBetween(hop.s, hop.t); }
