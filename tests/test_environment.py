@@ -9,6 +9,8 @@ from collabnet import config
 
 # conda-forge package names that differ from the PyPI names
 CONDA_NAMES = {"pyyaml": "pyyaml"}
+# conda packages with no PyPI counterpart (the Java runtime Spark needs)
+CONDA_ONLY = {"openjdk"}
 
 
 def _split(requirement: str) -> tuple[str, str]:
@@ -20,7 +22,7 @@ def _pyproject() -> dict[str, str]:
     data = tomllib.loads((config.PROJECT_ROOT / "pyproject.toml").read_text())
     project = data["project"]
     reqs = list(project["dependencies"])
-    for extra in ("test", "bench"):
+    for extra in ("test", "bench", "spark"):
         reqs += project["optional-dependencies"].get(extra, [])
     return dict(_split(r) for r in reqs)
 
@@ -34,7 +36,8 @@ def _environment() -> dict[str, str]:
             if item.startswith("-e") or item in ("pip",) or item.startswith("python>"):
                 continue
             name, spec = _split(item)
-            out[CONDA_NAMES.get(name, name)] = spec
+            if name not in CONDA_ONLY:
+                out[CONDA_NAMES.get(name, name)] = spec
     return out
 
 

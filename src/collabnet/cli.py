@@ -542,6 +542,87 @@ def _cmd_paths(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_snapshot(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "snapshot",
+        help="take the works of some institutions from a local copy of the OpenAlex snapshot",
+        description="Scan the works of a local OpenAlex snapshot (the 2026 data/jsonl/works "
+        "layout or the legacy data/works one, each checked against its manifest) and write "
+        "those that match into DIR in the form a harvest takes: the records as they are, in "
+        "works/part_NNNN.jsonl.gz, and manifest.json. A work matches when an authorship has an "
+        "institution whose lineage holds one of the institutions (and, with --with-country, an "
+        "authorship has an institution in one of those countries), as `collabnet fetch` asks "
+        "the API. Run it again after the snapshot grows: only new partitions are read. Then: "
+        "collabnet build DIR.",
+        epilog="example: collabnet snapshot /data/openalex --out data/raw/nl-cn --ror 018906e22 "
+        "--with-country CN --years 2010-2024",
+    )
+    p.add_argument("root", metavar="ROOT", help="the snapshot's folder (or its data/ folder)")
+    p.add_argument("--out", metavar="DIR", required=True, help="folder for the matching works")
+    p.add_argument("--institution", action="append", default=[], metavar="OPENALEX_ID")
+    p.add_argument("--ror", action="append", default=[], metavar="ROR")
+    p.add_argument(
+        "--country",
+        action="append",
+        default=[],
+        metavar="CC",
+        help="instead of institutions: any institution in this country",
+    )
+    p.add_argument("--with-country", action="append", default=[], metavar="CC")
+    p.add_argument("--years", metavar="FROM-TO")
+    p.add_argument("--engine", choices=("duckdb", "spark"), default="duckdb")
+    p.add_argument(
+        "--memory-limit",
+        metavar="SIZE",
+        help="DuckDB's memory limit (default: a quarter of this machine's memory), e.g. 8GB",
+    )
+    p.add_argument("--spark-master", metavar="URL", help="Spark master (default local[*])")
+    p.add_argument(
+        "--allow-partial",
+        action="store_true",
+        help="record missing or damaged parts in the manifest and go on",
+    )
+    p.add_argument("--quiet", action="store_true", help="only the summary line")
+    p.set_defaults(func=_cmd_snapshot)
+
+
+def _cmd_snapshot(args: argparse.Namespace) -> int:
+    from . import snapshot
+    from .terminal import escape
+
+    query = snapshot.SnapshotQuery.of(
+        institutions=args.institution,
+        rors=args.ror,
+        countries=args.country,
+        with_countries=args.with_country,
+        years=args.years,
+    )
+
+    def say(text: str) -> None:
+        if not args.quiet:
+            print(escape(text), file=sys.stderr, flush=True)
+
+    m = snapshot.extract(
+        args.root,
+        args.out,
+        query,
+        engine=args.engine,
+        allow_partial=args.allow_partial,
+        memory_limit=args.memory_limit,
+        spark_master=args.spark_master,
+        progress=say,
+    )
+    log = m["queries"][-1]
+    print(
+        f"wrote {m['unique_works']:,} works to {escape(str(args.out))}/ from "
+        f"{log['records_read']:,} read in {len(log['parts_read']):,} part(s) "
+        f"({m['snapshot']['layout']} layout, {log['engine']['version']}, {log['seconds']} s)"
+        + ("" if m["complete"] else f"; {len(m['problems'])} problem(s) in manifest.json")
+    )
+    print(f"then: collabnet build {escape(str(args.out))} --out outputs/<name>")
+    return 0
+
+
 # --- entry point --------------------------------------------------------------------------
 
 
@@ -554,7 +635,15 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"collabnet {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
-    for add in (_add_fetch, _add_build, _add_classify, _add_paths, _add_demo, _add_demo_data):
+    for add in (
+        _add_fetch,
+        _add_snapshot,
+        _add_build,
+        _add_classify,
+        _add_paths,
+        _add_demo,
+        _add_demo_data,
+    ):
         add(sub)
     return parser
 

@@ -1,0 +1,240 @@
+"""`collabnet snapshot`: the works of a local OpenAlex snapshot, by DuckDB and by Spark."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from snapshot_fixtures import CN_OTHER, CN_POLICE, NL, NL_UNIT, US, make_snapshot, work
+
+from collabnet import pipeline, snapshot
+from collabnet.cli import main
+from collabnet.errors import CollabnetError, InputError
+
+# py4j (PySpark's bridge to Java) leaves its sockets to the garbage collector
+pytestmark = [
+    pytest.mark.filterwarnings("ignore::ResourceWarning"),
+    pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning"),
+]
+
+
+def _spark_available() -> str | None:
+    try:
+        import pyspark  # noqa: F401
+    except ImportError:
+        return "PySpark not installed (pip install 'collabnet[spark]')"
+    if not shutil.which("java") and not os.environ.get("JAVA_HOME"):
+        return "no Java runtime (apt-get install default-jre-headless)"
+    return None
+
+
+@pytest.fixture(params=["duckdb", "spark"])
+def engine(request):
+    if request.param == "spark" and (why := _spark_available()):
+        if os.environ.get("CI"):
+            pytest.fail(f"{why} (CI is set, so the Spark engine must be tested)")
+        pytest.skip(why)
+    return request.param
+
+
+#: Works by partition: (updated_date -> parts). W1, W3, W7, W8 match the query below.
+PARTITIONS = {
+    "2026-05-01": [
+        [
+            work(1, 2015, [NL], [CN_POLICE]),  # matches
+            work(2, 2016, [US], [CN_OTHER]),  # no Dutch institution
+            work(3, 2010, [NL_UNIT], [CN_OTHER]),  # a sub-unit (lineage), first year
+        ],
+        [
+            work(4, 2020, [NL], [US]),  # no Chinese co-author
+            work(5, 2009, [NL], [CN_POLICE]),  # before the years
+            work(6, 2025, [NL], [CN_POLICE]),  # after the years
+        ],
+    ],
+    "2026-06-01": [[work(7, 2024, [NL, CN_POLICE]), work(8, 2018, [CN_OTHER], [NL])]],
+    "2026-06-10": [[work(9, None, [NL], [CN_POLICE]), work(10, 2019, [US])]],  # W9: no year
+}
+QUERY = snapshot.SnapshotQuery.of(institutions=["I1"], with_countries=["CN"], years="2010-2024")
+EXPECTED = ["W1", "W3", "W7", "W8"]
+
+
+def _lines(folder: Path) -> dict[str, str]:
+    """id -> the text of each record written (every part)."""
+    out = {}
+    for part in sorted((folder / "works").glob("part_*.jsonl.gz")):
+        with gzip.open(part, "rt", encoding="utf-8") as fh:
+            for line in fh:
+                out[json.loads(line)["id"].rsplit("/", 1)[-1]] = line.rstrip("\n")
+    return out
+
+
+def _source_lines(root: Path) -> dict[str, str]:
+    out = {}
+    for part in sorted(root.rglob("works/updated_date=*/part_*.gz")):
+        with gzip.open(part, "rt", encoding="utf-8") as fh:
+            for line in fh:
+                out.setdefault(json.loads(line)["id"].rsplit("/", 1)[-1], []).append(
+                    line.rstrip("\n")
+                )
+    return out
+
+
+@pytest.mark.parametrize("layout", ["jsonl", "legacy"])
+def test_exactly_the_matching_works_as_they_are_in_the_snapshot(tmp_path, engine, layout):
+    root = make_snapshot(tmp_path / "snap", PARTITIONS, layout=layout)
+    m = snapshot.extract(root, tmp_path / "out", QUERY, engine=engine)
+    got = _lines(tmp_path / "out")
+    assert sorted(got) == EXPECTED
+    source = _source_lines(root)
+    assert all(got[i] == source[i][0] for i in got)  # byte for byte, never edited
+    assert m["data_source"] == "openalex-snapshot" and m["complete"] and m["problems"] == []
+    assert m["snapshot"]["layout"] == layout and m["unique_works"] == 4
+    log = m["queries"][0]
+    assert log["engine"]["name"] == engine and log["records_read"] == 10
+    assert [(p["records"], p["promised"], p["matched"]) for p in log["parts_read"]] == [
+        (3, 3, 2), (3, 3, 0), (2, 2, 2), (2, 2, 0)
+    ]  # fmt: skip
+    assert m["snapshot"]["records_promised"] == 10
+
+
+def test_both_engines_give_the_same_works_record_for_record(tmp_path):
+    if why := _spark_available():
+        if os.environ.get("CI"):
+            pytest.fail(why)
+        pytest.skip(why)
+    root = make_snapshot(tmp_path / "snap", PARTITIONS)
+    for engine in ("duckdb", "spark"):
+        snapshot.extract(root, tmp_path / engine, QUERY, engine=engine)
+    assert _lines(tmp_path / "duckdb") == _lines(tmp_path / "spark")
+    a = (tmp_path / "duckdb" / "works" / "part_0000.jsonl.gz").read_bytes()
+    assert gzip.decompress(a) == gzip.decompress(
+        (tmp_path / "spark" / "works" / "part_0000.jsonl.gz").read_bytes()
+    )
+
+
+def test_ror_country_and_exact_matches(tmp_path, engine):
+    root = make_snapshot(tmp_path / "snap", PARTITIONS)
+    # a ROR resolved through the institutions entity matches the sub-unit too (lineage)
+    by_ror = snapshot.SnapshotQuery.of(rors=["https://ror.org/018906e22"], with_countries=["CN"])
+    m = snapshot.extract(root, tmp_path / "ror", by_ror, engine=engine)
+    assert sorted(_lines(tmp_path / "ror")) == ["W1", "W3", "W5", "W6", "W7", "W8", "W9"]
+    assert m["queries"][0]["rors_resolved"] == {"018906e22": "I1"}
+    # without that entity, the ROR matches the institution itself only
+    bare = make_snapshot(tmp_path / "bare", PARTITIONS, institutions=False)
+    snapshot.extract(bare, tmp_path / "ror2", by_ror, engine=engine)
+    assert sorted(_lines(tmp_path / "ror2")) == ["W1", "W5", "W6", "W7", "W8", "W9"]
+    # --country: any institution in the country; years inclusive
+    us = snapshot.SnapshotQuery.of(countries=["US"], years="2016-2020")
+    snapshot.extract(root, tmp_path / "us", us, engine=engine)
+    assert sorted(_lines(tmp_path / "us")) == ["W10", "W2", "W4"]
+
+
+def test_the_newest_copy_of_a_work_decides(tmp_path, engine):
+    parts = {
+        "2026-05-01": [[work(1, 2015, [NL], [CN_POLICE]), work(2, 2015, [NL], [CN_POLICE])]],
+        # W1 again, still matching (newer text); W2 again, no longer matching
+        "2026-06-01": [[work(1, 2016, [NL], [CN_POLICE], updated="2026-06-01")]],
+        "2026-06-02": [[work(2, 2015, [NL], [US], updated="2026-06-02")]],
+    }
+    root = make_snapshot(tmp_path / "snap", parts)
+    m = snapshot.extract(root, tmp_path / "out", QUERY, engine=engine)
+    got = _lines(tmp_path / "out")
+    assert sorted(got) == ["W1"] and json.loads(got["W1"])["publication_year"] == 2016
+    assert m["queries"][0]["older_copies_left_out"] == 2
+
+
+def test_a_rerun_reads_only_the_new_partitions(tmp_path, engine):
+    first = {"2026-05-01": PARTITIONS["2026-05-01"]}
+    root = make_snapshot(tmp_path / "snap", first)
+    out = tmp_path / "out"
+    snapshot.extract(root, out, QUERY, engine=engine)
+    assert sorted(_lines(out)) == ["W1", "W3"]
+    # the next snapshot: two new partitions; W3 was updated and no longer matches
+    later = {
+        **first,
+        "2026-06-01": PARTITIONS["2026-06-01"],
+        "2026-06-20": [[work(3, 2010, [NL_UNIT], [US], updated="2026-06-20")]],
+    }
+    shutil.rmtree(root)
+    make_snapshot(root, later)
+    m = snapshot.extract(root, out, QUERY, engine=engine)
+    assert sorted(_lines(out)) == ["W1", "W7", "W8"]
+    assert len(m["queries"]) == 2
+    read = [p["updated_date"] for p in m["queries"][1]["parts_read"]]
+    assert read == ["2026-06-01", "2026-06-20"]  # the parts of 2026-05-01 are not read again
+    with pytest.raises(InputError, match="another query"):
+        snapshot.extract(root, out, snapshot.SnapshotQuery.of(institutions=["I2"]), engine=engine)
+
+
+def test_problems_with_the_snapshot_name_the_part(tmp_path, engine):
+    # a part the manifest lists but the disk lacks
+    root = make_snapshot(
+        tmp_path / "a", PARTITIONS, unlisted_missing=("updated_date=2026-06-30/part_0000.gz",)
+    )
+    with pytest.raises(InputError, match=r"updated_date=2026-06-30/part_0000\.gz.*not on disk"):
+        snapshot.extract(root, tmp_path / "a-out", QUERY, engine=engine)
+    m = snapshot.extract(root, tmp_path / "a-out", QUERY, engine=engine, allow_partial=True)
+    assert not m["complete"] and "not on disk" in m["problems"][0]
+    assert sorted(_lines(tmp_path / "a-out")) == EXPECTED
+    # a record count unlike the manifest's
+    rel = "updated_date=2026-06-01/part_0000.gz"
+    root = make_snapshot(tmp_path / "b", PARTITIONS, manifest_counts={rel: 5})
+    with pytest.raises(InputError, match=r"part_0000\.gz.*2 records, the manifest promised 5"):
+        snapshot.extract(root, tmp_path / "b-out", QUERY, engine=engine)
+    assert not (tmp_path / "b-out" / "manifest.json").exists()  # nothing half-written
+    # a truncated gzip
+    root = make_snapshot(tmp_path / "c", PARTITIONS)
+    part = root / "data" / "jsonl" / "works" / rel
+    part.write_bytes(part.read_bytes()[:-30])
+    with pytest.raises(InputError, match=r"updated_date=2026-06-01/part_0000\.gz"):
+        snapshot.extract(root, tmp_path / "c-out", QUERY, engine=engine)
+    m = snapshot.extract(root, tmp_path / "c-out", QUERY, engine=engine, allow_partial=True)
+    assert sorted(_lines(tmp_path / "c-out")) == ["W1", "W3"]
+    (bad,) = [p for p in m["queries"][0]["parts_read"] if p["error"]]
+    assert bad["path"].endswith(rel)
+
+
+def test_the_combined_manifest_alone_is_read(tmp_path):
+    root = make_snapshot(tmp_path / "snap", PARTITIONS)
+    (root / "data" / "jsonl" / "works" / "manifest.json").unlink()
+    layout = snapshot.find_layout(root)
+    assert layout.manifest == root / "data" / "jsonl" / "manifest.json"
+    assert layout.promised == 10 and layout.snapshot_date == "2026-06-25"
+    assert len(layout.parts) == 4 and not layout.missing and not layout.unlisted
+    # the data/ folder and the works folder name the same snapshot
+    assert snapshot.find_layout(root / "data").works == layout.works
+    assert snapshot.find_layout(layout.works).works == layout.works
+
+
+def test_bad_queries_and_roots_are_one_line_errors(tmp_path, capsys):
+    with pytest.raises(CollabnetError, match="name institutions"):
+        snapshot.SnapshotQuery.of(with_countries=["CN"])
+    with pytest.raises(CollabnetError, match="--years"):
+        snapshot.SnapshotQuery.of(institutions=["I1"], years="2024-2010")
+    with pytest.raises(CollabnetError, match="OpenAlex id"):
+        snapshot.SnapshotQuery.of(institutions=["Leiden"])
+    (tmp_path / "empty").mkdir()
+    assert main(["snapshot", str(tmp_path / "empty"), "--out", str(tmp_path / "o"),
+                 "--institution", "I1"]) == 2  # fmt: skip
+    err = capsys.readouterr().err
+    assert "no OpenAlex works here" in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_collabnet_build_reads_the_extract_as_a_harvest(tmp_path, capsys):
+    root = make_snapshot(tmp_path / "snap", PARTITIONS)
+    out = tmp_path / "extract"
+    argv = ["snapshot", str(root), "--out", str(out), "--institution", "I1",
+            "--with-country", "CN", "--years", "2010-2024", "--quiet"]  # fmt: skip
+    assert main(argv) == 0
+    assert main(["build", str(out), "--out", str(tmp_path / "b"), "--no-views", "--quiet"]) == 0
+    manifest = json.loads((tmp_path / "b" / "manifest.json").read_text())
+    assert manifest["data_source"] == "openalex-snapshot"
+    tables = pipeline.load_tables(tmp_path / "b")
+    assert sorted(tables["works"]["work_id"]) == EXPECTED
+    # and a build into the extract is refused: its manifest would be lost
+    assert main(["build", str(out), "--out", str(out), "--quiet"]) == 2
