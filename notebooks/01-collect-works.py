@@ -8,16 +8,23 @@
 # invented works and people linking real institutions — evidence of nothing. With
 # `mode = "live"` the same steps run on a harvest from the OpenAlex API (needs an
 # `OPENALEX_API_KEY`; see the README), described by a query file kept under version control.
+# With `mode = "snapshot"` they run on the works taken from a local copy of the OpenAlex
+# snapshot (`collabnet snapshot`; DuckDB by default, Spark with `snapshot_engine = "spark"`).
 #
 # This notebook reads the works, tidies them into tables (works, authorships, institutions,
 # authors), labels every institution and raw affiliation string against the watchlist, and
 # writes the tables that the next notebooks read.
 
 # %% tags=["parameters"]
-mode = "demo"  # "demo": the bundled synthetic corpus; "live": harvest from OpenAlex first
+mode = "demo"  # "demo": the bundled synthetic corpus; "live": harvest from OpenAlex first;
+# "snapshot": take the works from a local copy of the OpenAlex snapshot first
 works_paths = []  # works files or harvest folders to read instead of the demo corpus
 query_file = None  # live mode: TOML/YAML query file (see README, "Run a real harvest")
 harvest_dir = "data/raw/live"  # live mode: where raw API pages are kept (never edited)
+snapshot_root = None  # snapshot mode: the snapshot's folder (holding data/)
+snapshot_query = {}  # snapshot mode: institutions, rors, countries, with_countries, years
+snapshot_engine = "duckdb"  # snapshot mode: "duckdb" or "spark"
+snapshot_dir = "data/raw/snapshot"  # snapshot mode: where the matching works are kept
 out_dir = "outputs/demo"  # every output of the suite goes here
 
 # %%
@@ -37,6 +44,18 @@ if mode == "live":
     raw = config.PROJECT_ROOT / harvest_dir
     openalex.fetch_works(query, raw)  # resumable; a finished harvest makes no request
     inputs = [raw]
+elif mode == "snapshot":
+    from collabnet import snapshot
+
+    extract = config.PROJECT_ROOT / snapshot_dir
+    snapshot.extract(
+        snapshot_root,
+        extract,
+        snapshot.SnapshotQuery.of(**snapshot_query),
+        engine=snapshot_engine,
+        progress=print,
+    )  # run again on a newer snapshot: only its new partitions are read
+    inputs = [extract]
 elif works_paths:
     inputs = [config.PROJECT_ROOT / p for p in works_paths]
 else:

@@ -238,3 +238,29 @@ def test_collabnet_build_reads_the_extract_as_a_harvest(tmp_path, capsys):
     assert sorted(tables["works"]["work_id"]) == EXPECTED
     # and a build into the extract is refused: its manifest would be lost
     assert main(["build", str(out), "--out", str(out), "--quiet"]) == 2
+
+
+def test_notebook_01_in_snapshot_mode(tmp_path):
+    from collabnet import suite
+
+    root = make_snapshot(tmp_path / "snap", PARTITIONS)
+    out = tmp_path / "out"
+    suite.run_notebooks(
+        out,
+        only=["01"],
+        progress=False,
+        parameters={
+            "mode": "snapshot",
+            "snapshot_root": str(root),
+            "snapshot_query": {
+                "institutions": ["I1"],
+                "with_countries": ["CN"],
+                "years": "2010-2024",
+            },
+            "snapshot_dir": str(tmp_path / "extract"),
+        },
+    )
+    assert sorted(_lines(tmp_path / "extract")) == EXPECTED
+    tables = pipeline.load_tables(out)
+    assert sorted(tables["works"]["work_id"]) == EXPECTED
+    assert pipeline.read_manifest(out)["data_source"] == "openalex-snapshot"
