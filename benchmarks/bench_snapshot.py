@@ -49,6 +49,7 @@ def child_seed(path: str) -> None:
 
 def write_slice(folder: Path, n_works: int, part: int) -> Path:
     """The snapshot slice: parts of `part` works, repeating the seed corpus with new ids."""
+    folder.mkdir(parents=True, exist_ok=True)
     seed = folder / "seed.jsonl.gz"
     if not seed.is_file():
         result = run_child(
@@ -210,7 +211,12 @@ def main(argv: list[str] | None = None) -> int:
                     "spark",
                     "--quiet",
                 ]
-            print(f"== {size:,} works in {n_parts} part(s) ==", flush=True)
+            gz = sum(f.stat().st_size for f in cut.glob("updated_date=*/part_*.gz"))
+            print(
+                f"== {size:,} works in {n_parts} part(s), {gz / 1e6:,.0f} MB gzip "
+                f"({gz / size:,.0f} bytes a work) ==",
+                flush=True,
+            )
             base = None
             for name, cmd in runs.items():
                 for old in folder.glob(f"out_*_{size}"):
@@ -221,6 +227,7 @@ def main(argv: list[str] | None = None) -> int:
                 base = base or r["seconds"]
                 print(
                     f"  {name:26} {r['seconds']:7.1f} s  {size / r['seconds']:9,.0f} works/s  "
+                    f"{gz / 1e6 / r['seconds']:6.1f} MB/s gzip  "
                     f"peak {r['tree_peak_gib']:.2f} GiB  "
                     f"({r['seconds'] / base:.2f}x the bare count)",
                     flush=True,

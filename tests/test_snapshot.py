@@ -264,3 +264,101 @@ def test_notebook_01_in_snapshot_mode(tmp_path):
     tables = pipeline.load_tables(out)
     assert sorted(tables["works"]["work_id"]) == EXPECTED
     assert pipeline.read_manifest(out)["data_source"] == "openalex-snapshot"
+
+
+def _cli(*argv) -> tuple[int, str]:
+    import contextlib
+    import io
+
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+        code = main(["snapshot", *map(str, argv), "--quiet"])
+    return code, err.getvalue()
+
+
+def test_broken_manifests_and_options_are_one_line_errors(tmp_path):
+    def case(name, edit):
+        root = make_snapshot(tmp_path / name, PARTITIONS)
+        path = root / "data" / "jsonl" / "works" / "manifest.json"
+        doc = json.loads(path.read_text())
+        edit(doc)
+        path.write_text(json.dumps(doc))
+        code, err = _cli(root, "--out", tmp_path / f"{name}-out", "--institution", "I1")
+        assert code == 2 and "Traceback" not in err and len(err.strip().splitlines()) == 1, err
+        assert str(path) in err
+        return err
+
+    assert "lists no works files" in case("empty", lambda d: d.update(files=[]))
+    assert "should be a list" in case("dict", lambda d: d.update(files={}))
+    assert "whole number" in case("count", lambda d: d["files"][0]["meta"].update(record_count="5"))
+    assert "with a url" in case("url", lambda d: d["files"][0].update(url=5))
+    escape = "s3://openalex/data/jsonl/works/updated_date=2026-05-01/../../../../secret.gz"
+    assert "not a works part" in case("dots", lambda d: d["files"][0].update(url=escape))
+    assert "listed twice" in case("twice", lambda d: d["files"].append(dict(d["files"][0])))
+    root = make_snapshot(tmp_path / "ok", PARTITIONS)
+    (tmp_path / "afile").write_text("x")
+    code, err = _cli(root, "--out", tmp_path / "afile", "--institution", "I1")
+    assert code == 2 and "--out is a file" in err
+    code, err = _cli(root, "--out", tmp_path / "o", "--institution", "I1", "--memory-limit", "lots")
+    assert code == 2 and "--memory-limit" in err
+    code, err = _cli(root, "--out", tmp_path / "o", "--ror", "03yrm5c26")
+    assert code == 2 and "no institution with ROR 03yrm5c26" in err
+
+
+def test_a_gzip_with_a_wrong_checksum_is_damaged_even_if_it_decompresses(tmp_path):
+    root = make_snapshot(tmp_path / "snap", PARTITIONS)
+    part = root / "data" / "jsonl" / "works" / "updated_date=2026-06-01" / "part_0000.gz"
+    data = bytearray(part.read_bytes())
+    data[-8] ^= 0xFF  # the CRC-32 in the trailer: the records still decompress
+    part.write_bytes(bytes(data))
+    with pytest.raises(InputError, match=r"updated_date=2026-06-01/part_0000\.gz: damaged gzip"):
+        snapshot.extract(root, tmp_path / "out", QUERY)
+
+
+def test_a_rerun_reads_a_part_again_when_it_changed(tmp_path):
+    root = make_snapshot(tmp_path / "snap", {"2026-05-01": [[work(1, 2015, [NL], [CN_POLICE])]]})
+    out = tmp_path / "out"
+    snapshot.extract(root, out, QUERY)
+    # the same partition, grown in the newer snapshot (same file name, more works)
+    shutil.rmtree(root)
+    grown = {"2026-05-01": [[work(1, 2015, [NL], [CN_POLICE]), work(8, 2018, [CN_OTHER], [NL])]]}
+    make_snapshot(root, grown)
+    m = snapshot.extract(root, out, QUERY)
+    assert sorted(_lines(out)) == ["W1", "W8"]
+    assert [p["rel"] for p in m["queries"][1]["parts_read"]] == [
+        "updated_date=2026-05-01/part_0000.gz"
+    ]
+    # from another folder, a relative root names the same parts: nothing to read
+    os.chdir(tmp_path)
+    m = snapshot.extract(Path("snap"), out, QUERY)
+    assert m["queries"][2]["parts_read"] == [] and sorted(_lines(out)) == ["W1", "W8"]
+
+
+def test_copies_on_the_same_day_are_decided_by_their_updated_date(tmp_path, engine):
+    older = work(1, 2015, [NL], [CN_POLICE], updated="2026-06-01")
+    newer = dict(work(1, 2016, [NL], [US]), updated_date="2026-06-01T12:00:00.000000")
+    # the newer copy sits in the file that sorts first: the time decides, not the name
+    parts = {"2026-06-01": [[newer], [older]]}
+    root = make_snapshot(tmp_path / "snap", parts)
+    m = snapshot.extract(root, tmp_path / "out", QUERY, engine=engine)
+    assert _lines(tmp_path / "out") == {} and m["queries"][0]["older_copies_left_out"] == 1
+
+
+def test_blank_lines_and_years_as_text_read_alike_in_both_engines(tmp_path, engine):
+    from snapshot_fixtures import _dumps
+
+    root = make_snapshot(tmp_path / "snap", PARTITIONS)
+    part = root / "data" / "jsonl" / "works" / "updated_date=2026-06-10" / "part_0000.gz"
+    text_year = dict(work(11, 2015, [NL], [CN_POLICE]), publication_year="2015")
+    with gzip.open(part, "wt", encoding="utf-8") as fh:
+        fh.write(_dumps(text_year) + "\n\n" + _dumps(work(12, 2015, [US])) + "\n")
+    m = snapshot.extract(root, tmp_path / "out", QUERY, engine=engine)
+    assert sorted(_lines(tmp_path / "out")) == sorted([*EXPECTED, "W11"])
+    (last,) = [p for p in m["queries"][0]["parts_read"] if p["updated_date"] == "2026-06-10"]
+    assert last["records"] == 2  # the blank line is no record
+
+
+def test_the_jsonl_folder_is_a_root_too(tmp_path):
+    root = make_snapshot(tmp_path / "snap", PARTITIONS)
+    layout = snapshot.find_layout(root / "data" / "jsonl")
+    assert layout.name == "jsonl" and layout.manifest is not None

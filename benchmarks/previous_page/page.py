@@ -24,7 +24,7 @@ from pyvis.network import Network
 from collabnet import __version__
 from collabnet.config import CATEGORIES, CATEGORY_COLORS, CATEGORY_LABELS, CONSORTIUM_AUTHORS
 from collabnet.errors import InputError
-from collabnet.explorer import VIS_NETWORK_VERSION, _vis_network_js, script_json
+from collabnet.explorer import VIS_NETWORK_VERSION, _number, _vis_network_js, script_json
 from collabnet.network import Network as CoauthorshipNetwork
 from collabnet.network import (
     degrees,
@@ -45,17 +45,6 @@ MAX_TIES = 50_000
 
 _TEMPLATES = Path(__file__).resolve().parent
 _TEMPLATE = "network.html"
-
-
-def _number(value) -> float | None:
-    """A finite float, or None for missing, NaN or non-numeric values."""
-    if value is None or isinstance(value, bool):
-        return None
-    try:
-        x = float(value)
-    except (TypeError, ValueError):
-        return None
-    return x if math.isfinite(x) else None
 
 
 def _text(value, default: str = "") -> str:

@@ -30,8 +30,9 @@ import gzip
 import json
 import os
 import re
+import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -45,6 +46,7 @@ __all__ = [
     "find_layout",
     "extract",
     "MATCH_SQL",
+    "NEWEST_SQL",
     "ENGINES",
 ]
 
@@ -65,6 +67,19 @@ MATCH_SQL = """(
   AND (q_year_from IS NULL OR year >= q_year_from)
   AND (q_year_to IS NULL OR year <= q_year_to)
 )"""
+
+#: The works to write: of every id, the newest copy (partition date, then the record's
+#: ``updated_date``, then the file), when that copy matches. ``candidates`` holds every
+#: matching copy (``line`` set), every copy of those ids that does not match (``line``
+#: null), and the works an earlier run wrote. The same text for every engine.
+NEWEST_SQL = """
+SELECT id, line FROM (
+  SELECT id, line, row_number() OVER (
+    PARTITION BY id ORDER BY day DESC, updated DESC, path DESC) AS newest
+  FROM candidates
+) AS ranked
+WHERE newest = 1 AND line IS NOT NULL
+"""
 
 _PARTITION = re.compile(r"updated_date=(\d{4}-\d{2}-\d{2})")
 
@@ -128,8 +143,12 @@ class Part:
 
     path: Path
     updated_date: str
-    url: str | None = None
+    rel: str  # its path inside the works folder: updated_date=YYYY-MM-DD/part_NNNN.gz
     promised: int | None = None  # record_count in the snapshot's manifest
+
+    def identity(self) -> dict:
+        """What says that a part was read before: its place, size and promised count."""
+        return {"rel": self.rel, "bytes": self.path.stat().st_size, "promised": self.promised}
 
 
 @dataclass
@@ -148,29 +167,29 @@ class Layout:
 
 
 def find_layout(root: str | Path, *, prefer: str = "jsonl") -> Layout:
-    """The works of the snapshot at `root` (the snapshot's folder, its ``data/`` folder or
-    the works folder itself), with the parts its manifest lists."""
-    root = Path(root)
+    """The works of the snapshot at `root` (the snapshot's folder, its ``data/`` folder,
+    ``data/jsonl/`` or the works folder itself), with the parts its manifest lists."""
+    root = Path(root).resolve()
     if not root.is_dir():
         raise InputError(root, "no such folder: give the snapshot's folder (holding data/)")
-    found = {}
+    found: dict[str, Path] = {}
+    if root.name in ("jsonl", "parquet") and (root / "works").is_dir():
+        found[root.name] = root / "works"
     for base in (root, root / "data", root / "legacy-data"):
-        for name, rel in (("jsonl", "jsonl/works"), ("parquet", "parquet/works")):
-            if (base / rel).is_dir() and name not in found:
-                found[name] = base / rel
-        if (base / "works").is_dir() and "legacy" not in found:
-            found["legacy"] = base / "works"
-    if not found and _PARTITION.search(" ".join(p.name for p in root.iterdir())):
-        kind = root.parent.name if root.parent.name in ("jsonl", "parquet") else "legacy"
-        found[kind] = root
+        for name in ("jsonl", "parquet"):
+            if (base / name / "works").is_dir():
+                found.setdefault(name, base / name / "works")
+        if (base / "works").is_dir() and root.name not in ("jsonl", "parquet"):
+            found.setdefault("legacy", base / "works")
+    if not found and any(_PARTITION.fullmatch(p.name) for p in root.iterdir() if p.is_dir()):
+        found[root.parent.name if root.parent.name in ("jsonl", "parquet") else "legacy"] = root
     if not found:
         raise InputError(
             root,
             "no OpenAlex works here: expected data/jsonl/works/updated_date=*/ (2026) or "
             "data/works/updated_date=*/ (legacy)",
         )
-    order = [prefer] + [k for k in ("jsonl", "parquet", "legacy") if k != prefer]
-    name = next(k for k in order if k in found)
+    name = next(k for k in [prefer, "jsonl", "parquet", "legacy"] if k in found)
     if name == "parquet":
         raise InputError(
             found[name],
@@ -180,16 +199,26 @@ def find_layout(root: str | Path, *, prefer: str = "jsonl") -> Layout:
     works = found[name]
     layout = _with_manifest(name, works)
     entity = works.parent / "institutions"
-    layout.institutions = sorted(entity.glob("updated_date=*/part_*.gz")) if entity.is_dir() else []
+    layout.institutions = sorted(entity.glob("updated_date=*/*.gz")) if entity.is_dir() else []
     return layout
 
 
 def _on_disk(works: Path) -> list[Part]:
     parts = []
-    for path in sorted(works.glob("updated_date=*/part_*")):
-        if path.is_file() and not path.name.startswith("."):
-            parts.append(Part(path, _PARTITION.search(str(path)).group(1)))
+    # part_0000.gz (2026), part_013.gz (2023), 0000_part_00.gz (2021-2022)
+    for path in sorted(works.glob("updated_date=*/*.gz")):
+        if (
+            path.is_file()
+            and not path.name.startswith(".")
+            and _PARTITION.fullmatch(path.parent.name)
+        ):
+            parts.append(
+                Part(path, path.parent.name.split("=")[1], f"{path.parent.name}/{path.name}")
+            )
     return parts
+
+
+_PART_URL = re.compile(r"(?:^|/)works/(updated_date=(\d{4}-\d{2}-\d{2})/[A-Za-z0-9_.\-]+\.gz)$")
 
 
 def _with_manifest(name: str, works: Path) -> Layout:
@@ -197,17 +226,31 @@ def _with_manifest(name: str, works: Path) -> Layout:
     manifest, entries, total, date = _read_manifest(name, works)
     if manifest is None:
         return Layout(name, works, None, disk)
-    listed, missing = [], []
+    listed, missing, seen = [], [], set()
     for url, promised in entries:
-        rel = url.split("/works/", 1)[-1]
-        m = _PARTITION.search(rel)
+        m = _PART_URL.search(url)
         if not m:
-            raise InputError(manifest, f"an entry's url names no updated_date partition: {url!r}")
-        part = Part(works / rel, m.group(1), url, promised)
+            raise InputError(
+                manifest,
+                f"an entry's url is not a works part (…/works/updated_date=…/*.gz): {url!r}",
+            )
+        if m.group(1) in seen:
+            raise InputError(manifest, f"the url {url!r} is listed twice")
+        seen.add(m.group(1))
+        part = Part(works / m.group(1), m.group(2), m.group(1), promised)
         (listed if part.path.is_file() else missing).append(part)
-    named = {p.path for p in listed} | {p.path for p in missing}
-    unlisted = [p.path for p in disk if p.path not in named]
+    if not seen:
+        raise InputError(manifest, "the manifest lists no works files")
+    unlisted = [p.path for p in disk if p.rel not in seen]
     return Layout(name, works, manifest, listed, missing, unlisted, total, date)
+
+
+def _count(value, path: Path, what: str) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise InputError(path, f"{what}: record_count must be a whole number, got {value!r}")
+    return value
 
 
 def _read_manifest(name: str, works: Path):
@@ -222,21 +265,34 @@ def _read_manifest(name: str, works: Path):
             doc = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise InputError(path, f"the snapshot's manifest is not JSON: {exc}") from exc
-        try:
-            if "entries" in doc:  # Redshift format (legacy)
-                files = [(e["url"], e["meta"].get("record_count")) for e in doc["entries"]]
-                return path, files, doc.get("meta", {}).get("record_count"), None
-            if "entities" in doc:  # combined 2026 manifest
-                doc = next(e for e in doc["entities"] if e.get("entity") == "works") | {
-                    "date": doc.get("date")
-                }
-            files = [(f["url"], f["meta"].get("record_count")) for f in doc["files"]]
-            return path, files, doc.get("record_count"), doc.get("date")
-        except (KeyError, TypeError, StopIteration) as exc:
-            raise InputError(
-                path, f"not an OpenAlex works manifest (no {exc} where one was expected)"
-            ) from exc
+        if not isinstance(doc, dict):
+            raise InputError(path, "not an OpenAlex manifest: expected a JSON object")
+        if "entities" in doc:  # the combined 2026 manifest: its works entry
+            works_entry = [e for e in _list(doc, "entities", path) if isinstance(e, dict)
+                           and e.get("entity") == "works"]  # fmt: skip
+            if not works_entry:
+                raise InputError(path, "the combined manifest has no entry for works")
+            doc = {**works_entry[0], "date": doc.get("date")}
+        key = "entries" if "entries" in doc else "files"  # Redshift format (legacy) or 2026
+        files = []
+        for k, e in enumerate(_list(doc, key, path)):
+            where = f"{key}[{k}]"
+            if not isinstance(e, dict) or not isinstance(e.get("url"), str):
+                raise InputError(path, f"{where}: expected an object with a url, got {e!r:.80}")
+            meta = e.get("meta") if isinstance(e.get("meta"), dict) else {}
+            files.append((e["url"], _count(meta.get("record_count"), path, where)))
+        meta = doc.get("meta") if isinstance(doc.get("meta"), dict) else {}
+        total = doc.get("record_count", meta.get("record_count"))
+        date = doc.get("date") if isinstance(doc.get("date"), str) else None
+        return path, files, _count(total, path, "the total"), date
     return None, [], None, None
+
+
+def _list(doc: dict, key: str, path: Path) -> list:
+    value = doc.get(key)
+    if not isinstance(value, list):
+        raise InputError(path, f"not an OpenAlex works manifest: {key!r} should be a list")
+    return value
 
 
 # --- the run -------------------------------------------------------------------------------
@@ -247,22 +303,24 @@ class PartResult:
     """What a scan found in one part."""
 
     path: str
+    rel: str
     updated_date: str
+    bytes: int = 0
     records: int | None = None
     matched: int = 0
+    without_id: int = 0
     promised: int | None = None
     error: str | None = None
 
 
 @dataclass
 class Scan:
-    """What an engine found: each part read, every matching copy ``(id, updated_date, path,
-    line)``, and every copy ``(id, updated_date, path)`` of the ids it was asked to track
-    (the ids of matching copies and those of an earlier run)."""
+    """What an engine found: each part read, how many matching copies, and the works to
+    write (:data:`NEWEST_SQL`), which the engine passes to the writer it is given."""
 
     parts: list[PartResult]
-    hits: list[tuple[str, str, str, str]]
-    copies: list[tuple[str, str, str]]
+    matching_copies: int
+    written: dict
     version: str
 
 
@@ -277,6 +335,22 @@ def query_row(query: SnapshotQuery, rors: dict) -> dict:
         "q_year_from": query.year_from,
         "q_year_to": query.year_to,
     }
+
+
+def damaged(path: Path) -> str | None:
+    """Why a gzip file cannot be read to its end with its checksums right, or None."""
+    import zlib
+
+    try:
+        with gzip.open(path, "rb") as fh:
+            while fh.read(1 << 22):
+                pass
+    except (OSError, EOFError, zlib.error) as exc:
+        return f"damaged gzip: {exc}"
+    return None
+
+
+_MEMORY = re.compile(r"\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)", re.IGNORECASE)
 
 
 def extract(
@@ -295,12 +369,15 @@ def extract(
 
     A part listed but missing, a record count unlike the manifest's or a damaged gzip is
     an error naming the part; with `allow_partial` it is recorded in the manifest and the
-    run goes on. Run again into the same `out` (with the same query) after the snapshot
-    has new partitions, and only the parts not read before are read; a newer copy of a
-    work replaces the one written (or removes it, when the newer copy no longer matches).
+    run goes on (and the part is read again next time). Run again into the same `out`
+    (with the same query) after the snapshot has grown: the parts read before (the same
+    place, size and promised count) are not read again; a newer copy of a work replaces
+    the one written, or removes it when the newer copy no longer matches.
     """
     if engine not in ENGINES:
         raise CollabnetError(f"--engine must be one of {', '.join(ENGINES)}, got {engine!r}")
+    if memory_limit is not None and not _MEMORY.fullmatch(memory_limit.strip()):
+        raise CollabnetError(f"--memory-limit {memory_limit!r}: give a size such as 8GB")
     started = time.time()
     say = progress or (lambda text: None)
     layout = find_layout(root)
@@ -308,65 +385,75 @@ def extract(
     previous = _previous_run(out, query)
     problems = [f"{p.path}: listed in the snapshot's manifest, not on disk" for p in layout.missing]
     _stop_unless(problems, allow_partial)
-    parts = [p for p in layout.parts if str(p.path) not in previous["read"]]
+    if layout.unlisted:
+        say(f"{len(layout.unlisted):,} file(s) on disk are not in the manifest and are not read")
+    parts = [p for p in layout.parts if p.identity() not in previous["read"]]
     rors = _resolve_rors(layout, query, say) if query.rors else {}
     q = query_row(query, rors)
-    say(f"{len(parts):,} part(s) to read with {engine} ({len(previous['read']):,} read before)")
-    if engine == "duckdb":
-        from .snapshot_duckdb import scan
+    before = len(layout.parts) - len(parts)
+    say(f"{len(parts):,} part(s) to read with {engine} ({before:,} read before)")
+    staging = out / ".collabnet-snapshot-staging"
+    if staging.exists():
+        shutil.rmtree(staging)
+    staging.mkdir(parents=True)
+    previous_files = [out / f for f in previous["files"]]
+    try:
+        if engine == "duckdb":
+            from .snapshot_duckdb import scan
 
-        found = scan(parts, q, previous["works"], memory_limit=memory_limit, say=say)
-    else:
-        from .snapshot_spark import scan
+            found = scan(parts, q, previous_files, staging, memory_limit=memory_limit, say=say)
+        else:
+            from .snapshot_spark import scan
 
-        found = scan(parts, q, previous["works"], master=spark_master, say=say)
-    for r in found.parts:
-        if r.error:
-            problems.append(f"{r.path}: {r.error}")
-        elif r.promised is not None and r.records != r.promised:
-            problems.append(
-                f"{r.path}: {r.records:,} records, the manifest promised {r.promised:,}"
-            )
-    _stop_unless(problems, allow_partial)
-    works, older = _newest(found, previous["works"])
-    written = _write(out, works)
-    query_log = {
-        "query": asdict(query),
-        "rors_resolved": rors,
-        "match_sql": MATCH_SQL,
-        "engine": {"name": engine, "version": found.version},
-        "memory_limit": memory_limit if engine == "duckdb" else None,
-        "spark_master": spark_master if engine == "spark" else None,
-        "parts_read": [asdict(r) for r in found.parts],
-        "records_read": sum(r.records or 0 for r in found.parts),
-        "matching_copies": len(found.hits),
-        "older_copies_left_out": older,
-        "started": _iso(started),
-        "seconds": round(time.time() - started, 1),
-    }
-    manifest = {
-        "data_source": "openalex-snapshot",
-        "tool": "collabnet snapshot",
-        "collabnet_version": __version__,
-        "snapshot": {
-            "root": str(Path(root).resolve()),
-            "layout": layout.name,
-            "works": str(layout.works),
-            "manifest": str(layout.manifest) if layout.manifest else None,
-            "snapshot_date": layout.snapshot_date,
-            "records_promised": layout.promised,
-            "parts_listed": len(layout.parts) + len(layout.missing),
-            "parts_missing": [str(p.path) for p in layout.missing],
-            "parts_not_listed": [str(p) for p in layout.unlisted],
-        },
-        "queries": (previous["manifest"] or {}).get("queries", []) + [query_log],
-        "problems": problems,
-        "complete": not problems,
-        "unique_works": len(works),
-        "files": written,
-    }
-    _write_json(out / "manifest.json", manifest)
-    say(f"{len(works):,} works written to {out}")
+            found = scan(parts, q, previous_files, staging, master=spark_master, say=say)
+        for r in found.parts:
+            if r.error is None and r.promised is not None and r.records != r.promised:
+                r.error = f"{r.records:,} records, the manifest promised {r.promised:,}"
+            if r.error:
+                problems.append(f"{r.path}: {r.error}")
+        _stop_unless(problems, allow_partial)
+        log = {
+            "query": asdict(query),
+            "rors_resolved": rors,
+            "match_sql": MATCH_SQL,
+            "engine": {"name": engine, "version": found.version},
+            "memory_limit": memory_limit if engine == "duckdb" else None,
+            "spark_master": spark_master if engine == "spark" else None,
+            "parts_read": [asdict(r) for r in found.parts],
+            "records_read": sum(r.records or 0 for r in found.parts),
+            "records_without_id": sum(r.without_id for r in found.parts),
+            "matching_copies": found.matching_copies,
+            "older_copies_left_out": found.matching_copies
+            + previous["works"]
+            - found.written["works"],
+            "started": _iso(started),
+            "seconds": round(time.time() - started, 1),
+        }
+        manifest = {
+            "data_source": "openalex-snapshot",
+            "tool": "collabnet snapshot",
+            "collabnet_version": __version__,
+            "snapshot": {
+                "root": str(Path(root).resolve()),
+                "layout": layout.name,
+                "works": str(layout.works),
+                "manifest": str(layout.manifest) if layout.manifest else None,
+                "snapshot_date": layout.snapshot_date,
+                "records_promised": layout.promised,
+                "parts_listed": len(layout.parts) + len(layout.missing),
+                "parts_missing": [str(p.path) for p in layout.missing],
+                "parts_not_listed": [str(p) for p in layout.unlisted],
+            },
+            "queries": previous["queries"] + [log],
+            "problems": problems,
+            "complete": not problems,
+            "unique_works": found.written["works"],
+            "files": found.written["files"],
+        }
+        _swap_in(out, staging, manifest)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    say(f"{manifest['unique_works']:,} works written to {out}")
     return manifest
 
 
@@ -381,72 +468,107 @@ def _iso(t: float) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t))
 
 
-def _newest(found: Scan, before: dict) -> tuple[list[tuple[str, str]], int]:
-    """The works to write, ``(id, line)`` sorted by id: each id's newest copy when it
-    matches. `before`: ``{id: (updated_date, line)}`` of an earlier run's output."""
-    newest: dict[str, tuple] = {i: (d, "", line) for i, (d, line) in before.items()}
-    copies = 0
-    for i, date, path, line in found.hits:
-        copies += 1
-        if i not in newest or (date, path) > newest[i][:2]:
-            newest[i] = (date, path, line)
-    for i, date, path in found.copies:
-        if i in newest and (date, path) > newest[i][:2]:
-            newest[i] = (date, path, None)  # a newer copy that does not match
-    works = sorted((i, v[2]) for i, v in newest.items() if v[2] is not None)
-    return works, copies + len(before) - len(works)
-
-
 def _previous_run(out: Path, query: SnapshotQuery) -> dict:
     """What an earlier run into `out` read (its parts are not read again) and wrote."""
+    none = {"read": [], "queries": [], "files": [], "works": 0}
     path = out / "manifest.json"
+    if out.exists() and not out.is_dir():
+        raise InputError(out, "--out is a file: give a folder")
     if not path.is_file():
-        if out.exists() and any(out.iterdir()):
+        if out.exists() and any(p.name != ".collabnet-snapshot-staging" for p in out.iterdir()):
             raise InputError(out, "--out is not empty and holds no snapshot extract")
-        return {"read": set(), "manifest": None, "works": {}}
-    doc = json.loads(path.read_text(encoding="utf-8"))
-    if doc.get("tool") != "collabnet snapshot":
-        raise InputError(path, "--out holds something other than a snapshot extract")
-    if doc["queries"] and doc["queries"][0]["query"] != json.loads(json.dumps(asdict(query))):
+        return none
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        if doc.get("tool") != "collabnet snapshot":
+            raise InputError(path, "--out holds something other than a snapshot extract")
+        queries = list(doc["queries"])
+        first = queries[0]["query"]
+        read = [
+            {"rel": r["rel"], "bytes": r["bytes"], "promised": r["promised"]}
+            for q in queries
+            for r in q["parts_read"]
+            if not r.get("error")
+        ]
+        files = [str(f) for f in doc["files"]]
+        works = int(doc["unique_works"])
+    except (UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError, IndexError,
+            AttributeError, ValueError) as exc:  # fmt: skip
+        raise InputError(
+            path, f"the extract's manifest is damaged ({exc!r:.80}): use a new --out"
+        ) from exc
+    if first != json.loads(json.dumps(asdict(query))):
         raise InputError(path, "--out holds an extract of another query: use a new folder")
-    read = {r["path"] for q in doc["queries"] for r in q["parts_read"] if not r.get("error")}
-    works = {}
-    for name in doc.get("files", []):
-        with gzip.open(out / name, "rt", encoding="utf-8") as fh:
-            for line in fh:
-                line = line.rstrip("\n")
-                record = json.loads(line)
-                works[record["id"]] = (str(record.get("updated_date") or "")[:10], line)
-    return {"read": read, "manifest": doc, "works": works}
+    for f in files:
+        if not (out / f).is_file():
+            raise InputError(
+                out / f, "listed in the extract's manifest, not on disk: use a new --out"
+            )
+    return {"read": read, "queries": queries, "files": files, "works": works}
 
 
 def _resolve_rors(layout: Layout, query: SnapshotQuery, say) -> dict:
     """``{ror: OpenAlex id}`` from the snapshot's institutions entity; without it, works
     match on their institutions' ROR only (sub-units are then not matched)."""
     if not layout.institutions:
-        say("no institutions entity in the snapshot: the ROR ids match institutions exactly")
+        say(
+            "no institutions entity in the snapshot (data/jsonl/institutions/): a ROR matches "
+            "that institution only, not its sub-units; give --institution ids to match those"
+        )
         return {}
     from .snapshot_duckdb import institutions_by_ror
 
-    return institutions_by_ror(layout.institutions, query.rors)
+    found = institutions_by_ror(layout.institutions, query.rors)
+    unknown = [r for r in query.rors if r not in found]
+    if unknown:
+        raise InputError(
+            layout.institutions[0].parent.parent,
+            f"no institution with ROR {', '.join(unknown)} in the snapshot's institutions",
+        )
+    return found
 
 
-def _write(out: Path, works: list[tuple[str, str]]) -> list[str]:
-    """Write the works as ``works/part_NNNN.jsonl.gz`` (the folder's parts anew)."""
-    folder = out / "works"
-    folder.mkdir(parents=True, exist_ok=True)
-    for old in folder.glob("part_*.jsonl.gz"):
-        old.unlink()
-    files = []
-    for start in range(0, len(works), PART_WORKS):
-        name = folder / f"part_{len(files):04d}.jsonl.gz"
-        tmp = name.with_name(f".{name.name}.tmp")
-        with gzip.open(tmp, "wt", encoding="utf-8", newline="\n") as fh:
-            for _, line in works[start : start + PART_WORKS]:
+class PartWriter:
+    """Writes the works, ``(id, line)`` in order, as ``works/part_NNNN.jsonl.gz`` parts of
+    :data:`PART_WORKS` into a staging folder."""
+
+    def __init__(self, staging: Path):
+        self.folder = staging / "works"
+        self.folder.mkdir(parents=True, exist_ok=True)
+
+    def __call__(self, rows: Iterable[tuple[str, str]]) -> dict:
+        files, fh, n_in, count = [], None, 0, 0
+        try:
+            for _, line in rows:
+                if fh is None or n_in >= PART_WORKS:
+                    if fh is not None:
+                        fh.close()
+                    name = self.folder / f"part_{len(files):04d}.jsonl.gz"
+                    files.append(f"works/{name.name}")
+                    fh, n_in = gzip.open(name, "wt", encoding="utf-8", newline="\n"), 0
                 fh.write(line + "\n")
-        tmp.replace(name)
-        files.append(str(name.relative_to(out)))
-    return files
+                n_in += 1
+                count += 1
+        finally:
+            if fh is not None:
+                fh.close()
+        return {"works": count, "files": files}
+
+
+def _swap_in(out: Path, staging: Path, manifest: dict) -> None:
+    """Put the staged parts and the manifest in place of the folder's old ones; the manifest
+    goes last, so a folder whose manifest lists parts has them all."""
+    _write_json(staging / "manifest.json", manifest)
+    old = out / ".collabnet-snapshot-old"
+    if old.exists():
+        shutil.rmtree(old)
+    old.mkdir()
+    for name in ("manifest.json", "works"):
+        if (out / name).exists():
+            (out / name).replace(old / name)
+    (staging / "works").replace(out / "works")
+    (staging / "manifest.json").replace(out / "manifest.json")
+    shutil.rmtree(old)
 
 
 def _write_json(path: Path, data) -> None:

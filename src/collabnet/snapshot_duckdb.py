@@ -1,26 +1,31 @@
 """The DuckDB engine of :mod:`collabnet.snapshot`: a part at a time, out of core.
 
 Each part is read once by DuckDB's JSON reader (``read_ndjson_objects`` keeps every
-record's text as it is in the file); :data:`collabnet.snapshot.MATCH_SQL` marks the works
-that match, and only those records reach Python. Memory is bounded by DuckDB's
-``memory_limit`` (a quarter of the machine's memory unless given) and the size of one
-part, whatever the size of the snapshot.
+record's text as it is in the file), while Python checks the part's gzip checksums beside
+it (DuckDB does not). :data:`collabnet.snapshot.MATCH_SQL` marks the works that match;
+their records go to a DuckDB table on disk, never into Python objects, and
+:data:`collabnet.snapshot.NEWEST_SQL` streams the works to write. Memory is bounded by
+DuckDB's ``memory_limit`` (a quarter of the machine's memory unless given), whatever the
+size of the snapshot or of the answer.
 """
 
 from __future__ import annotations
 
 import os
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from .snapshot import MATCH_SQL, Part, PartResult, Scan
+from .errors import InputError
+from .snapshot import MATCH_SQL, NEWEST_SQL, Part, PartResult, PartWriter, Scan, damaged
 
 __all__ = ["scan", "institutions_by_ror", "VIEW_SQL"]
 
-#: The view of one part's works that :data:`collabnet.snapshot.MATCH_SQL` reads.
+#: The view of a file's works that :data:`collabnet.snapshot.MATCH_SQL` reads.
 VIEW_SQL = """
 SELECT json AS line,
   json_extract_string(json, '$.id') AS id,
+  json_extract_string(json, '$.updated_date') AS updated,
   TRY_CAST(json_extract_string(json, '$.publication_year') AS INTEGER) AS year,
   list_concat(
     json_extract_string(json, '$.authorships[*].institutions[*].lineage[*]'),
@@ -30,6 +35,8 @@ SELECT json AS line,
   json_extract_string(json, '$.authorships[*].institutions[*].country_code') AS countries
 FROM read_ndjson_objects({path}, compression = 'gzip')
 """
+
+_BATCH = 10_000
 
 
 def _quote(text: str) -> str:
@@ -45,67 +52,125 @@ def default_memory_limit() -> str:
     return f"{max(1, total // 4 // 2**30)}GB"
 
 
-def _connect(memory_limit: str | None):
+def _connect(memory_limit: str | None, database: Path | None = None):
     import duckdb
 
-    con = duckdb.connect()
+    con = duckdb.connect(str(database) if database else ":memory:")
     con.execute(f"SET memory_limit = {_quote(memory_limit or default_memory_limit())}")
+    if database is not None:
+        con.execute(f"SET temp_directory = {_quote(str(database.parent / 'spill'))}")
     con.execute("SET preserve_insertion_order = false")
     con.execute("CREATE MACRO arrays_overlap(a, b) AS list_has_any(a, b)")
     return con
 
 
-def scan(parts: list[Part], q: dict, known: dict, *, memory_limit=None, say=None) -> Scan:
-    """Read `parts` (oldest partition first) and return what :class:`Scan` holds. `q`: the
-    query's values; `known`: ids of works written by an earlier run, to track."""
+def scan(
+    parts: list[Part], q: dict, previous: list[Path], staging: Path, *, memory_limit=None,
+    say=None,
+) -> Scan:  # fmt: skip
+    """Read `parts` (oldest partition first), beside the works an earlier run wrote
+    (`previous` files), and write the works to keep into `staging`."""
     import duckdb
 
     say = say or (lambda text: None)
-    con = _connect(memory_limit)
+    con = _connect(memory_limit, staging / "scan.duckdb")
     con.execute(
-        "CREATE TEMP TABLE query AS SELECT ?::VARCHAR[] AS q_institutions, "
+        "CREATE TABLE query AS SELECT ?::VARCHAR[] AS q_institutions, "
         "?::VARCHAR[] AS q_rors, ?::VARCHAR[] AS q_countries, ?::VARCHAR[] AS q_with_countries, "
         "?::INTEGER AS q_year_from, ?::INTEGER AS q_year_to",
         [q[k] for k in ("q_institutions", "q_rors", "q_countries", "q_with_countries")]
         + [q["q_year_from"], q["q_year_to"]],
     )
-    con.execute("CREATE TEMP TABLE tracked (id VARCHAR PRIMARY KEY)")
-    if known:
-        con.executemany("INSERT OR IGNORE INTO tracked VALUES (?)", [[i] for i in known])
-    results, hits, copies = [], [], []
-    ordered = sorted(parts, key=lambda p: (p.updated_date, str(p.path)))
-    for n, part in enumerate(ordered, 1):
-        t0 = time.perf_counter()
-        result = PartResult(str(part.path), part.updated_date, promised=part.promised)
-        results.append(result)
-        try:
-            view = VIEW_SQL.format(path=_quote(str(part.path)))
-            con.execute(
-                "CREATE OR REPLACE TEMP TABLE cur AS SELECT id, hit, "
-                "CASE WHEN hit THEN line END AS line FROM ("
-                f"SELECT line, id, coalesce({MATCH_SQL}, false) AS hit "
-                f"FROM ({view}) CROSS JOIN query)"
-            )
-        except duckdb.Error as exc:
-            result.error = _short(exc)
-            say(f"part {n}/{len(ordered)} {part.path}: {result.error}")
-            continue
-        result.records = con.execute("SELECT count(*) FROM cur").fetchone()[0]
-        found = con.execute("SELECT id, line FROM cur WHERE hit").fetchall()
-        result.matched = len(found)
-        hits += [(i, part.updated_date, str(part.path), line) for i, line in found]
-        others = con.execute(
-            "SELECT id FROM cur WHERE NOT hit AND id IN (SELECT id FROM tracked)"
-        ).fetchall()
-        copies += [(i, part.updated_date, str(part.path)) for (i,) in others]
-        con.execute("INSERT OR IGNORE INTO tracked SELECT id FROM cur WHERE hit")
-        say(
-            f"part {n}/{len(ordered)} {part.path.parent.name}/{part.path.name}: "
-            f"{result.records:,} works, {result.matched:,} match "
-            f"({time.perf_counter() - t0:.1f} s)"
+    con.execute(
+        "CREATE TABLE candidates (id VARCHAR, day VARCHAR, updated VARCHAR, path VARCHAR, "
+        "line VARCHAR)"
+    )
+    con.execute("CREATE TABLE tracked (id VARCHAR PRIMARY KEY)")
+    con.execute("CREATE TABLE day_rows (id VARCHAR, day VARCHAR, updated VARCHAR, path VARCHAR)")
+    for f in previous:  # the works written before: candidates too, dated by their record
+        view = VIEW_SQL.format(path=_quote(str(f)))
+        con.execute(
+            f"INSERT INTO candidates SELECT id, substr(updated, 1, 10), updated, '', line "
+            f"FROM ({view})"
         )
+    con.execute("INSERT OR IGNORE INTO tracked SELECT DISTINCT id FROM candidates")
+    results, matching = [], 0
+    ordered = sorted(parts, key=lambda p: (p.updated_date, p.rel))
+    with ThreadPoolExecutor(1) as checker:
+        for n, part in enumerate(ordered, 1):
+            if n > 1 and part.updated_date != ordered[n - 2].updated_date:
+                _end_of_day(con)
+            t0 = time.perf_counter()
+            result = PartResult(str(part.path), part.rel, part.updated_date,
+                                bytes=part.path.stat().st_size, promised=part.promised)  # fmt: skip
+            results.append(result)
+            check = checker.submit(damaged, part.path)  # beside DuckDB's read
+            try:
+                _read_part(con, part)
+            except duckdb.Error as exc:
+                result.error = _short(exc)
+            why = check.result()
+            if why or result.error:
+                result.error = why or result.error
+                for table in ("candidates", "day_rows"):
+                    con.execute(f"DELETE FROM {table} WHERE path = ?", [str(part.path)])
+                say(f"part {n}/{len(ordered)} {part.rel}: {result.error}")
+                continue
+            result.records, result.without_id, result.matched = con.execute(
+                "SELECT count(*), count(*) FILTER (WHERE id IS NULL), "
+                "count(*) FILTER (WHERE hit AND id IS NOT NULL) FROM cur"
+            ).fetchone()
+            matching += result.matched
+            say(
+                f"part {n}/{len(ordered)} {part.rel}: {result.records:,} works, "
+                f"{result.matched:,} match ({time.perf_counter() - t0:.1f} s)"
+            )
+    _end_of_day(con)
+    cursor = con.execute(NEWEST_SQL + " ORDER BY id")
+    written = PartWriter(staging)(_rows(cursor))
     con.close()
-    return Scan(results, hits, copies, f"duckdb {duckdb.__version__}")
+    return Scan(results, matching, written, f"duckdb {duckdb.__version__}")
+
+
+def _read_part(con, part: Part) -> None:
+    """One part: its rows marked, its matching copies (and the other copies of the ids
+    tracked) into ``candidates``."""
+    view = VIEW_SQL.format(path=_quote(str(part.path)))
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE cur AS SELECT id, updated, hit, "
+        "CASE WHEN hit THEN line END AS line FROM ("
+        f"SELECT line, id, updated, coalesce({MATCH_SQL}, false) AS hit "
+        f"FROM ({view}) CROSS JOIN query)"
+    )
+    args = [part.updated_date, str(part.path)]
+    con.execute(
+        "INSERT INTO candidates SELECT id, ?, updated, ?, line FROM cur "
+        "WHERE hit AND id IS NOT NULL",
+        args,
+    )
+    # the other copies of the day wait for the day's end: a copy in a file read later the
+    # same day may be the one that matches
+    con.execute(
+        "INSERT INTO day_rows SELECT id, ?, updated, ? FROM cur WHERE NOT hit AND id IS NOT NULL",
+        args,
+    )
+    con.execute(
+        "INSERT OR IGNORE INTO tracked SELECT DISTINCT id FROM cur WHERE hit AND id IS NOT NULL"
+    )
+
+
+def _end_of_day(con) -> None:
+    """The day's copies that do not match, of the ids that matched: candidates too."""
+    con.execute(
+        "INSERT INTO candidates SELECT id, day, updated, path, NULL FROM day_rows "
+        "WHERE id IN (SELECT id FROM tracked)"
+    )
+    con.execute("DELETE FROM day_rows")
+
+
+def _rows(cursor):
+    while batch := cursor.fetchmany(_BATCH):
+        yield from batch
 
 
 def _short(exc: Exception) -> str:
@@ -115,16 +180,24 @@ def _short(exc: Exception) -> str:
 
 def institutions_by_ror(paths: list[Path], rors: tuple[str, ...]) -> dict:
     """``{ror: OpenAlex institution id}`` (bare ids) from the institutions entity's parts."""
+    import duckdb
+
     con = _connect(None)
     wanted = [f"https://ror.org/{r}" for r in rors]
     files = "[" + ", ".join(_quote(str(p)) for p in paths) + "]"
-    rows = con.execute(
-        "SELECT json_extract_string(json, '$.ror'), json_extract_string(json, '$.id') "
-        f"FROM read_ndjson_objects({files}, compression = 'gzip') "
-        "WHERE json_extract_string(json, '$.ror') IN (SELECT unnest(?::VARCHAR[]))",
-        [wanted],
-    ).fetchall()
-    con.close()
+    try:
+        rows = con.execute(
+            "SELECT json_extract_string(json, '$.ror'), json_extract_string(json, '$.id') "
+            f"FROM read_ndjson_objects({files}, compression = 'gzip') "
+            "WHERE json_extract_string(json, '$.ror') IN (SELECT unnest(?::VARCHAR[]))",
+            [wanted],
+        ).fetchall()
+    except duckdb.Error as exc:
+        raise InputError(
+            paths[0].parent.parent, f"the institutions entity cannot be read: {_short(exc)}"
+        ) from exc
+    finally:
+        con.close()
     return {
         ror.rsplit("/", 1)[-1]: oid.rsplit("/", 1)[-1] for ror, oid in sorted(rows) if ror and oid
     }

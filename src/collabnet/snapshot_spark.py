@@ -10,26 +10,27 @@ is in the snapshot. Needs ``pip install 'collabnet[spark]'`` and a Java runtime.
 
 from __future__ import annotations
 
-import gzip
-import zlib
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 from .errors import CollabnetError
-from .snapshot import MATCH_SQL, Part, PartResult, Scan
+from .snapshot import MATCH_SQL, NEWEST_SQL, Part, PartResult, PartWriter, Scan, damaged
 
 __all__ = ["scan", "VIEW_SQL", "WORK_SCHEMA"]
 
 #: What the view reads of each work (every other field stays in the record's text).
 WORK_SCHEMA = (
-    "id STRING, publication_year INT, authorships ARRAY<STRUCT<institutions: "
-    "ARRAY<STRUCT<id: STRING, ror: STRING, country_code: STRING, lineage: ARRAY<STRING>>>>>"
+    "id STRING, updated_date STRING, publication_year STRING, authorships ARRAY<STRUCT<"
+    "institutions: ARRAY<STRUCT<id: STRING, ror: STRING, country_code: STRING, "
+    "lineage: ARRAY<STRING>>>>>"
 )
 
 #: The view of the works that :data:`collabnet.snapshot.MATCH_SQL` reads (as
-#: :data:`collabnet.snapshot_duckdb.VIEW_SQL` makes it for DuckDB).
+#: :data:`collabnet.snapshot_duckdb.VIEW_SQL` makes it for DuckDB), from ``raw``: the text
+#: of each line (blank lines left out) and its file.
 VIEW_SQL = """
-SELECT value AS line, path, w.id AS id, w.publication_year AS year,
+SELECT value AS line, path, w.id AS id, w.updated_date AS updated,
+  try_cast(w.publication_year AS INT) AS year,
   concat(
     flatten(transform(w.authorships, a -> flatten(transform(a.institutions,
       i -> coalesce(i.lineage, cast(array() AS ARRAY<STRING>)))))),
@@ -38,7 +39,7 @@ SELECT value AS line, path, w.id AS id, w.publication_year AS year,
   flatten(transform(w.authorships, a -> transform(a.institutions, i -> i.ror))) AS rors,
   flatten(transform(w.authorships, a -> transform(a.institutions, i -> i.country_code)))
     AS countries
-FROM (SELECT value, path, from_json(value, '{schema}') AS w FROM raw)
+FROM (SELECT value, path, from_json(value, '{schema}') AS w FROM raw WHERE trim(value) <> '')
 """
 
 
@@ -50,7 +51,7 @@ def _session(master: str | None):
             "--engine spark needs PySpark and Java: pip install 'collabnet[spark]' and a Java "
             "runtime (e.g. apt-get install default-jre-headless)"
         ) from exc
-    return (
+    spark = (
         SparkSession.builder.master(master or "local[*]")
         .appName("collabnet snapshot")
         .config("spark.ui.enabled", "false")
@@ -59,6 +60,8 @@ def _session(master: str | None):
         .config("spark.ui.showConsoleProgress", "false")
         .getOrCreate()
     )
+    spark.sparkContext.setLogLevel("ERROR")
+    return spark
 
 
 def _local(uri: str) -> str:
@@ -66,87 +69,94 @@ def _local(uri: str) -> str:
     return str(Path(unquote(urlparse(uri).path)))
 
 
-def damaged(path: Path) -> str | None:
-    """Why a gzip file cannot be read to its end, or None (checked in Python, streaming)."""
-    try:
-        with gzip.open(path, "rb") as fh:
-            while fh.read(1 << 20):
-                pass
-    except (OSError, EOFError, zlib.error) as exc:
-        return f"damaged gzip: {exc}"
-    return None
-
-
-def scan(parts: list[Part], q: dict, known: dict, *, master=None, say=None) -> Scan:
-    """Read `parts` in one Spark job and return what :class:`collabnet.snapshot.Scan`
-    holds. A part Spark cannot read fails the job; the damaged parts are then found and
-    left out, each with its error, and the job runs again on the others."""
-    say = say or (lambda text: None)
-    spark = _session(master)
-    spark.sparkContext.setLogLevel("ERROR")
+def scan(
+    parts: list[Part], q: dict, previous: list[Path], staging: Path, *, master=None, say=None
+) -> Scan:
+    """Read `parts` in one Spark job, beside the works an earlier run wrote (`previous`
+    files), and write the works to keep into `staging`. A part Spark cannot read fails
+    the job; the damaged parts are then found (:func:`collabnet.snapshot.damaged`), each
+    with its error, and the job runs again on the others."""
     import pyspark
 
+    say = say or (lambda text: None)
+    spark = _session(master)
     results = {
-        str(p.path): PartResult(str(p.path), p.updated_date, promised=p.promised) for p in parts
+        str(p.path): PartResult(
+            str(p.path), p.rel, p.updated_date, bytes=p.path.stat().st_size, promised=p.promised
+        )
+        for p in parts
     }
-    readable = list(parts)
     try:
-        hits, copies, counts = _job(spark, readable, q, known)
+        counts, matching, written = _job(spark, parts, q, previous, staging)
     except Exception:  # noqa: BLE001 - Spark wraps every reader error in a Java exception
         say("Spark could not read every part: checking each gzip")
         for p in parts:
-            why = damaged(p.path)
-            if why:
-                results[str(p.path)].error = why
+            results[str(p.path)].error = damaged(p.path)
         readable = [p for p in parts if not results[str(p.path)].error]
         if len(readable) == len(parts):
             raise
-        hits, copies, counts = _job(spark, readable, q, known)
-    date = {str(p.path): p.updated_date for p in parts}
-    for path, n in counts.items():
-        results[path].records = n
-    for p in readable:
-        results[str(p.path)].records = results[str(p.path)].records or 0
-    for _, path, _ in hits:
-        results[path].matched += 1
-    say(
-        f"Spark read {len(readable):,} part(s): {sum(counts.values()):,} works, {len(hits):,} match"
-    )
-    return Scan(
-        [results[str(p.path)] for p in sorted(parts, key=lambda p: (p.updated_date, str(p.path)))],
-        [(i, date[path], path, line) for i, path, line in hits],
-        [(i, date[path], path) for i, path in copies],
-        f"pyspark {pyspark.__version__}",
-    )
+        counts, matching, written = _job(spark, readable, q, previous, staging)
+    for path, (records, without_id, matched) in counts.items():
+        r = results[path]
+        r.records, r.without_id, r.matched = records, without_id, matched
+    for r in results.values():
+        if r.records is None and not r.error:
+            r.records = 0  # a part of blank lines only
+    say(f"Spark read {len(counts):,} part(s): {matching:,} matching copies")
+    ordered = sorted(results.values(), key=lambda r: (r.updated_date, r.rel))
+    return Scan(ordered, matching, written, f"pyspark {pyspark.__version__}")
 
 
-def _job(spark, parts: list[Part], q: dict, known: dict):
+def _job(spark, parts: list[Part], q: dict, previous: list[Path], staging: Path):
     from pyspark.sql import functions as F
 
-    if not parts:
-        return [], [], {}
-    raw = spark.read.text([str(p.path) for p in parts]).withColumn("path", F.input_file_name())
-    raw.createOrReplaceTempView("raw")
-    spark.sql(VIEW_SQL.format(schema=WORK_SCHEMA)).createOrReplaceTempView("works")
-    query = spark.createDataFrame(
+    def view(files: list[Path], name: str):
+        raw = spark.read.text([str(f) for f in files]).withColumn("path", F.input_file_name())
+        raw.createOrReplaceTempView("raw")
+        spark.sql(VIEW_SQL.format(schema=WORK_SCHEMA)).createOrReplaceTempView(name)
+
+    spark.createDataFrame(
         [q],
         "q_institutions ARRAY<STRING>, q_rors ARRAY<STRING>, q_countries ARRAY<STRING>, "
         "q_with_countries ARRAY<STRING>, q_year_from INT, q_year_to INT",
+    ).createOrReplaceTempView("query")
+    empty = "SELECT CAST(NULL AS STRING) AS id, CAST(NULL AS STRING) AS day, " \
+        "CAST(NULL AS STRING) AS updated, CAST(NULL AS STRING) AS path, " \
+        "CAST(NULL AS STRING) AS line WHERE false"  # fmt: skip
+    counts, matching = {}, 0
+    if parts:
+        view([p.path for p in parts], "works")
+        cur = spark.sql(
+            "SELECT id, path, updated, line, coalesce("
+            + MATCH_SQL
+            + ", false) AS hit, regexp_extract(path, 'updated_date=([0-9-]{10})', 1) AS day "
+            "FROM works CROSS JOIN query"
+        ).cache()
+        cur.createOrReplaceTempView("cur")
+        for r in spark.sql(
+            "SELECT path, count(*) AS n, count_if(id IS NULL) AS no_id, "
+            "count_if(hit AND id IS NOT NULL) AS hits FROM cur GROUP BY path"
+        ).collect():
+            counts[_local(r["path"])] = (r["n"], r["no_id"], r["hits"])
+        matching = sum(c[2] for c in counts.values())
+        hits = "SELECT id, day, updated, path, line FROM cur WHERE hit AND id IS NOT NULL"
+    else:
+        hits = empty
+    if previous:
+        view(previous, "before")
+        before = "SELECT id, substr(updated, 1, 10) AS day, updated, '' AS path, line FROM before"
+    else:
+        before = empty
+    spark.sql(f"{hits} UNION ALL {before}").createOrReplaceTempView("kept")
+    others = (
+        "SELECT id, day, updated, path, CAST(NULL AS STRING) AS line FROM cur "
+        "WHERE NOT hit AND id IN (SELECT id FROM kept)"
+        if parts
+        else empty
     )
-    query.createOrReplaceTempView("query")
-    cur = spark.sql(
-        f"SELECT id, path, line, coalesce({MATCH_SQL}, false) AS hit FROM works CROSS JOIN query"
-    ).cache()
-    counts = {_local(r["path"]): r["count"] for r in cur.groupBy("path").count().collect()}
-    hits = [
-        (r["id"], _local(r["path"]), r["line"])
-        for r in cur.filter("hit").select("id", "path", "line").collect()
-    ]
-    tracked = {i for i, _, _ in hits} | set(known)
-    copies = []
-    if tracked:
-        ids = spark.createDataFrame([(i,) for i in sorted(tracked)], "id STRING")
-        others = cur.filter("NOT hit").join(ids, "id", "left_semi").select("id", "path")
-        copies = [(r["id"], _local(r["path"])) for r in others.collect()]
-    cur.unpersist()
-    return hits, copies, counts
+    spark.sql(f"SELECT * FROM kept UNION ALL {others}").createOrReplaceTempView("candidates")
+    rows = spark.sql(NEWEST_SQL + " ORDER BY id").toLocalIterator()
+    written = PartWriter(staging)((r["id"], r["line"]) for r in rows)
+    if parts:
+        cur.unpersist()
+    return counts, matching, written

@@ -273,14 +273,17 @@
     var ul = el("ul", null, "cn-works");
     box.appendChild(ul);
     function fill(n) { for (var k = ul.children.length; k < Math.min(n, list.length); k++) { ul.appendChild(workItem(list[k])); } }
+    showAll(box, list.length, fill, "works");
+  }
+  // The first LIST items now, and a "show all" button for the rest.
+  function showAll(box, total, fill, kind) {
     fill(LIST);
-    if (list.length > LIST) {
-      var more = el("button", "show all " + fmt(list.length), "cn-linkish");
-      more.type = "button";
-      more.dataset.more = "works";
-      more.addEventListener("click", function () { fill(list.length); more.remove(); });
-      box.appendChild(more);
-    }
+    if (total <= LIST) { return; }
+    var more = el("button", "show all " + fmt(total), "cn-linkish");
+    more.type = "button";
+    more.dataset.more = kind;
+    more.addEventListener("click", function () { fill(total); more.remove(); });
+    box.appendChild(more);
   }
   function clearDetails() {
     var box = $("cn-details");
@@ -346,14 +349,7 @@
         ul.appendChild(li);
       }
     }
-    fill(LIST);
-    if (ties.length > LIST) {
-      var more = el("button", "show all " + fmt(ties.length), "cn-linkish");
-      more.type = "button";
-      more.dataset.more = "collaborators";
-      more.addEventListener("click", function () { fill(ties.length); more.remove(); });
-      box.appendChild(more);
-    }
+    showAll(box, ties.length, fill, "collaborators");
   }
   function tieTitle(a, b) { return D.nodes.label[a] + " — " + D.nodes.label[b]; }
   function showTie(t) {
