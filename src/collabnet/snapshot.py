@@ -337,6 +337,16 @@ def query_row(query: SnapshotQuery, rors: dict) -> dict:
     }
 
 
+def needles(q: dict) -> list[str] | None:
+    """Texts of which a matching record holds at least one: each institution's id or ROR
+    followed by the quote that ends it (``I27837315"``), so that the engines parse only the
+    records that may match. None when the query names only countries."""
+    if q["q_countries"]:
+        return None
+    ids = [v.rsplit("/", 1)[-1] + '"' for v in (q["q_institutions"] or []) + (q["q_rors"] or [])]
+    return ids or None
+
+
 def damaged(path: Path) -> str | None:
     """Why a gzip file cannot be read to its end with its checksums right, or None."""
     import zlib

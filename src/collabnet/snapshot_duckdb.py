@@ -17,24 +17,57 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from .errors import InputError
-from .snapshot import MATCH_SQL, NEWEST_SQL, Part, PartResult, PartWriter, Scan, damaged
+from .snapshot import (
+    MATCH_SQL,
+    NEWEST_SQL,
+    Part,
+    PartResult,
+    PartWriter,
+    Scan,
+    damaged,
+    needles,
+)
 
 __all__ = ["scan", "institutions_by_ror", "VIEW_SQL"]
 
-#: The view of a file's works that :data:`collabnet.snapshot.MATCH_SQL` reads.
+#: The view of a file's works that :data:`collabnet.snapshot.MATCH_SQL` reads. A record is
+#: parsed (``json_transform``, once) only when its text holds one of the query's ids
+#: (``{maybe}``); the id and ``updated_date`` of the others are read from their text.
 VIEW_SQL = """
-SELECT json AS line,
-  json_extract_string(json, '$.id') AS id,
-  json_extract_string(json, '$.updated_date') AS updated,
-  TRY_CAST(json_extract_string(json, '$.publication_year') AS INTEGER) AS year,
+SELECT line, id, coalesce(w.updated_date, updated) AS updated,
+  TRY_CAST(w.publication_year AS INTEGER) AS year,
   list_concat(
-    json_extract_string(json, '$.authorships[*].institutions[*].lineage[*]'),
-    json_extract_string(json, '$.authorships[*].institutions[*].id')
+    flatten(list_transform(w.authorships, lambda a: flatten(list_transform(a.institutions,
+      lambda i: coalesce(i.lineage, []))))),
+    flatten(list_transform(w.authorships, lambda a: list_transform(a.institutions, lambda i: i.id)))
   ) AS institutions,
-  json_extract_string(json, '$.authorships[*].institutions[*].ror') AS rors,
-  json_extract_string(json, '$.authorships[*].institutions[*].country_code') AS countries
-FROM read_ndjson_objects({path}, compression = 'gzip')
+  flatten(list_transform(w.authorships, lambda a: list_transform(a.institutions, lambda i: i.ror)))
+    AS rors,
+  flatten(list_transform(w.authorships,
+    lambda a: list_transform(a.institutions, lambda i: i.country_code))) AS countries
+FROM (
+  SELECT json AS line,
+    coalesce(nullif(regexp_extract(json, '^\\{{\\s*"id"\\s*:\\s*"([^"]+)"', 1), ''),
+             json_extract_string(json, '$.id')) AS id,
+    nullif(regexp_extract(json, '"updated_date"\\s*:\\s*"([^"]+)"', 1), '') AS updated,
+    CASE WHEN {maybe} THEN json_transform(json, '{schema}') END AS w
+  FROM read_ndjson_objects({path}, compression = 'gzip')
+)
 """
+
+#: What the view parses of a record (every other field stays in its text).
+SCHEMA = (
+    '{"updated_date": "VARCHAR", "publication_year": "VARCHAR", "authorships": '
+    '[{"institutions": [{"id": "VARCHAR", "ror": "VARCHAR", "country_code": "VARCHAR", '
+    '"lineage": ["VARCHAR"]}]}]}'
+)
+
+
+def _view(path: Path, q: dict) -> str:
+    found = needles(q)
+    maybe = " OR ".join(f"contains(json, {_quote(n)})" for n in found) if found else "true"
+    return VIEW_SQL.format(path=_quote(str(path)), maybe=maybe, schema=SCHEMA)
+
 
 _BATCH = 10_000
 
@@ -88,7 +121,7 @@ def scan(
     con.execute("CREATE TABLE tracked (id VARCHAR PRIMARY KEY)")
     con.execute("CREATE TABLE day_rows (id VARCHAR, day VARCHAR, updated VARCHAR, path VARCHAR)")
     for f in previous:  # the works written before: candidates too, dated by their record
-        view = VIEW_SQL.format(path=_quote(str(f)))
+        view = _view(f, q)
         con.execute(
             f"INSERT INTO candidates SELECT id, substr(updated, 1, 10), updated, '', line "
             f"FROM ({view})"
@@ -106,7 +139,7 @@ def scan(
             results.append(result)
             check = checker.submit(damaged, part.path)  # beside DuckDB's read
             try:
-                _read_part(con, part)
+                _read_part(con, part, q)
             except duckdb.Error as exc:
                 result.error = _short(exc)
             why = check.result()
@@ -132,10 +165,10 @@ def scan(
     return Scan(results, matching, written, f"duckdb {duckdb.__version__}")
 
 
-def _read_part(con, part: Part) -> None:
+def _read_part(con, part: Part, q: dict) -> None:
     """One part: its rows marked, its matching copies (and the other copies of the ids
     tracked) into ``candidates``."""
-    view = VIEW_SQL.format(path=_quote(str(part.path)))
+    view = _view(part.path, q)
     con.execute(
         "CREATE OR REPLACE TEMP TABLE cur AS SELECT id, updated, hit, "
         "CASE WHEN hit THEN line END AS line FROM ("

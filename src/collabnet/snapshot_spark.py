@@ -14,7 +14,16 @@ from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 from .errors import CollabnetError
-from .snapshot import MATCH_SQL, NEWEST_SQL, Part, PartResult, PartWriter, Scan, damaged
+from .snapshot import (
+    MATCH_SQL,
+    NEWEST_SQL,
+    Part,
+    PartResult,
+    PartWriter,
+    Scan,
+    damaged,
+    needles,
+)
 
 __all__ = ["scan", "VIEW_SQL", "WORK_SCHEMA"]
 
@@ -29,7 +38,11 @@ WORK_SCHEMA = (
 #: :data:`collabnet.snapshot_duckdb.VIEW_SQL` makes it for DuckDB), from ``raw``: the text
 #: of each line (blank lines left out) and its file.
 VIEW_SQL = """
-SELECT value AS line, path, w.id AS id, w.updated_date AS updated,
+SELECT value AS line, path,
+  coalesce(w.id, nullif(regexp_extract(value, '^[{{]\\\\s*"id"\\\\s*:\\\\s*"([^"]+)"', 1), ''),
+    get_json_object(value, '$.id')) AS id,
+  coalesce(w.updated_date,
+    nullif(regexp_extract(value, '"updated_date"\\\\s*:\\\\s*"([^"]+)"', 1), '')) AS updated,
   try_cast(w.publication_year AS INT) AS year,
   concat(
     flatten(transform(w.authorships, a -> flatten(transform(a.institutions,
@@ -39,8 +52,18 @@ SELECT value AS line, path, w.id AS id, w.updated_date AS updated,
   flatten(transform(w.authorships, a -> transform(a.institutions, i -> i.ror))) AS rors,
   flatten(transform(w.authorships, a -> transform(a.institutions, i -> i.country_code)))
     AS countries
-FROM (SELECT value, path, from_json(value, '{schema}') AS w FROM raw WHERE trim(value) <> '')
+FROM (
+  SELECT value, path, CASE WHEN {maybe} THEN from_json(value, '{schema}') END AS w
+  FROM raw WHERE trim(value) <> ''
+)
 """
+
+
+def _view_sql(q: dict) -> str:
+    found = needles(q)
+    quoted = ["'" + n.replace("'", "\\'") + "'" for n in found or []]
+    maybe = " OR ".join(f"contains(value, {n})" for n in quoted) if found else "true"
+    return VIEW_SQL.format(maybe=maybe, schema=WORK_SCHEMA)
 
 
 def _session(master: str | None):
@@ -51,8 +74,13 @@ def _session(master: str | None):
             "--engine spark needs PySpark and Java: pip install 'collabnet[spark]' and a Java "
             "runtime (e.g. apt-get install default-jre-headless)"
         ) from exc
+    from .snapshot_duckdb import default_memory_limit
+
+    builder = SparkSession.builder
+    if not master or master.startswith("local"):  # one machine: the JVM gets a quarter of it
+        builder = builder.config("spark.driver.memory", default_memory_limit().lower()[:-1])
     spark = (
-        SparkSession.builder.master(master or "local[*]")
+        builder.master(master or "local[*]")
         .appName("collabnet snapshot")
         .config("spark.ui.enabled", "false")
         .config("spark.sql.session.timeZone", "UTC")
@@ -88,13 +116,13 @@ def scan(
     }
     try:
         counts, matching, written = _job(spark, parts, q, previous, staging)
-    except Exception:  # noqa: BLE001 - Spark wraps every reader error in a Java exception
+    except Exception as exc:  # noqa: BLE001 - Spark wraps every reader error in a Java exception
         say("Spark could not read every part: checking each gzip")
         for p in parts:
             results[str(p.path)].error = damaged(p.path)
         readable = [p for p in parts if not results[str(p.path)].error]
         if len(readable) == len(parts):
-            raise
+            raise CollabnetError(f"the Spark job failed: {_java_error(exc)}") from exc
         counts, matching, written = _job(spark, readable, q, previous, staging)
     for path, (records, without_id, matched) in counts.items():
         r = results[path]
@@ -107,13 +135,25 @@ def scan(
     return Scan(ordered, matching, written, f"pyspark {pyspark.__version__}")
 
 
+def _java_error(exc: Exception) -> str:
+    """The first line of what Java said (e.g. ``java.lang.OutOfMemoryError: Java heap
+    space``), not the stack."""
+    try:
+        text = str(getattr(exc, "java_exception", exc))
+    except Exception:  # noqa: BLE001 - py4j may fail to render its own exception
+        text = type(exc).__name__
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    found = [line for line in lines if "Error" in line or "Exception" in line]
+    return (found or lines or [type(exc).__name__])[0][:300]
+
+
 def _job(spark, parts: list[Part], q: dict, previous: list[Path], staging: Path):
     from pyspark.sql import functions as F
 
     def view(files: list[Path], name: str):
         raw = spark.read.text([str(f) for f in files]).withColumn("path", F.input_file_name())
         raw.createOrReplaceTempView("raw")
-        spark.sql(VIEW_SQL.format(schema=WORK_SCHEMA)).createOrReplaceTempView(name)
+        spark.sql(_view_sql(q)).createOrReplaceTempView(name)
 
     spark.createDataFrame(
         [q],
@@ -127,10 +167,10 @@ def _job(spark, parts: list[Part], q: dict, previous: list[Path], staging: Path)
     if parts:
         view([p.path for p in parts], "works")
         cur = spark.sql(
-            "SELECT id, path, updated, line, coalesce("
-            + MATCH_SQL
-            + ", false) AS hit, regexp_extract(path, 'updated_date=([0-9-]{10})', 1) AS day "
-            "FROM works CROSS JOIN query"
+            "SELECT id, path, updated, hit, CASE WHEN hit THEN line END AS line, "
+            "regexp_extract(path, 'updated_date=([0-9-]{10})', 1) AS day FROM ("
+            f"SELECT id, path, updated, line, coalesce({MATCH_SQL}, false) AS hit "
+            "FROM works CROSS JOIN query)"
         ).cache()
         cur.createOrReplaceTempView("cur")
         for r in spark.sql(
