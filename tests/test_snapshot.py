@@ -362,3 +362,17 @@ def test_the_jsonl_folder_is_a_root_too(tmp_path):
     root = make_snapshot(tmp_path / "snap", PARTITIONS)
     layout = snapshot.find_layout(root / "data" / "jsonl")
     assert layout.name == "jsonl" and layout.manifest is not None
+
+
+@pytest.mark.parametrize("n", [0, 1, 6, 7, 8, 14, 15, 23])
+def test_the_writer_splits_parts_without_losing_a_line(tmp_path, monkeypatch, n):
+    monkeypatch.setattr(snapshot, "PART_WORKS", 7)
+    monkeypatch.setattr(snapshot.PartWriter, "BATCH", 3)
+    written = snapshot.PartWriter(tmp_path)((str(i), f"L{i} é") for i in range(n))
+    lines = [
+        line
+        for name in written["files"]
+        for line in gzip.open(tmp_path / name, "rt", encoding="utf-8").read().splitlines()
+    ]
+    assert lines == [f"L{i} é" for i in range(n)]
+    assert written["works"] == n and len(written["files"]) == -(-n // 7)

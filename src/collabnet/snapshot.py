@@ -540,28 +540,37 @@ def _resolve_rors(layout: Layout, query: SnapshotQuery, say) -> dict:
 
 class PartWriter:
     """Writes the works, ``(id, line)`` in order, as ``works/part_NNNN.jsonl.gz`` parts of
-    :data:`PART_WORKS` into a staging folder."""
+    :data:`PART_WORKS` into a staging folder (gzip level 1: an extract is written once and
+    read a few times; level 6 took twice as long for files a fifth smaller)."""
+
+    BATCH = 5_000
 
     def __init__(self, staging: Path):
         self.folder = staging / "works"
         self.folder.mkdir(parents=True, exist_ok=True)
 
     def __call__(self, rows: Iterable[tuple[str, str]]) -> dict:
-        files, fh, n_in, count = [], None, 0, 0
-        try:
-            for _, line in rows:
-                if fh is None or n_in >= PART_WORKS:
-                    if fh is not None:
-                        fh.close()
-                    name = self.folder / f"part_{len(files):04d}.jsonl.gz"
-                    files.append(f"works/{name.name}")
-                    fh, n_in = gzip.open(name, "wt", encoding="utf-8", newline="\n"), 0
-                fh.write(line + "\n")
-                n_in += 1
-                count += 1
-        finally:
-            if fh is not None:
-                fh.close()
+        rows = iter(rows)
+        files, count = [], 0
+        while True:
+            first = next(rows, None)
+            if first is None:
+                break
+            name = self.folder / f"part_{len(files):04d}.jsonl.gz"
+            files.append(f"works/{name.name}")
+            with gzip.open(name, "wb", compresslevel=1) as fh:
+                n_in, batch = 0, [first[1]]
+                for _, line in rows:
+                    batch.append(line)
+                    if len(batch) >= self.BATCH or n_in + len(batch) >= PART_WORKS:
+                        fh.write(("\n".join(batch) + "\n").encode("utf-8"))
+                        n_in, batch = n_in + len(batch), []
+                        if n_in >= PART_WORKS:
+                            break
+                if batch:
+                    fh.write(("\n".join(batch) + "\n").encode("utf-8"))
+                    n_in += len(batch)
+            count += n_in
         return {"works": count, "files": files}
 
 

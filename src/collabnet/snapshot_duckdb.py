@@ -159,8 +159,10 @@ def scan(
                 f"{result.matched:,} match ({time.perf_counter() - t0:.1f} s)"
             )
     _end_of_day(con)
+    t0 = time.perf_counter()
     cursor = con.execute(NEWEST_SQL + " ORDER BY id")
     written = PartWriter(staging)(_rows(cursor))
+    say(f"{written['works']:,} works written ({time.perf_counter() - t0:.1f} s)")
     con.close()
     return Scan(results, matching, written, f"duckdb {duckdb.__version__}")
 
