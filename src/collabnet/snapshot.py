@@ -69,16 +69,24 @@ MATCH_SQL = """(
 )"""
 
 #: The works to write: of every id, the newest copy (partition date, then the record's
-#: ``updated_date``, then the file), when that copy matches. ``candidates`` holds every
+#: ``updated_date``, then the file), when that copy matches. The newest copies are found
+#: on the keys alone and joined back to their text, so the records never pass through the
+#: window (DuckDB spills the rest to disk within its memory limit). ``candidates`` holds every
 #: matching copy (``line`` set), every copy of those ids that does not match (``line``
 #: null), and the works an earlier run wrote. The same text for every engine.
 NEWEST_SQL = """
-SELECT id, line FROM (
-  SELECT id, line, row_number() OVER (
-    PARTITION BY id ORDER BY day DESC, updated DESC, path DESC) AS newest
-  FROM candidates
-) AS ranked
-WHERE newest = 1 AND line IS NOT NULL
+SELECT candidates.id AS id, candidates.line AS line
+FROM candidates JOIN (
+  SELECT id, day, updated, path FROM (
+    SELECT id, day, updated, path, row_number() OVER (
+      PARTITION BY id ORDER BY day DESC, updated DESC, path DESC) AS newest
+    FROM candidates
+  ) AS ranked
+  WHERE newest = 1
+) AS kept
+  ON candidates.id = kept.id AND candidates.day = kept.day AND candidates.path = kept.path
+  AND (candidates.updated = kept.updated OR (candidates.updated IS NULL AND kept.updated IS NULL))
+WHERE candidates.line IS NOT NULL
 """
 
 _PARTITION = re.compile(r"updated_date=(\d{4}-\d{2}-\d{2})")

@@ -16,7 +16,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from .errors import InputError
+from .errors import CollabnetError, InputError
 from .snapshot import (
     MATCH_SQL,
     NEWEST_SQL,
@@ -160,8 +160,15 @@ def scan(
             )
     _end_of_day(con)
     t0 = time.perf_counter()
-    cursor = con.execute(NEWEST_SQL + " ORDER BY id")
-    written = PartWriter(staging)(_rows(cursor))
+    try:
+        con.execute("SET threads = 1")  # the sort of the records stays within the memory limit
+        cursor = con.execute(NEWEST_SQL + " ORDER BY id")
+        written = PartWriter(staging)(_rows(cursor))
+    except duckdb.Error as exc:
+        raise CollabnetError(
+            f"DuckDB could not sort the works to write: {_short(exc)}; give it more memory "
+            "(--memory-limit)"
+        ) from exc
     say(f"{written['works']:,} works written ({time.perf_counter() - t0:.1f} s)")
     con.close()
     return Scan(results, matching, written, f"duckdb {duckdb.__version__}")
