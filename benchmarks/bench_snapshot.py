@@ -100,6 +100,26 @@ def write_manifest(works_dir: Path, files: list[tuple[Path, int]]) -> None:
     (works_dir / "manifest.json").write_text(json.dumps(doc, indent=2), encoding="utf-8")
 
 
+def _cut(all_parts: list[Path], cut: Path, size: int, part: int) -> None:
+    """The first `size` works of the slice: whole parts linked, the rest in a new part."""
+    files = []
+    for k, src in enumerate(all_parts[: -(-size // part)]):
+        dst = cut / src.parent.name / src.name
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        n = min(part, size - k * part)
+        if n == part:
+            dst.symlink_to(src)
+        else:
+            with (
+                gzip.open(src, "rt", encoding="utf-8") as fh,
+                gzip.open(dst, "wt", encoding="utf-8", compresslevel=1) as out,
+            ):
+                for _, line in zip(range(n), fh, strict=False):
+                    out.write(line)
+        files.append((dst, n))
+    write_manifest(cut, files)
+
+
 def child_count(pattern: str) -> None:
     import duckdb
 
@@ -164,18 +184,7 @@ def main(argv: list[str] | None = None) -> int:
             root = folder / f"slice_{size}"
             cut = root / "data" / "jsonl" / "works"
             if not cut.is_dir():
-                chosen = all_parts[:n_parts]
-                for src in chosen:
-                    dst = cut / src.parent.name / src.name
-                    dst.parent.mkdir(parents=True, exist_ok=True)
-                    dst.symlink_to(src)
-                write_manifest(
-                    cut,
-                    [
-                        (cut / s.parent.name / s.name, min(part, size - part * k))
-                        for k, s in enumerate(chosen)
-                    ],
-                )
+                _cut(all_parts, cut, size, part)
             runs = {
                 "bare DuckDB count": [
                     sys.executable,
