@@ -376,3 +376,16 @@ def test_the_writer_splits_parts_without_losing_a_line(tmp_path, monkeypatch, n)
     ]
     assert lines == [f"L{i} é" for i in range(n)]
     assert written["works"] == n and len(written["files"]) == -(-n // 7)
+
+
+def test_a_damaged_earlier_extract_is_a_one_line_error(tmp_path):
+    root = make_snapshot(tmp_path / "snap", {"2026-05-01": PARTITIONS["2026-05-01"]})
+    out = tmp_path / "out"
+    snapshot.extract(root, out, QUERY)
+    (out / "works" / "part_0000.jsonl.gz").write_bytes(b"not gzip at all")
+    shutil.rmtree(root)
+    make_snapshot(root, PARTITIONS)  # newer partitions: the earlier extract must be read
+    code, err = _cli(root, "--out", out, "--institution", "I1", "--with-country", "CN",
+                     "--years", "2010-2024")  # fmt: skip
+    assert code == 2 and "Traceback" not in err and len(err.strip().splitlines()) == 1, err
+    assert "part_0000.jsonl.gz" in err and "earlier extract" in err

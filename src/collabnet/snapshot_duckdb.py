@@ -121,11 +121,14 @@ def scan(
     con.execute("CREATE TABLE tracked (id VARCHAR PRIMARY KEY)")
     con.execute("CREATE TABLE day_rows (id VARCHAR, day VARCHAR, updated VARCHAR, path VARCHAR)")
     for f in previous:  # the works written before: candidates too, dated by their record
-        view = _view(f, q)
-        con.execute(
-            f"INSERT INTO candidates SELECT id, substr(updated, 1, 10), updated, '', line "
-            f"FROM ({view})"
-        )
+        try:
+            con.execute(
+                "INSERT INTO candidates SELECT id, substr(updated, 1, 10), updated, '', line "
+                f"FROM ({_view(f, q)})"
+            )
+        except duckdb.Error as exc:
+            raise InputError(f, f"a part of the earlier extract cannot be read ({_short(exc)}); "
+                             "use a new --out") from exc  # fmt: skip
     con.execute("INSERT OR IGNORE INTO tracked SELECT DISTINCT id FROM candidates")
     results, matching = [], 0
     ordered = sorted(parts, key=lambda p: (p.updated_date, p.rel))
