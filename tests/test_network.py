@@ -598,19 +598,6 @@ def test_author_categories_of_a_categorical_column_follow_its_order():
         assert table.loc["A2"].tolist() == ["b", "b (2)"]
 
 
-def test_works_on_ties_and_degrees_agree_on_a_network_and_its_networkx_graph():
-    from collabnet.network import coauthorship_network, degrees, works_on_ties
-
-    m = pd.DataFrame({"work_id": [101, 101, 102, 102], "node": ["a", "b", "b", "c"]})
-    for G in (coauthorship_network(m, None), coauthorship_graph(m, None)):
-        assert works_on_ties(G, ["b"]) == {"b": {"101", "102"}}
-        assert degrees(G, ["b", "c"]) == {"b": 2, "c": 1}
-        with pytest.raises(InputError, match="zz"):
-            works_on_ties(G, ["zz"])
-        with pytest.raises(InputError, match="zz"):
-            degrees(G, ["zz"])
-
-
 def test_an_authors_category_counts_works_not_rows_and_ties_never_favour_police():
 
     a = pd.DataFrame(

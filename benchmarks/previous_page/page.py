@@ -27,12 +27,10 @@ from collabnet.errors import InputError
 from collabnet.explorer import VIS_NETWORK_VERSION, _number, _vis_network_js, script_json
 from collabnet.network import Network as CoauthorshipNetwork
 from collabnet.network import (
-    degrees,
     induced_subgraph,
     node_data,
     seeded_layout,
     work_id_list,
-    works_on_ties,
 )
 
 __all__ = ["write_network_html"]
@@ -80,6 +78,16 @@ def _noun(nodes) -> str:
     if all(re.fullmatch(r"[A-Z]{2}", i) for i in ids):
         return "countries"
     return "nodes"
+
+
+def works_on_ties(G: nx.Graph, nodes) -> dict:
+    """For each of `nodes`, the set of works on its ties (works shared with another node)."""
+    out = {}
+    for n in nodes:
+        out[n] = found = set()
+        for _, _, ws in G.edges(n, data="works"):
+            found.update(work_id_list(ws))
+    return out
 
 
 def _works_lookup(works) -> dict[str, dict]:
@@ -212,6 +220,8 @@ def write_network_html(
     """
     if not isinstance(G, (nx.Graph, CoauthorshipNetwork)):
         raise TypeError(f"expected a network or a networkx graph, got {type(G).__name__}")
+    if isinstance(G, CoauthorshipNetwork):
+        G = G.to_networkx()  # this page reads every tie through networkx
     if max_nodes is not None and max_nodes < 1:
         raise ValueError(f"max_nodes must be a positive number, got {max_nodes}")
     path = Path(path)
@@ -231,7 +241,7 @@ def write_network_html(
     measure = size_by
     fallback = None
     if G.number_of_nodes() and all(v is None for v in values.values()):
-        values = {n: float(d) for n, d in degrees(G, data_of).items()}
+        values = {n: float(d) for n, d in dict(G.degree(list(data_of))).items()}
         measure = "degree"
         fallback = f"No node has a “{size_by}” value, so nodes are sized by degree."
 
@@ -289,7 +299,7 @@ def write_network_html(
     node_dicts = []
     counts = dict.fromkeys(CATEGORIES, 0)
     tie_works = works_on_ties(G, kept)  # over all of G's ties, not only those drawn
-    degree = degrees(G, kept)
+    degree = dict(G.degree(kept))
     for n in kept:
         data = data_of[n]
         category = data.get("category")

@@ -35,7 +35,7 @@ from markupsafe import Markup
 from . import __version__
 from .config import CATEGORIES, CATEGORY_COLORS, CATEGORY_LABELS, CONSORTIUM_AUTHORS
 from .errors import InputError
-from .network import Network, fruchterman_reingold
+from .network import Network, fruchterman_reingold, work_id_list
 
 __all__ = [
     "write_explorer_html",
@@ -228,15 +228,6 @@ def _flag(value) -> bool:
 def _year(value) -> int | None:
     x = _number(value)
     return int(x) if x is not None else None
-
-
-def _work_ids(value) -> list[str]:
-    """A tie's ``works`` as a list of ids (a list as built, or ``"W1;W2"`` read from a file)."""
-    if value is None:
-        return []
-    if isinstance(value, str):
-        return [w for w in re.split(r"[;,\s]+", value) if w]
-    return [str(w) for w in value]
 
 
 def doi_link(value) -> str | None:
@@ -456,7 +447,7 @@ def _tie_columns(ties: list, works: _Works) -> dict:
         cols["wf"].append(round(wf, 4) if wf is not None else None)
         cols["fy"].append(_year(d.get("first_year")))
         cols["ly"].append(_year(d.get("last_year")))
-        cols["works"].append(works.refs(_work_ids(d.get("works"))))
+        cols["works"].append(works.refs(work_id_list(d.get("works"))))
     return cols
 
 

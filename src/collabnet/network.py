@@ -31,8 +31,6 @@ __all__ = [
     "induced_subgraph",
     "seeded_layout",
     "fruchterman_reingold",
-    "works_on_ties",
-    "degrees",
     "count_isolates_and_components",
     "author_categories",
     "country_network",
@@ -833,27 +831,6 @@ class Network:
             raise InputError("nodes", f"not in the graph: {missing!r}")
         return codes
 
-    def degrees(self, nodes) -> dict:
-        """``{n: number of ties}`` for `nodes`."""
-        nodes = list(nodes)
-        return dict(zip(nodes, self.ties.degrees()[self.codes(nodes)].tolist(), strict=True))
-
-    def works_on_ties(self, nodes) -> dict:
-        """For each of `nodes`, the set of works on its ties (as text)."""
-        nodes = list(nodes)
-        t = self.ties
-        keep = np.zeros(len(t.node_ids), bool)
-        keep[self.codes(nodes)] = True
-        out = {n: set() for n in nodes}
-        ids = t.node_ids
-        for e in np.flatnonzero(keep[t.source] | keep[t.target]).tolist():
-            lo, hi = t.evidence_ptr[e], t.evidence_ptr[e + 1]
-            ws = [str(w) for w in t.work_ids[t.evidence[lo:hi]]]
-            for end in (t.source[e], t.target[e]):
-                if keep[end]:
-                    out[ids[end]].update(ws)
-        return out
-
     def isolates_and_components(self) -> tuple[int, int]:
         """``(isolated nodes, connected components)``, by scipy on the arrays."""
         from scipy.sparse import coo_matrix
@@ -928,28 +905,6 @@ def count_isolates_and_components(G: Network | nx.Graph) -> tuple[int, int]:
     return nx.number_of_isolates(G), (nx.number_connected_components(G) if len(G) else 0)
 
 
-def degrees(G: Network | nx.Graph, nodes) -> dict:
-    """``{n: G.degree(n)}`` for `nodes` (from the arrays for a :class:`Network`).
-
-    Examples
-    --------
-    >>> m = pd.DataFrame({"work_id": ["W1", "W1", "W1"], "node": ["a", "b", "c"]})
-    >>> degrees(coauthorship_network(m, None), ["c"])
-    {'c': 2}
-    """
-    if isinstance(G, Network):
-        return G.degrees(nodes)
-    nodes = list(nodes)
-    _require_nodes(G, nodes)
-    return {n: G.degree(n) for n in nodes}
-
-
-def _require_nodes(G: nx.Graph, nodes: list) -> None:
-    missing = [n for n in nodes if n not in G._node]
-    if missing:
-        raise InputError("nodes", f"not in the graph: {missing[0]!r}")
-
-
 def work_id_list(value) -> list[str]:
     """A tie's ``works`` as a list of work ids: a list as built, or the ``"W1;W2"`` text
     of a graph read back from a file.
@@ -964,31 +919,6 @@ def work_id_list(value) -> list[str]:
     if isinstance(value, str):
         return [w for w in re.split(r"[;,\s]+", value) if w]
     return [str(w) for w in value]
-
-
-def works_on_ties(G: Network | nx.Graph, nodes) -> dict:
-    """For each of `nodes`, the set of works on its ties (works shared with another node).
-
-    Read from the arrays for a :class:`Network`.
-
-    Examples
-    --------
-    >>> m = pd.DataFrame({"work_id": ["W1", "W1", "W2", "W2", "W3"],
-    ...                   "node": ["a", "b", "b", "c", "a"]})
-    >>> found = works_on_ties(coauthorship_network(m, None), ["a", "b"])
-    >>> {n: sorted(ws) for n, ws in found.items()}
-    {'a': ['W1'], 'b': ['W1', 'W2']}
-    """
-    if isinstance(G, Network):
-        return G.works_on_ties(nodes)
-    nodes = list(nodes)
-    _require_nodes(G, nodes)
-    out = {}
-    for n in nodes:
-        out[n] = found = set()
-        for _, _, ws in G.edges(n, data="works"):
-            found.update(work_id_list(ws))
-    return out
 
 
 def induced_subgraph(G: Network | nx.Graph, nodes, *, max_ties: int | None = None) -> nx.Graph:
