@@ -47,7 +47,7 @@ bench: $(STAMP) ## speed and memory benchmarks against baselines measured in the
 	$(PY) benchmarks/bench_consortium.py
 	$(PY) benchmarks/bench_product.py
 	$(PY) benchmarks/bench_explorer.py
-	$(PY) benchmarks/bench_snapshot.py
+	$(PY) benchmarks/bench_snapshot.py --parquet
 
 demo-data: $(STAMP) ## regenerate data/demo/works.jsonl.gz from the seeded generator
 	$(VENV)/bin/collabnet demo-data --out data/demo/works.jsonl.gz

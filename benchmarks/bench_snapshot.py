@@ -81,17 +81,17 @@ def write_slice(folder: Path, n_works: int, part: int) -> Path:
     return works_dir
 
 
-def write_manifest(works_dir: Path, files: list[tuple[Path, int]]) -> None:
+def write_manifest(works_dir: Path, files: list[tuple[Path, int]], fmt: str = "jsonl") -> None:
     entries = [
         {
-            "url": "s3://openalex/data/jsonl/works/" + str(p.relative_to(works_dir)),
+            "url": f"s3://openalex/data/{fmt}/works/" + str(p.relative_to(works_dir)),
             "meta": {"content_length": p.stat().st_size, "record_count": n},
         }
         for p, n in sorted(files)
     ]
     doc = {
         "date": "2026-06-30",
-        "format": "jsonl",
+        "format": fmt,
         "entity": "works",
         "record_count": sum(n for _, n in files),
         "content_length": sum(p.stat().st_size for p, _ in files),
@@ -120,13 +120,35 @@ def _cut(all_parts: list[Path], cut: Path, size: int, part: int) -> None:
     write_manifest(cut, files)
 
 
+def write_parquet(cut: Path, parquet: Path) -> None:
+    """The same parts as the snapshot's Parquet copy: one Parquet file for each gzip part,
+    the records' fields as nested columns, with its manifest."""
+    import duckdb
+
+    con = duckdb.connect()
+    files = []
+    for src in sorted(cut.glob("updated_date=*/part_*.gz")):
+        dst = parquet / src.parent.name / (src.name[: -len(".gz")] + ".parquet")
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        con.execute(
+            f"COPY (SELECT * FROM read_json('{src}', format = 'newline_delimited', "
+            "sample_size = -1, maximum_object_size = 1000000000)) "
+            f"TO '{dst}' (FORMAT parquet, COMPRESSION snappy)"
+        )
+        n = con.execute(f"SELECT count(*) FROM read_parquet('{dst}')").fetchone()[0]
+        files.append((dst, n))
+    write_manifest(parquet, files, "parquet")
+
+
 def child_count(pattern: str) -> None:
     import duckdb
 
     con = duckdb.connect()
-    n = con.execute(
-        f"SELECT count(*) FROM read_json_objects('{pattern}', format = 'newline_delimited')"
-    ).fetchone()[0]
+    if pattern.endswith(".parquet"):
+        query = f"SELECT count(*) FROM read_parquet('{pattern}')"
+    else:
+        query = f"SELECT count(*) FROM read_json_objects('{pattern}', format = 'newline_delimited')"
+    n = con.execute(query).fetchone()[0]
     print(json.dumps({"records": n}))
 
 
@@ -158,6 +180,11 @@ def main(argv: list[str] | None = None) -> int:
         default=1,
         help="ask for the institution of this rank by works (1: the most frequent; 200: a "
         "query that matches a fraction of a percent, as a reporter's does)",
+    )
+    p.add_argument(
+        "--parquet",
+        action="store_true",
+        help="also time the same parts as the snapshot's Parquet copy (--layout parquet)",
     )
     p.add_argument("--keep", metavar="DIR", help="generate into DIR and keep it")
     p.add_argument("--child-seed", help=argparse.SUPPRESS)
@@ -212,6 +239,19 @@ def main(argv: list[str] | None = None) -> int:
                     "--quiet",
                 ],
             }
+            if args.parquet:
+                parquet = root / "data" / "parquet" / "works"
+                if not parquet.is_dir():
+                    write_parquet(cut, parquet)
+                pattern = str(parquet / "updated_date=*" / "part_*.parquet")
+                runs["bare DuckDB count, Parquet"] = [sys.executable, __file__, "--child-count",
+                                                      pattern]  # fmt: skip
+                runs["snapshot --layout parquet"] = [
+                    *runs["snapshot --engine duckdb"][:-1],
+                    "--layout",
+                    "parquet",
+                    "--quiet",
+                ]
             if not args.no_spark:
                 runs["snapshot --engine spark"] = [
                     collabnet,

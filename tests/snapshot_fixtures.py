@@ -4,6 +4,8 @@ The 2026 layout: ``data/jsonl/works/updated_date=YYYY-MM-DD/part_NNNN.gz``, a pe
 ``manifest.json`` (``date``, ``format``, ``entity``, ``record_count``, ``content_length``,
 ``files``: ``url`` and ``meta``) and the combined ``data/jsonl/manifest.json`` (``entities``
 with one entry per entity, totals in ``meta``), with URLs under ``s3://openalex/data/jsonl/``.
+The 2026 Parquet copy: ``data/parquet/works/updated_date=YYYY-MM-DD/part_NNNN.parquet``
+(one column per field of the API's records, nested as in them) with the same manifests.
 The legacy layout: ``data/works/updated_date=YYYY-MM-DD/part_NNN.gz`` and a Redshift-format
 ``manifest`` (``entries``: ``url`` and ``meta``; ``meta`` with the totals).
 """
@@ -71,6 +73,36 @@ def write_part(path: Path, records: list[dict]) -> Path:
     return path
 
 
+def parquet_schema():
+    """The columns of a works part in the Parquet copy: the fields of :func:`work`."""
+    import pyarrow as pa
+
+    s = pa.string()
+    inst = pa.struct(
+        [("id", s), ("display_name", s), ("ror", s), ("country_code", s), ("type", s),
+         ("lineage", pa.list_(s))]
+    )  # fmt: skip
+    authorship = pa.struct(
+        [("author_position", s), ("author", pa.struct([("id", s), ("display_name", s)])),
+         ("institutions", pa.list_(inst)), ("countries", pa.list_(s)),
+         ("raw_affiliation_strings", pa.list_(s))]
+    )  # fmt: skip
+    return pa.schema(
+        [("id", s), ("doi", s), ("title", s), ("publication_year", pa.int64()), ("type", s),
+         ("updated_date", s), ("authorships", pa.list_(authorship))]
+    )  # fmt: skip
+
+
+def write_parquet_part(path: Path, records: list[dict], schema=None) -> Path:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    schema = schema or parquet_schema()
+    pq.write_table(pa.Table.from_pylist(records, schema=schema), path, compression="snappy")
+    return path
+
+
 def make_snapshot(
     root: Path,
     partitions: dict[str, list[list[dict]]],
@@ -84,19 +116,23 @@ def make_snapshot(
     (each a list of works). `manifest_counts` overrides a part's promised record count
     (key: its path relative to the works folder); `unlisted_missing` lists such relative
     paths that the manifest names but the disk lacks."""
-    base = root / "data" / ("jsonl" if layout == "jsonl" else "")
+    base = root / "data" / ("" if layout == "legacy" else layout)
     works_dir = base / "works"
-    digits = 4 if layout == "jsonl" else 3
+    digits = 3 if layout == "legacy" else 4
+    suffix = ".parquet" if layout == "parquet" else ".gz"
+    write = write_parquet_part if layout == "parquet" else write_part
     files = []
     for date, parts in sorted(partitions.items()):
         for k, records in enumerate(parts):
-            rel = f"updated_date={date}/part_{k:0{digits}d}.gz"
-            path = write_part(works_dir / rel, records)
+            rel = f"updated_date={date}/part_{k:0{digits}d}{suffix}"
+            path = write(works_dir / rel, records)
             promised = (manifest_counts or {}).get(rel, len(records))
             files.append((rel, path.stat().st_size, promised))
     for rel in unlisted_missing:
         files.append((rel, 1000, 7))
-    prefix = "s3://openalex/data/jsonl/works/" if layout == "jsonl" else "s3://openalex/data/works/"
+    prefix = (
+        "s3://openalex/data/works/" if layout == "legacy" else f"s3://openalex/data/{layout}/works/"
+    )
     entries = [
         {"url": prefix + rel, "meta": {"content_length": size, "record_count": count}}
         for rel, size, count in sorted(files)
@@ -105,10 +141,10 @@ def make_snapshot(
         "record_count": sum(e["meta"]["record_count"] for e in entries),
         "content_length": sum(e["meta"]["content_length"] for e in entries),
     }
-    if layout == "jsonl":
+    if layout != "legacy":
         entity = {
             "date": "2026-06-25",
-            "format": "jsonl",
+            "format": layout,
             "entity": "works",
             **total,
             "files": entries,
@@ -116,7 +152,7 @@ def make_snapshot(
         (works_dir / "manifest.json").write_text(json.dumps(entity, indent=2), "utf-8")
         combined = {
             "date": "2026-06-25",
-            "format": "jsonl",
+            "format": layout,
             "meta": total,
             "entities": [
                 {"entity": "works", **total, "files": entries},
@@ -128,7 +164,16 @@ def make_snapshot(
         (works_dir / "manifest").write_text(
             json.dumps({"entries": entries, "meta": total}), "utf-8"
         )
-    if institutions:
+    if institutions and layout == "parquet":
+        import pyarrow as pa
+
+        entry = parquet_schema().field("authorships").type.value_type.field("institutions")
+        write_parquet_part(
+            base / "institutions" / "updated_date=2026-05-01" / "part_0000.parquet",
+            [institution(k) for k in INSTITUTIONS],
+            pa.schema(list(entry.type.value_type)),
+        )
+    elif institutions:
         write_part(
             base / "institutions" / "updated_date=2026-05-01" / f"part_{0:0{digits}d}.gz",
             [institution(k) for k in INSTITUTIONS],

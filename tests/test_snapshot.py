@@ -83,14 +83,23 @@ def _source_lines(root: Path) -> dict[str, str]:
     return out
 
 
-@pytest.mark.parametrize("layout", ["jsonl", "legacy"])
+def _records() -> dict[str, dict]:
+    works = [w for parts in PARTITIONS.values() for part in parts for w in part]
+    return {w["id"].rsplit("/", 1)[-1]: w for w in works}
+
+
+@pytest.mark.parametrize("layout", ["jsonl", "legacy", "parquet"])
 def test_exactly_the_matching_works_as_they_are_in_the_snapshot(tmp_path, engine, layout):
     root = make_snapshot(tmp_path / "snap", PARTITIONS, layout=layout)
     m = snapshot.extract(root, tmp_path / "out", QUERY, engine=engine)
     got = _lines(tmp_path / "out")
     assert sorted(got) == EXPECTED
-    source = _source_lines(root)
-    assert all(got[i] == source[i][0] for i in got)  # byte for byte, never edited
+    if layout == "parquet":  # each row as the JSON object of its columns, every field kept
+        assert all(json.loads(got[i]) == _records()[i] for i in got)
+        assert "Parquet row" in m["snapshot"]["records_written"]
+    else:
+        source = _source_lines(root)
+        assert all(got[i] == source[i][0] for i in got)  # byte for byte, never edited
     assert m["data_source"] == "openalex-snapshot" and m["complete"] and m["problems"] == []
     assert m["snapshot"]["layout"] == layout and m["unique_works"] == 4
     log = m["queries"][0]
@@ -101,12 +110,13 @@ def test_exactly_the_matching_works_as_they_are_in_the_snapshot(tmp_path, engine
     assert m["snapshot"]["records_promised"] == 10
 
 
-def test_both_engines_give_the_same_works_record_for_record(tmp_path):
+@pytest.mark.parametrize("layout", ["jsonl", "parquet"])
+def test_both_engines_give_the_same_works_record_for_record(tmp_path, layout):
     if why := _spark_available():
         if os.environ.get("CI"):
             pytest.fail(why)
         pytest.skip(why)
-    root = make_snapshot(tmp_path / "snap", PARTITIONS)
+    root = make_snapshot(tmp_path / "snap", PARTITIONS, layout=layout)
     for engine in ("duckdb", "spark"):
         snapshot.extract(root, tmp_path / engine, QUERY, engine=engine)
     assert _lines(tmp_path / "duckdb") == _lines(tmp_path / "spark")
@@ -356,6 +366,52 @@ def test_blank_lines_and_years_as_text_read_alike_in_both_engines(tmp_path, engi
     assert sorted(_lines(tmp_path / "out")) == sorted([*EXPECTED, "W11"])
     (last,) = [p for p in m["queries"][0]["parts_read"] if p["updated_date"] == "2026-06-10"]
     assert last["records"] == 2  # the blank line is no record
+
+
+def test_the_parquet_copy_beside_the_jsonl_one(tmp_path, engine, capsys):
+    # the 2026 snapshot holds both copies: JSON Lines is read unless the Parquet one is asked for
+    root = make_snapshot(tmp_path / "snap", PARTITIONS, layout="parquet")
+    make_snapshot(tmp_path / "snap", PARTITIONS, layout="jsonl")
+    assert snapshot.find_layout(root).name == "jsonl"
+    assert snapshot.find_layout(root / "data" / "parquet").name == "parquet"
+    layout = snapshot.find_layout(root, prefer="parquet")
+    assert layout.name == "parquet" and layout.promised == 10 and len(layout.parts) == 4
+    assert all(p.rel.endswith(".parquet") for p in layout.parts)
+    # a ROR is resolved through the Parquet copy of the institutions entity
+    by_ror = snapshot.SnapshotQuery.of(rors=["018906e22"], with_countries=["CN"])
+    m = snapshot.extract(root, tmp_path / "ror", by_ror, engine=engine, layout="parquet")
+    assert m["queries"][0]["rors_resolved"] == {"018906e22": "I1"}
+    assert sorted(_lines(tmp_path / "ror")) == ["W1", "W3", "W5", "W6", "W7", "W8", "W9"]
+    # the command line, then a build on the extract
+    out = tmp_path / "extract"
+    argv = ["snapshot", str(root), "--out", str(out), "--institution", "I1", "--layout",
+            "parquet", "--with-country", "CN", "--years", "2010-2024", "--quiet"]  # fmt: skip
+    assert main(argv) == 0
+    assert "parquet layout" in capsys.readouterr().out
+    assert main(["build", str(out), "--out", str(tmp_path / "b"), "--no-views", "--quiet"]) == 0
+    assert sorted(pipeline.load_tables(tmp_path / "b")["works"]["work_id"]) == EXPECTED
+    # a copy that is not there, or a layout that does not exist, is a one-line error
+    with pytest.raises(InputError, match="no legacy copy of the works here"):
+        snapshot.find_layout(root, prefer="legacy")
+    with pytest.raises(CollabnetError, match="--layout must be one of"):
+        snapshot.find_layout(root, prefer="csv")
+
+
+def test_a_damaged_parquet_part_is_named(tmp_path, engine):
+    root = make_snapshot(tmp_path / "snap", PARTITIONS, layout="parquet")
+    rel = "updated_date=2026-06-01/part_0000.parquet"
+    part = root / "data" / "parquet" / "works" / rel
+    part.write_bytes(part.read_bytes()[:-40])  # the footer cut off, as by a broken download
+    with pytest.raises(InputError, match=r"updated_date=2026-06-01/part_0000\.parquet"):
+        snapshot.extract(root, tmp_path / "out", QUERY, engine=engine)
+    m = snapshot.extract(root, tmp_path / "out", QUERY, engine=engine, allow_partial=True)
+    assert sorted(_lines(tmp_path / "out")) == ["W1", "W3"]
+    (bad,) = [p for p in m["queries"][0]["parts_read"] if p["error"]]
+    assert bad["path"].endswith(rel) and not m["complete"]
+    # a part whose row count is not the manifest's
+    root = make_snapshot(tmp_path / "b", PARTITIONS, layout="parquet", manifest_counts={rel: 5})
+    with pytest.raises(InputError, match=r"part_0000\.parquet.*2 records, the manifest promised 5"):
+        snapshot.extract(root, tmp_path / "b-out", QUERY, engine=engine)
 
 
 def test_the_jsonl_folder_is_a_root_too(tmp_path):

@@ -547,7 +547,8 @@ def _add_snapshot(sub: argparse._SubParsersAction) -> None:
         "snapshot",
         help="take the works of some institutions from a local copy of the OpenAlex snapshot",
         description="Scan the works of a local OpenAlex snapshot (the 2026 data/jsonl/works "
-        "layout or the legacy data/works one, each checked against its manifest) and write "
+        "or data/parquet/works layout or the legacy data/works one, each checked against its "
+        "manifest) and write "
         "those that match into DIR in the form a harvest takes: the records as they are, in "
         "works/part_NNNN.jsonl.gz, and manifest.json. A work matches when an authorship has an "
         "institution whose lineage holds one of the institutions (and, with --with-country, an "
@@ -571,6 +572,12 @@ def _add_snapshot(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--with-country", action="append", default=[], metavar="CC")
     p.add_argument("--years", metavar="FROM-TO")
     p.add_argument("--engine", choices=("duckdb", "spark"), default="duckdb")
+    p.add_argument(
+        "--layout",
+        choices=("jsonl", "parquet", "legacy"),
+        help="the copy to read where the snapshot holds several (default: jsonl, whose "
+        "records are the snapshot's text as published)",
+    )
     p.add_argument(
         "--memory-limit",
         metavar="SIZE",
@@ -607,6 +614,7 @@ def _cmd_snapshot(args: argparse.Namespace) -> int:
         args.out,
         query,
         engine=args.engine,
+        layout=args.layout,
         allow_partial=args.allow_partial,
         memory_limit=args.memory_limit,
         spark_master=args.spark_master,

@@ -1,10 +1,12 @@
 """Works from a local copy of the OpenAlex snapshot, chosen as ``collabnet fetch`` chooses them.
 
-:func:`extract` scans the works of a snapshot (both layouts: the 2026
-``data/jsonl/works/updated_date=*/part_NNNN.gz`` with its ``manifest.json`` files, and
-the legacy ``data/works/updated_date=*/part_NNN.gz`` with its Redshift-format
+:func:`extract` scans the works of a snapshot (every layout: the 2026
+``data/jsonl/works/updated_date=*/part_NNNN.gz`` and
+``data/parquet/works/updated_date=*/part_NNNN.parquet`` with their ``manifest.json`` files,
+and the legacy ``data/works/updated_date=*/part_NNN.gz`` with its Redshift-format
 ``manifest``) and writes the works that match into a folder in the form a harvest takes:
-the records exactly as they are in the snapshot (JSON Lines, gzip, in parts) and a
+the records exactly as they are in the snapshot (JSON Lines, gzip, in parts; a Parquet
+row is written as the JSON object of its columns, which hold the API's fields) and a
 ``manifest.json`` with the query, the layout, every part read with its record count
 beside what the snapshot's manifest promised, the engine, times and versions.
 ``collabnet build`` reads that folder as it reads a harvest.
@@ -48,9 +50,11 @@ __all__ = [
     "MATCH_SQL",
     "NEWEST_SQL",
     "ENGINES",
+    "LAYOUTS",
 ]
 
 ENGINES = ("duckdb", "spark")
+LAYOUTS = ("jsonl", "parquet", "legacy")
 
 #: Works per output part (``works/part_NNNN.jsonl.gz``).
 PART_WORKS = 100_000
@@ -154,6 +158,10 @@ class Part:
     rel: str  # its path inside the works folder: updated_date=YYYY-MM-DD/part_NNNN.gz
     promised: int | None = None  # record_count in the snapshot's manifest
 
+    @property
+    def parquet(self) -> bool:
+        return self.path.suffix == ".parquet"
+
     def identity(self) -> dict:
         """What says that a part was read before: its place, size and promised count."""
         return {"rel": self.rel, "bytes": self.path.stat().st_size, "promised": self.promised}
@@ -174,10 +182,14 @@ class Layout:
     institutions: list[Path] = field(default_factory=list)  # the institutions entity's parts
 
 
-def find_layout(root: str | Path, *, prefer: str = "jsonl") -> Layout:
+def find_layout(root: str | Path, *, prefer: str | None = None) -> Layout:
     """The works of the snapshot at `root` (the snapshot's folder, its ``data/`` folder,
-    ``data/jsonl/`` or the works folder itself), with the parts its manifest lists."""
+    ``data/jsonl/``, ``data/parquet/`` or the works folder itself), with the parts its
+    manifest lists. Where several copies are present, the JSON Lines one is read (its
+    records are the snapshot's text as published) unless `prefer` names another."""
     root = Path(root).resolve()
+    if prefer is not None and prefer not in LAYOUTS:
+        raise CollabnetError(f"--layout must be one of {', '.join(LAYOUTS)}, got {prefer!r}")
     if not root.is_dir():
         raise InputError(root, "no such folder: give the snapshot's folder (holding data/)")
     found: dict[str, Path] = {}
@@ -194,27 +206,26 @@ def find_layout(root: str | Path, *, prefer: str = "jsonl") -> Layout:
     if not found:
         raise InputError(
             root,
-            "no OpenAlex works here: expected data/jsonl/works/updated_date=*/ (2026) or "
-            "data/works/updated_date=*/ (legacy)",
+            "no OpenAlex works here: expected data/jsonl/works/updated_date=*/ or "
+            "data/parquet/works/updated_date=*/ (2026) or data/works/updated_date=*/ (legacy)",
+        )
+    if prefer is not None and prefer not in found:
+        raise InputError(
+            root, f"no {prefer} copy of the works here (found: {', '.join(sorted(found))})"
         )
     name = next(k for k in [prefer, "jsonl", "parquet", "legacy"] if k in found)
-    if name == "parquet":
-        raise InputError(
-            found[name],
-            "reading the Parquet copy is not supported yet: point at the JSON Lines copy "
-            "(data/jsonl/), whose records are the snapshot's as published",
-        )
     works = found[name]
     layout = _with_manifest(name, works)
     entity = works.parent / "institutions"
-    layout.institutions = sorted(entity.glob("updated_date=*/*.gz")) if entity.is_dir() else []
+    pattern = "updated_date=*/*.parquet" if name == "parquet" else "updated_date=*/*.gz"
+    layout.institutions = sorted(entity.glob(pattern)) if entity.is_dir() else []
     return layout
 
 
-def _on_disk(works: Path) -> list[Part]:
+def _on_disk(works: Path, suffix: str) -> list[Part]:
     parts = []
-    # part_0000.gz (2026), part_013.gz (2023), 0000_part_00.gz (2021-2022)
-    for path in sorted(works.glob("updated_date=*/*.gz")):
+    # part_0000.gz (2026), part_013.gz (2023), 0000_part_00.gz (2021-2022), part_0000.parquet
+    for path in sorted(works.glob(f"updated_date=*/*{suffix}")):
         if (
             path.is_file()
             and not path.name.startswith(".")
@@ -226,21 +237,24 @@ def _on_disk(works: Path) -> list[Part]:
     return parts
 
 
-_PART_URL = re.compile(r"(?:^|/)works/(updated_date=(\d{4}-\d{2}-\d{2})/[A-Za-z0-9_.\-]+\.gz)$")
+_PART_URL = re.compile(
+    r"(?:^|/)works/(updated_date=(\d{4}-\d{2}-\d{2})/[A-Za-z0-9_.\-]+\.(gz|parquet))$"
+)
 
 
 def _with_manifest(name: str, works: Path) -> Layout:
-    disk = _on_disk(works)
+    suffix = ".parquet" if name == "parquet" else ".gz"
+    disk = _on_disk(works, suffix)
     manifest, entries, total, date = _read_manifest(name, works)
     if manifest is None:
         return Layout(name, works, None, disk)
     listed, missing, seen = [], [], set()
     for url, promised in entries:
         m = _PART_URL.search(url)
-        if not m:
+        if not m or "." + m.group(3) != suffix:
             raise InputError(
                 manifest,
-                f"an entry's url is not a works part (…/works/updated_date=…/*.gz): {url!r}",
+                f"an entry's url is not a works part (…/works/updated_date=…/*{suffix}): {url!r}",
             )
         if m.group(1) in seen:
             raise InputError(manifest, f"the url {url!r} is listed twice")
@@ -356,8 +370,18 @@ def needles(q: dict) -> list[str] | None:
 
 
 def damaged(path: Path) -> str | None:
-    """Why a gzip file cannot be read to its end with its checksums right, or None."""
+    """Why a gzip file cannot be read to its end with its checksums right (a Parquet file:
+    why its footer cannot be read), or None."""
     import zlib
+
+    if path.suffix == ".parquet":
+        import pyarrow.parquet as pq
+
+        try:
+            pq.ParquetFile(path).metadata  # noqa: B018 - reading it is the check
+        except Exception as exc:  # noqa: BLE001 - pyarrow raises several kinds
+            return f"damaged Parquet file: {' '.join(str(exc).split())[:200]}"
+        return None
 
     try:
         with gzip.open(path, "rb") as fh:
@@ -377,6 +401,7 @@ def extract(
     query: SnapshotQuery,
     *,
     engine: str = "duckdb",
+    layout: str | None = None,
     allow_partial: bool = False,
     memory_limit: str | None = None,
     spark_master: str | None = None,
@@ -391,6 +416,9 @@ def extract(
     (with the same query) after the snapshot has grown: the parts read before (the same
     place, size and promised count) are not read again; a newer copy of a work replaces
     the one written, or removes it when the newer copy no longer matches.
+
+    `layout` chooses the copy to read where the snapshot holds several (``jsonl``, the
+    default, ``parquet`` or ``legacy``).
     """
     if engine not in ENGINES:
         raise CollabnetError(f"--engine must be one of {', '.join(ENGINES)}, got {engine!r}")
@@ -398,7 +426,7 @@ def extract(
         raise CollabnetError(f"--memory-limit {memory_limit!r}: give a size such as 8GB")
     started = time.time()
     say = progress or (lambda text: None)
-    layout = find_layout(root)
+    layout = find_layout(root, prefer=layout)
     out = Path(out)
     previous = _previous_run(out, query)
     problems = [f"{p.path}: listed in the snapshot's manifest, not on disk" for p in layout.missing]
@@ -454,6 +482,12 @@ def extract(
             "snapshot": {
                 "root": str(Path(root).resolve()),
                 "layout": layout.name,
+                "records_written": (
+                    "each Parquet row as the JSON object of its columns (DuckDB to_json; "
+                    "Spark to_json, nulls kept)"
+                    if layout.name == "parquet"
+                    else "as published, byte for byte"
+                ),
                 "works": str(layout.works),
                 "manifest": str(layout.manifest) if layout.manifest else None,
                 "snapshot_date": layout.snapshot_date,

@@ -2,7 +2,8 @@
 
 Each part is read once by DuckDB's JSON reader (``read_ndjson_objects`` keeps every
 record's text as it is in the file), while Python checks the part's gzip checksums beside
-it (DuckDB does not). :data:`collabnet.snapshot.MATCH_SQL` marks the works that match;
+it (DuckDB does not); a Parquet part is read by ``read_parquet``.
+:data:`collabnet.snapshot.MATCH_SQL` marks the works that match;
 their records go to a DuckDB table on disk, never into Python objects, and
 :data:`collabnet.snapshot.NEWEST_SQL` streams the works to write. Memory is bounded by
 DuckDB's ``memory_limit`` (a quarter of the machine's memory unless given), whatever the
@@ -30,9 +31,9 @@ from .snapshot import (
 
 __all__ = ["scan", "institutions_by_ror", "VIEW_SQL"]
 
-#: The view of a file's works that :data:`collabnet.snapshot.MATCH_SQL` reads. A record is
-#: parsed (``json_transform``, once) only when its text holds one of the query's ids
-#: (``{maybe}``); the id and ``updated_date`` of the others are read from their text.
+#: The view of a file's works that :data:`collabnet.snapshot.MATCH_SQL` reads, over
+#: ``{source}``: a file's records as ``line`` (their text), ``id``, ``updated`` and ``w``
+#: (the fields the filter reads), from :data:`JSON_SOURCE` or :data:`PARQUET_SOURCE`.
 VIEW_SQL = """
 SELECT line, id, coalesce(w.updated_date, updated) AS updated,
   TRY_CAST(w.publication_year AS INTEGER) AS year,
@@ -45,17 +46,32 @@ SELECT line, id, coalesce(w.updated_date, updated) AS updated,
     AS rors,
   flatten(list_transform(w.authorships,
     lambda a: list_transform(a.institutions, lambda i: i.country_code))) AS countries
-FROM (
+FROM ({source})
+"""
+
+#: A JSON Lines file: a record is parsed (``json_transform``, once) only when its text
+#: holds one of the query's ids (``{maybe}``); the id and ``updated_date`` of the others are
+#: read from their text, which is kept as it is in the file (``read_ndjson_objects``).
+JSON_SOURCE = """
   SELECT json AS line,
     coalesce(nullif(regexp_extract(json, '^\\{{\\s*"id"\\s*:\\s*"([^"]+)"', 1), ''),
              json_extract_string(json, '$.id')) AS id,
     nullif(regexp_extract(json, '"updated_date"\\s*:\\s*"([^"]+)"', 1), '') AS updated,
     CASE WHEN {maybe} THEN json_transform(json, '{schema}') END AS w
   FROM read_ndjson_objects({path}, compression = 'gzip')
-)
 """
 
-#: What the view parses of a record (every other field stays in its text).
+#: A Parquet file of the snapshot: its columns are the API's fields; a row's text is the
+#: JSON object of its columns.
+PARQUET_SOURCE = """
+  SELECT to_json(t)::VARCHAR AS line, CAST(t.id AS VARCHAR) AS id,
+    CAST(t.updated_date AS VARCHAR) AS updated,
+    {{'updated_date': NULL::VARCHAR, 'publication_year': CAST(t.publication_year AS VARCHAR),
+      'authorships': t.authorships}} AS w
+  FROM read_parquet({path}, hive_partitioning = false) AS t
+"""
+
+#: What the view parses of a JSON record (every other field stays in its text).
 SCHEMA = (
     '{"updated_date": "VARCHAR", "publication_year": "VARCHAR", "authorships": '
     '[{"institutions": [{"id": "VARCHAR", "ror": "VARCHAR", "country_code": "VARCHAR", '
@@ -64,9 +80,12 @@ SCHEMA = (
 
 
 def _view(path: Path, q: dict) -> str:
+    if path.suffix == ".parquet":
+        return VIEW_SQL.format(source=PARQUET_SOURCE.format(path=_quote(str(path))))
     found = needles(q)
     maybe = " OR ".join(f"contains(json, {_quote(n)})" for n in found) if found else "true"
-    return VIEW_SQL.format(path=_quote(str(path)), maybe=maybe, schema=SCHEMA)
+    source = JSON_SOURCE.format(path=_quote(str(path)), maybe=maybe, schema=SCHEMA)
+    return VIEW_SQL.format(source=source)
 
 
 _BATCH = 10_000
@@ -230,11 +249,20 @@ def institutions_by_ror(paths: list[Path], rors: tuple[str, ...]) -> dict:
     con = _connect(None)
     wanted = [f"https://ror.org/{r}" for r in rors]
     files = "[" + ", ".join(_quote(str(p)) for p in paths) + "]"
+    if paths[0].suffix == ".parquet":
+        table = (
+            f"(SELECT CAST(ror AS VARCHAR) AS ror, CAST(id AS VARCHAR) AS id "
+            f"FROM read_parquet({files}, union_by_name = true, hive_partitioning = false))"
+        )
+    else:
+        table = (
+            "(SELECT json_extract_string(json, '$.ror') AS ror, "
+            "json_extract_string(json, '$.id') AS id "
+            f"FROM read_ndjson_objects({files}, compression = 'gzip'))"
+        )
     try:
         rows = con.execute(
-            "SELECT json_extract_string(json, '$.ror'), json_extract_string(json, '$.id') "
-            f"FROM read_ndjson_objects({files}, compression = 'gzip') "
-            "WHERE json_extract_string(json, '$.ror') IN (SELECT unnest(?::VARCHAR[]))",
+            f"SELECT ror, id FROM {table} WHERE ror IN (SELECT unnest(?::VARCHAR[]))",
             [wanted],
         ).fetchall()
     except duckdb.Error as exc:

@@ -5,7 +5,8 @@ For snapshots past one machine: ``collabnet snapshot ... --engine spark`` runs l
 the same files, with the same view of the works and the same
 :data:`collabnet.snapshot.MATCH_SQL`, and returns what the DuckDB engine returns. Records
 are read as text (``spark.read.text``), so each matching record is written exactly as it
-is in the snapshot. Needs ``pip install 'collabnet[spark]'`` and a Java runtime.
+is in the snapshot; a Parquet part's rows are written as the JSON objects of their
+columns. Needs ``pip install 'collabnet[spark]'`` and a Java runtime.
 """
 
 from __future__ import annotations
@@ -35,14 +36,11 @@ WORK_SCHEMA = (
 )
 
 #: The view of the works that :data:`collabnet.snapshot.MATCH_SQL` reads (as
-#: :data:`collabnet.snapshot_duckdb.VIEW_SQL` makes it for DuckDB), from ``raw``: the text
-#: of each line (blank lines left out) and its file.
+#: :data:`collabnet.snapshot_duckdb.VIEW_SQL` makes it for DuckDB), over ``{source}``: each
+#: record's text (``line``), its file, the id and ``updated_date`` read from the text
+#: (``rid``, ``rupdated``) and ``w``, the fields the filter reads.
 VIEW_SQL = """
-SELECT value AS line, path,
-  coalesce(w.id, nullif(regexp_extract(value, '^[{{]\\\\s*"id"\\\\s*:\\\\s*"([^"]+)"', 1), ''),
-    get_json_object(value, '$.id')) AS id,
-  coalesce(w.updated_date,
-    nullif(regexp_extract(value, '"updated_date"\\\\s*:\\\\s*"([^"]+)"', 1), '')) AS updated,
+SELECT line, path, coalesce(w.id, rid) AS id, coalesce(w.updated_date, rupdated) AS updated,
   try_cast(w.publication_year AS INT) AS year,
   concat(
     flatten(transform(w.authorships, a -> flatten(transform(a.institutions,
@@ -52,18 +50,37 @@ SELECT value AS line, path,
   flatten(transform(w.authorships, a -> transform(a.institutions, i -> i.ror))) AS rors,
   flatten(transform(w.authorships, a -> transform(a.institutions, i -> i.country_code)))
     AS countries
-FROM (
-  SELECT value, path, CASE WHEN {maybe} THEN from_json(value, '{schema}') END AS w
+FROM ({source})
+"""
+
+#: JSON Lines, from ``raw``: the text of each line (blank lines left out) and its file; a
+#: record is parsed only when its text holds one of the query's ids (``{maybe}``).
+JSON_SOURCE = """
+  SELECT value AS line, path,
+    coalesce(nullif(regexp_extract(value, '^[{{]\\\\s*"id"\\\\s*:\\\\s*"([^"]+)"', 1), ''),
+      get_json_object(value, '$.id')) AS rid,
+    nullif(regexp_extract(value, '"updated_date"\\\\s*:\\\\s*"([^"]+)"', 1), '') AS rupdated,
+    CASE WHEN {maybe} THEN from_json(value, '{schema}') END AS w
   FROM raw WHERE trim(value) <> ''
-)
+"""
+
+#: Parquet, from ``raw``: the snapshot's columns (the API's fields), ``line`` (the JSON
+#: object of those columns) and ``path``.
+PARQUET_SOURCE = """
+  SELECT line, path, CAST(id AS STRING) AS rid, CAST(updated_date AS STRING) AS rupdated,
+    named_struct('id', CAST(NULL AS STRING), 'updated_date', CAST(NULL AS STRING),
+      'publication_year', CAST(publication_year AS STRING), 'authorships', authorships) AS w
+  FROM raw
 """
 
 
-def _view_sql(q: dict) -> str:
+def _view_sql(q: dict, parquet: bool = False) -> str:
+    if parquet:
+        return VIEW_SQL.format(source=PARQUET_SOURCE)
     found = needles(q)
     quoted = ["'" + n.replace("'", "\\'") + "'" for n in found or []]
     maybe = " OR ".join(f"contains(value, {n})" for n in quoted) if found else "true"
-    return VIEW_SQL.format(maybe=maybe, schema=WORK_SCHEMA)
+    return VIEW_SQL.format(source=JSON_SOURCE.format(maybe=maybe, schema=WORK_SCHEMA))
 
 
 def _session(master: str | None):
@@ -85,6 +102,7 @@ def _session(master: str | None):
         .config("spark.ui.enabled", "false")
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.sql.files.ignoreCorruptFiles", "false")
+        .config("spark.sql.jsonGenerator.ignoreNullFields", "false")  # a Parquet row's nulls
         .config("spark.ui.showConsoleProgress", "false")
         .getOrCreate()
     )
@@ -151,9 +169,18 @@ def _job(spark, parts: list[Part], q: dict, previous: list[Path], staging: Path)
     from pyspark.sql import functions as F
 
     def view(files: list[Path], name: str):
-        raw = spark.read.text([str(f) for f in files]).withColumn("path", F.input_file_name())
+        parquet = files[0].suffix == ".parquet"
+        if parquet:
+            rows = spark.read.option("mergeSchema", "true").parquet(*[str(f) for f in files])
+            raw = rows.select(
+                "*",
+                F.to_json(F.struct(*[F.col(f"`{c}`") for c in rows.columns])).alias("line"),
+                F.input_file_name().alias("path"),
+            )
+        else:
+            raw = spark.read.text([str(f) for f in files]).withColumn("path", F.input_file_name())
         raw.createOrReplaceTempView("raw")
-        spark.sql(_view_sql(q)).createOrReplaceTempView(name)
+        spark.sql(_view_sql(q, parquet)).createOrReplaceTempView(name)
 
     spark.createDataFrame(
         [q],
