@@ -287,7 +287,9 @@ def _noun(nodes: Iterable[str]) -> str:
     ids = list(nodes)
     if ids and all(re.fullmatch(r"A\d+", i) for i in ids):
         return "authors"
-    if ids and all(re.fullmatch(r"I\d+", i) or i.startswith(("entry:", "text:")) for i in ids):
+    # an institution as it was at another time: I123@until-2018-04-15
+    institution = re.compile(r"I\d+(@.+)?|(entry|text):.*")
+    if ids and all(institution.fullmatch(i) for i in ids):
         return "institutions"
     if ids and all(re.fullmatch(r"[A-Z]{2}", i) for i in ids):
         return "countries"
@@ -456,7 +458,14 @@ def _node_columns(G: nx.Graph, nodes: list, positions: list, value: dict) -> tup
     vmax = max((value[n] for n in nodes if value[n] is not None), default=0.0) or 1.0
     cat_index = {c: i for i, c in enumerate(CATEGORIES)}
     keys = ("id", "label", "cat", "x", "y", "size", "country", "rule", "source", "ror", "n_works")
-    cols = {k: [] for k in keys}
+    # when the institution's label depends on the date: its categories through time and
+    # its designations with their dates (columns only when some node has them)
+    dated = {
+        col: attr
+        for col, attr in (("changes", "category_changes"), ("designations", "designations"))
+        if any(_text(G.nodes[n].get(attr)) for n in nodes)
+    }
+    cols = {k: [] for k in (*keys, *dated)}
     present = [m for m in MEASURES if any(_number(G.nodes[n].get(m)) is not None for n in nodes)]
     measures = {m: [] for m in present}
     for k, n in enumerate(nodes):
@@ -477,6 +486,8 @@ def _node_columns(G: nx.Graph, nodes: list, positions: list, value: dict) -> tup
         cols["source"].append(_text(data.get("category_source")) or None)
         cols["ror"].append(_text(data.get("ror")) or None)
         cols["n_works"].append(int(n_works) if n_works is not None else None)
+        for col, attr in dated.items():
+            cols[col].append(_text(data.get(attr)) or None)
         for m in present:
             x_m = _number(data.get(m))
             measures[m].append(float(f"{x_m:.6g}") if x_m is not None else None)

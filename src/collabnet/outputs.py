@@ -44,7 +44,10 @@ MANIFEST = "manifest.json"
 
 #: The version of the tables' columns and meaning; tables of another version are refused
 #: (rebuild them). 2: ``source_index``; ``n_authors`` counts authors without an OpenAlex id.
-TABLE_SCHEMA_VERSION = 2
+#: 3: an authorship's category is the one in force in its work's year (``category_dates``,
+#: ``designations``, ``category_date_flag``; institutions: ``category_changes``,
+#: ``designations``).
+TABLE_SCHEMA_VERSION = 3
 
 _LOCK = ".collabnet-build.lock"
 

@@ -215,7 +215,9 @@ def _entry_institutions(institutions: pd.DataFrame, registry=None) -> dict[str, 
 
 
 def _institution_keys(
-    authorships: pd.DataFrame, entry_institutions: dict[str, str] | None = None
+    authorships: pd.DataFrame,
+    entry_institutions: dict[str, str] | None = None,
+    today: dict[str, str] | None = None,
 ) -> pd.Series:
     """The institution-graph node of each authorship row.
 
@@ -225,6 +227,12 @@ def _institution_keys(
     still appears; otherwise, for a watched category found by a pattern (e.g. a provincial
     public security bureau), the normalised raw string itself (``text:<string>``); otherwise
     none (the row stays in the tables, not in the graph).
+
+    A row whose entry had another category in the year of its work than today (`today`:
+    entry id -> today's category; e.g. a fire research institute before it left the Ministry
+    of Public Security in 2018) is a node of its own for that time, ``<key>@<dates>``
+    (``I123@until-2018-04-15``), so that each node has one category that is true for every
+    work behind its ties.
     """
     keys = authorships["institution_id"].astype("string")
     entry = authorships.get("category_entry")
@@ -252,6 +260,19 @@ def _institution_keys(
     )
     keys = keys.copy()
     keys[from_pattern] = "text:" + normalised
+    if today and "category_dates" in authorships.columns:
+        rule = authorships["category_rule"].astype("string").fillna("")
+        then = entry.map(today).astype("string")
+        differs = (authorships["category"].astype("string") != then).fillna(False)
+        other_time = (keys.notna() & differs & (rule != "override")).fillna(False).astype(bool)
+        if other_time.any():
+            when = (
+                authorships.loc[other_time, "category_dates"]
+                .astype("string")
+                .str.replace(" – ", "..", regex=False)
+                .str.replace(" ", "-", regex=False)
+            )
+            keys[other_time] = keys[other_time] + "@" + when
     return keys
 
 
@@ -366,7 +387,7 @@ def build_tables(
     source = data_source or detect_data_source(inputs, corpus)
     with progress.stage("classifying institutions and affiliations") as done:
         institutions, authorships, review = watchlist.classify_tables(
-            corpus.institutions, corpus.authorships, reg, fixes
+            corpus.institutions, corpus.authorships, reg, fixes, works=corpus.works
         )
         watched = institutions["category"].value_counts()
         done(
@@ -385,7 +406,9 @@ def build_tables(
     for key in unused:
         _log.warning("override %r (%s) matches no institution or affiliation", key, overrides)
     authorships["institution_key"] = _institution_keys(
-        authorships, _entry_institutions(institutions, reg)
+        authorships,
+        _entry_institutions(institutions, reg),
+        {eid: e.category for eid, e in reg.entries.items() if e.periods},
     )
     tables = {
         "works": corpus.works,
@@ -441,8 +464,23 @@ def build_tables(
 
 _REQUIRED_COLUMNS = {
     "works": [*WORK_COLUMNS],
-    "authorships": [*AUTHORSHIP_COLUMNS, "category", "category_rule", "institution_key"],
-    "institutions": [*INSTITUTION_COLUMNS, "category", "category_rule", "category_source"],
+    "authorships": [
+        *AUTHORSHIP_COLUMNS,
+        "category",
+        "category_rule",
+        "institution_key",
+        "category_dates",
+        "designations",
+        "category_date_flag",
+    ],
+    "institutions": [
+        *INSTITUTION_COLUMNS,
+        "category",
+        "category_rule",
+        "category_source",
+        "category_changes",
+        "designations",
+    ],
     "authors": [*AUTHOR_COLUMNS],
 }
 
@@ -484,6 +522,34 @@ def load_tables(out_dir: str | Path) -> dict[str, pd.DataFrame]:
 # --- stage 2: graphs ----------------------------------------------------------------------
 
 
+def _dated_nodes(rows: pd.DataFrame, nodes: pd.DataFrame) -> pd.DataFrame:
+    """The nodes of institutions as they were at another time (``<key>@<dates>``, see
+    :func:`_institution_keys`): the institution's attributes with the category of that time
+    and its dates in the label."""
+    first = rows.groupby("institution_key").first()
+    base = first.index.str.split("@").str[0]
+    known = pd.Series(base, index=first.index).isin(nodes.index)
+
+    def of(column, default):
+        values = nodes[column].reindex(base).to_numpy() if column in nodes else [None] * len(base)
+        return pd.Series(values, index=first.index).where(known.values, default)
+
+    label = of("label", first["category_entry_name"]).fillna(first.index.to_series())
+    return pd.DataFrame(
+        {
+            "label": label + " (" + first["category_dates"].astype(str) + ")",
+            "category": first["category"],
+            "category_rule": first["category_rule"],
+            "category_source": first.get("category_source"),
+            "country_code": of("country_code", first["country_code"]),
+            "ror": of("ror", None),
+            "matched_by": "as it was " + first["category_dates"].astype(str),
+            "category_changes": of("category_changes", ""),
+            "designations": of("designations", ""),
+        }
+    )
+
+
 def node_attributes(tables: dict[str, pd.DataFrame], level: str) -> pd.DataFrame:
     """Node attributes (``label``, ``category``, ...) of institutions or authors, by node id.
 
@@ -508,9 +574,12 @@ def node_attributes(tables: dict[str, pd.DataFrame], level: str) -> pd.DataFrame
                 "country_code": inst["country_code"],
                 "ror": inst["ror"],
                 "matched_by": "OpenAlex institution",
+                "category_changes": inst.get("category_changes", ""),
+                "designations": inst.get("designations", ""),
             }
         )
-        text = a[a["institution_key"].str.contains(r"^(?:entry|text):", na=False)]
+        dated = a["institution_key"].str.contains("@", regex=False, na=False)
+        text = a[a["institution_key"].str.contains(r"^(?:entry|text):", na=False) & ~dated]
         if len(text):
             grouped = text.groupby("institution_key")
             first = grouped.first()
@@ -534,6 +603,8 @@ def node_attributes(tables: dict[str, pd.DataFrame], level: str) -> pd.DataFrame
                 }
             )
             nodes = pd.concat([nodes, extra])
+        if dated.any():
+            nodes = pd.concat([nodes, _dated_nodes(a[dated], nodes)])
         return nodes
     if level == "authors":
         authors = tables["authors"].set_index("author_id")

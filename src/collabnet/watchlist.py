@@ -16,6 +16,7 @@ import pandas as pd
 import yaml
 
 from . import config
+from .dating import DatedLabel, Designation, Period, first_day, label_for, last_day, timeline
 from .errors import InputError
 
 __all__ = [
@@ -67,8 +68,10 @@ _ENTRY_KEYS = {
     "id", "name", "name_zh", "aliases", "acronyms", "ror", "ror_withdrawn", "openalex", "country",
     "category", "supervising_body", "sources", "valid_from", "valid_to", "note", "parent",
     "negative", "needs_context", "weak_text", "text_confidence", "confidence", "match_all",
-    "no_text_match", "allow_short_zh", "listings", "aspi_category",
+    "no_text_match", "allow_short_zh", "listings", "aspi_category", "periods", "openalex_note",
 }  # fmt: skip
+_PERIOD_KEYS = {"category", "from", "to", "sources", "confidence", "note"}
+_LISTING_KEYS = {"list", "from", "to", "citation", "source"}
 _FILE_KEYS = {"last_reviewed", "entries", "source_default"}
 
 
@@ -331,6 +334,8 @@ class Entry:
     allow_short_zh: bool = False
     listings: tuple[Mapping, ...] = ()
     aspi_category: str | None = None
+    periods: tuple[Period, ...] = ()
+    openalex_note: str | None = None
     file: str = ""
     line: int | None = None
 
@@ -338,6 +343,29 @@ class Entry:
     def source(self) -> str:
         """The entry's sources, ``"; "``-joined."""
         return "; ".join(self.sources)
+
+    @property
+    def designations(self) -> tuple[Designation, ...]:
+        """The entry's ``listings``, dated."""
+        return tuple(
+            Designation.of(i["list"], i.get("from"), i.get("to"), i.get("citation"), i["source"])
+            for i in self.listings
+        )
+
+    @property
+    def dated(self) -> bool:
+        """Whether the entry's label depends on the date (periods or listings)."""
+        return bool(self.periods or self.listings)
+
+    def label_for(self, year: int | None) -> DatedLabel:
+        """The entry's category, dates, designations and date flag for a work of `year`
+        (:func:`collabnet.dating.label_for`)."""
+        return label_for(self.category, self.periods, self.designations, year)
+
+    def changes(self) -> str:
+        """Its categories through time, e.g. ``"cn_police until 2018-04-15; cn_other from
+        2018-04-16"`` ("" when it has always had one) (:func:`collabnet.dating.timeline`)."""
+        return timeline(self.category, self.periods)
 
     def names(self) -> list[str]:
         """Every name the entry is known by: name, Chinese name, aliases and acronyms."""
@@ -905,13 +933,70 @@ def _check_entry_fields(raw: dict, path: Path, record: str, line: int | None) ->
         if not isinstance(item, dict) or not item.get("list") or not item.get("source"):
             raise InputError(path, "each listing needs 'list' and 'source'", line=line,
                              record=record)  # fmt: skip
-        for k in ("from", "to"):
-            _parse_date(item.get(k), path, record, line, f"listing {k!r}")
+        if unknown := set(item) - _LISTING_KEYS:
+            what = f"listing {item['list']!r}: unknown field(s) {sorted(unknown)}"
+            raise InputError(path, f"{what}; known: {sorted(_LISTING_KEYS)}", line=line,
+                             record=record)  # fmt: skip
+        _check_span(item, path, record, line, f"listing {item['list']!r}")
+    _check_periods(raw, path, record, line)
     conf, tconf = raw.get("confidence", 1.0), raw.get("text_confidence")
     for what, v in (("confidence", conf), ("text_confidence", tconf)):
         if v is not None and not (isinstance(v, int | float) and 0 <= v <= 1):
             raise InputError(path, f"{what} must be a number between 0 and 1", line=line,
                              record=record)  # fmt: skip
+
+
+def _check_span(item: dict, path: Path, record: str, line, what: str) -> tuple:
+    """The ``from`` and ``to`` of a listing or period as first and last days; ``from``
+    after ``to`` is an error."""
+    start = first_day(_parse_date(item.get("from"), path, record, line, f"{what}: 'from'"))
+    end = last_day(_parse_date(item.get("to"), path, record, line, f"{what}: 'to'"))
+    if start and end and start > end:
+        raise InputError(path, f"{what}: 'from' {start} is after 'to' {end}", line=line,
+                         record=record)  # fmt: skip
+    return start, end
+
+
+def _check_periods(raw: dict, path: Path, record: str, line: int | None) -> None:
+    """Each period: a category, dates in order, its own sources; periods do not overlap,
+    and none holds today unless it has the entry's category (which is today's)."""
+    periods = raw.get("periods") or []
+    if not isinstance(periods, list):
+        raise InputError(path, "periods must be a list", line=line, record=record)
+    spans = []
+    for k, item in enumerate(periods):
+        what = f"period {k + 1}"
+        if not isinstance(item, dict):
+            raise InputError(path, f"{what} must be a mapping", line=line, record=record)
+        if unknown := set(item) - _PERIOD_KEYS:
+            raise InputError(path, f"{what}: unknown field(s) {sorted(unknown)}; known: "
+                             f"{sorted(_PERIOD_KEYS)}", line=line, record=record)  # fmt: skip
+        if item.get("category") not in config.CATEGORIES:
+            raise InputError(path, f"{what}: category {item.get('category')!r} is not one of "
+                             f"{config.CATEGORIES}", line=line, record=record)  # fmt: skip
+        if not _str_list(item.get("sources"), path, record, line, f"{what}: sources"):
+            raise InputError(path, f"{what} needs its own sources (the change is a claim too)",
+                             line=line, record=record)  # fmt: skip
+        start, end = _check_span(item, path, record, line, what)
+        if not (start or end):
+            raise InputError(path, f"{what} needs 'from' or 'to'", line=line, record=record)
+        today = dt.date.today().isoformat()
+        if (
+            (start or "") <= today
+            and (end is None or today <= end)
+            and (item["category"] != raw["category"])
+        ):
+            raise InputError(path, f"{what} ({item['category']}) holds today: the entry's "
+                             "category must be today's", line=line, record=record)  # fmt: skip
+        c = item.get("confidence")
+        if c is not None and not (isinstance(c, int | float) and 0 <= c <= 1):
+            raise InputError(path, f"{what}: confidence must be a number between 0 and 1",
+                             line=line, record=record)  # fmt: skip
+        spans.append((start or "0000-01-01", end or "9999-12-31", what))
+    spans.sort()
+    for (_, end, a), (start, _, b) in zip(spans, spans[1:], strict=False):
+        if start <= end:
+            raise InputError(path, f"{a} and {b} overlap", line=line, record=record)
 
 
 def _build_entry(raw: dict, path: Path, record: str, line: int | None) -> Entry:
@@ -950,6 +1035,18 @@ def _build_entry(raw: dict, path: Path, record: str, line: int | None) -> Entry:
         allow_short_zh=bool(raw.get("allow_short_zh", False)),
         listings=tuple(dict(i) for i in raw.get("listings") or []),
         aspi_category=raw.get("aspi_category") or None,
+        periods=tuple(
+            Period.of(
+                p["category"],
+                p.get("from") and str(p["from"]),
+                p.get("to") and str(p["to"]),
+                _str_list(p["sources"], path, record, line, "sources"),
+                p.get("confidence"),
+                p.get("note"),
+            )
+            for p in raw.get("periods") or []
+        ),  # fmt: skip
+        openalex_note=raw.get("openalex_note") or None,
         file=str(path),
         line=line,
     )
@@ -1189,6 +1286,9 @@ _AUTHORSHIP_COLUMNS = (
     "category_source",
     "raw_category",
     "category_flag",
+    "category_dates",
+    "designations",
+    "category_date_flag",
 )
 #: Label columns of the lookup frames (``i_category``, ...) and the Classification field of each.
 _LABEL_FIELDS = {
@@ -1232,8 +1332,16 @@ def classify_tables(
     authorships: pd.DataFrame,
     registry: Registry | None = None,
     overrides: Overrides | str | Path | None = None,
+    works: pd.DataFrame | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Add categories to the institutions and authorships tables; list labels to check by hand.
+
+    A label from an entry whose category changed at a date, or that was designated for a
+    while (``periods``, ``listings`` in the registry), is decided for the publication year of
+    each row's work (:mod:`collabnet.dating`): ``category`` is the category in force that
+    year, ``category_dates`` the dates it held for, ``designations`` the designations in force
+    in the year, and ``category_date_flag`` says why the label depends on the date (a year
+    within a year of a change, or no year: today's category is used).
 
     Each unique institution and each unique (raw affiliation, country) pair is classified once
     and merged back. An authorship takes its institution's category; the category of its raw
@@ -1250,6 +1358,9 @@ def classify_tables(
     overrides : Overrides or path, optional
         The reporter's corrections (a path is read with :func:`load_overrides`); an override
         beats every rule.
+    works : pandas.DataFrame, optional
+        ``work_id`` and ``publication_year``: the year of each row's work. Without it every
+        row is dated as a work without a year.
 
     Returns
     -------
@@ -1283,14 +1394,15 @@ def classify_tables(
         overrides = load_overrides(overrides)
     institution_labels = _label_institutions(institutions, authorships, reg, overrides)
     by_inst = institution_labels.by_id
-    keys = _authorship_keys(authorships)
+    keys = _authorship_keys(authorships, works)
     by_text = _label_affiliations(keys, reg, overrides)
-    labels = _merge_labels(keys, by_inst, by_text)
+    labels = _merge_labels(keys, by_inst, by_text, reg)
     review = _review_queue(institutions, by_inst, keys, by_text, labels)
     auth = authorships.copy()
     for col in _AUTHORSHIP_COLUMNS:
         auth[col] = labels[col].values
-    return _with_institution_labels(institutions, institution_labels.rows), auth, review
+    inst = _with_institution_labels(institutions, institution_labels.rows, reg)
+    return inst, auth, review
 
 
 # -- institutions: by identifier, lineage and name, once per institution -------------------
@@ -1379,32 +1491,53 @@ def _unlisted_institutions(institutions: pd.DataFrame, authorships: pd.DataFrame
 
 
 def _with_institution_labels(
-    institutions: pd.DataFrame, labels: list[Classification]
+    institutions: pd.DataFrame, labels: list[Classification], reg: Registry
 ) -> pd.DataFrame:
-    """A copy of ``institutions`` with the label of each row as ``category*`` columns."""
+    """A copy of ``institutions`` with the label of each row as ``category*`` columns: the
+    category of today, ``category_changes`` (its categories through time) and
+    ``designations`` (every one, with its dates)."""
     inst = institutions.copy()
     inst["category"] = [c.category for c in labels]
     inst["category_rule"] = [c.rule for c in labels]
     inst["category_source"] = [c.source for c in labels]
     inst["category_entry"] = [c.entry_id for c in labels]
     inst["category_confidence"] = [c.confidence for c in labels]
+    entries = [_dated_entry(c.entry_id, c.rule, reg) for c in labels]
+    inst["category_changes"] = [e.changes() if e else "" for e in entries]
+    inst["designations"] = [
+        "; ".join(d.text() for d in e.designations) if e else "" for e in entries
+    ]
     return inst
+
+
+def _dated_entry(entry_id, rule, reg: Registry) -> Entry | None:
+    """The entry behind a label when its label depends on the date (not an override)."""
+    if not isinstance(entry_id, str) or rule == "override":
+        return None
+    e = reg.entries.get(entry_id)
+    return e if e is not None and e.dated else None
 
 
 # -- affiliation strings: by raw text, once per (string, country) ---------------------------
 
 
-def _authorship_keys(authorships: pd.DataFrame) -> pd.DataFrame:
+def _authorship_keys(authorships: pd.DataFrame, works: pd.DataFrame | None = None) -> pd.DataFrame:
     """What each authorship row is labelled by.
 
     Returns
     -------
     pandas.DataFrame
         One row per authorship, in order (a new RangeIndex), with columns ``institution_id``,
-        ``raw`` (the raw affiliation; None when missing or blank) and ``cc`` (the country
-        code; None when missing). Columns the authorships lack are all None.
+        ``raw`` (the raw affiliation; None when missing or blank), ``cc`` (the country
+        code; None when missing) and ``year`` (the publication year of its work from
+        `works`; None when unknown). Columns the authorships lack are all None.
     """
     n = len(authorships)
+    year = pd.Series([None] * n, dtype=object)
+    if works is not None and len(works) and "work_id" in authorships.columns:
+        by_work = works.drop_duplicates("work_id").set_index("work_id")["publication_year"]
+        found = authorships["work_id"].map(by_work)
+        year = pd.Series([int(y) if pd.notna(y) else None for y in found], dtype=object)
 
     def column(name: str) -> pd.Series:
         return authorships[name] if name in authorships.columns else pd.Series([None] * n)
@@ -1416,6 +1549,7 @@ def _authorship_keys(authorships: pd.DataFrame) -> pd.DataFrame:
             "institution_id": column("institution_id").values,
             "raw": raw.values,
             "cc": cc.where(cc.notna(), None).values,
+            "year": year.values,
         }
     )
 
@@ -1449,6 +1583,7 @@ def _merge_labels(
     keys: pd.DataFrame,
     inst_labels: dict[str, Classification],
     text_labels: dict[tuple, Classification],
+    reg: Registry | None = None,
 ) -> pd.DataFrame:
     """The label of each authorship row: its institution's, else its raw string's, else none.
 
@@ -1458,9 +1593,16 @@ def _merge_labels(
         One row per authorship with the :data:`_AUTHORSHIP_COLUMNS` (rule ``none``, category
         ``other`` and confidence 0.0 when neither label exists; ``raw_category`` is the raw
         string's category; ``category_flag`` from :func:`_disagreements`) and
-        ``from_institution``, True where the institution gave the label.
+        ``from_institution``, True where the institution gave the label. Both labels are
+        dated (:func:`_date_labels`) before they are compared and chosen.
     """
     both = _labels_side_by_side(keys, inst_labels, text_labels)
+    if reg is not None:
+        _date_labels(both, keys["year"], reg)
+    for prefix in ("i_", "r_"):
+        for name in ("dates", "designations", "date_flag"):
+            if f"{prefix}{name}" not in both.columns:
+                both[f"{prefix}{name}"] = ""
     has_i = both["i_category"].notna()
 
     def chosen(name: str) -> pd.Series:
@@ -1476,9 +1618,51 @@ def _merge_labels(
             "category_source": chosen("source"),
             "raw_category": both["r_category"],
             "category_flag": _disagreements(both),
+            "category_dates": chosen("dates").fillna(""),
+            "designations": chosen("designations").fillna(""),
+            "category_date_flag": chosen("date_flag").fillna(""),
             "from_institution": has_i,
         }
     )
+
+
+def _date_labels(both: pd.DataFrame, years: pd.Series, reg: Registry) -> None:
+    """Decide, in place, each label from a dated entry for the year of its row's work.
+
+    For the institution's label (``i_``) and the raw string's (``r_``): where the entry has
+    ``periods`` or ``listings`` (and the label is not an override), the category in force in
+    the year replaces today's, with the period's sources and confidence cap; ``dates``,
+    ``designations`` and ``date_flag`` columns are added (empty for other rows). Each
+    distinct (entry, year) is decided once.
+    """
+    dated = {eid for eid, e in reg.entries.items() if e.dated}
+    years = pd.Series(years.values, index=both.index, dtype=object)
+    for prefix in ("i_", "r_"):
+        entry, rule = both[f"{prefix}entry"], both[f"{prefix}rule"]
+        rows = entry.isin(dated) & (rule != "override")
+        for name in ("dates", "designations", "date_flag"):
+            both[f"{prefix}{name}"] = ""
+        if not rows.any():
+            continue
+        sub = pd.DataFrame({"e": entry[rows], "y": years[rows]})
+        decided = {
+            (e, y): reg.entries[e].label_for(None if y is None or pd.isna(y) else int(y))
+            for e, y in sub.drop_duplicates().itertuples(index=False)
+        }
+        labels = [decided[(e, y)] for e, y in sub.itertuples(index=False)]
+        idx = sub.index
+        both.loc[idx, f"{prefix}category"] = [d.category for d in labels]
+        both.loc[idx, f"{prefix}source"] = [
+            "; ".join(d.sources) if d.sources else src
+            for d, src in zip(labels, both.loc[idx, f"{prefix}source"], strict=True)
+        ]
+        both.loc[idx, f"{prefix}confidence"] = [
+            min(c, d.confidence) if d.confidence is not None else c
+            for d, c in zip(labels, both.loc[idx, f"{prefix}confidence"], strict=True)
+        ]
+        both.loc[idx, f"{prefix}dates"] = [d.dates for d in labels]
+        both.loc[idx, f"{prefix}designations"] = [d.designations for d in labels]
+        both.loc[idx, f"{prefix}date_flag"] = [d.flag for d in labels]
 
 
 def _labels_side_by_side(
@@ -1609,6 +1793,7 @@ def _review_queue(
     """
     rows = _institutions_to_review(institutions, inst_labels, keys)
     rows += _affiliations_to_review(keys, labels, text_labels)
+    rows += _dated_to_review(keys, labels)
     review = pd.DataFrame([asdict(r) for r in rows], columns=REVIEW_COLUMNS)
     if len(review):
         order = {c: i for i, c in enumerate(config.CATEGORIES)}
@@ -1649,6 +1834,40 @@ def _institutions_to_review(
         cc = None if pd.isna(cc) else cc
         n = int(n_by_inst.get(iid, 0))
         out.append(_ReviewRow.of("institution", iid, name, cc, c, n, _POLICE_FLAG if hint else ""))
+    return out
+
+
+def _dated_to_review(keys: pd.DataFrame, labels: pd.DataFrame) -> list[_ReviewRow]:
+    """Labels that depend on the date: rows within a year of a change of their entry, and
+    rows of works without a year (today's category used).
+
+    Returns
+    -------
+    list of _ReviewRow
+        One per (entry, publication year, category) with a ``category_date_flag``, kind
+        ``dated_label``, key ``"<entry> <year>"`` (``"<entry> no year"``), the dates the
+        category holds for as its rule, in order of entry then year.
+    """
+    flagged = labels["category_date_flag"].astype(str) != ""
+    if not flagged.any():
+        return []
+    rows = labels.loc[flagged].assign(year=keys.loc[flagged, "year"].values)
+    rows["y"] = rows["year"].map(lambda y: -1 if y is None or pd.isna(y) else int(y))
+    out = []
+    grouped = rows.groupby(["category_entry", "y", "category"], sort=True, dropna=False)
+    for (entry, y, category), g in grouped:
+        first = g.iloc[0]
+        label = Classification(
+            category, entry, first["category_entry_name"],
+            f"dated: {category} {first['category_dates']}".strip(),
+            first["category_source"], float(g["category_confidence"].max()),
+        )  # fmt: skip
+        when = "no year" if y < 0 else str(y)
+        flag = first["category_date_flag"]
+        if first["designations"]:
+            flag += f"; designations: {first['designations']}"
+        out.append(_ReviewRow.of("dated_label", f"{entry} {when}", first["category_entry_name"],
+                                 None, label, len(g), flag))  # fmt: skip
     return out
 
 

@@ -305,6 +305,12 @@
     box.appendChild(el("p", (D.noun === "authors" ? "most often signs with: " : "category: ") + cat.label));
     if (D.nodes.rule[k]) { box.appendChild(el("p", "rule: " + D.nodes.rule[k], "cn-muted")); }
     if (D.nodes.source[k]) { box.appendChild(el("p", "source: " + D.nodes.source[k], "cn-muted")); }
+    if (D.nodes.changes && D.nodes.changes[k]) {
+      box.appendChild(el("p", "category through time: " + D.nodes.changes[k], "cn-dated"));
+    }
+    if (D.nodes.designations && D.nodes.designations[k]) {
+      box.appendChild(el("p", "designations: " + D.nodes.designations[k], "cn-dated"));
+    }
     if (D.nodes.country[k]) { box.appendChild(el("p", "country: " + D.nodes.country[k])); }
     if (D.nodes.ror[k]) { box.appendChild(el("p", "ROR: " + D.nodes.ror[k], "cn-muted")); }
     var onmap = 0;
