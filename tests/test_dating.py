@@ -312,10 +312,13 @@ def test_every_entry_has_what_it_needs(reg):
             problems.append(f"{e.id}: no source")
         if e.country == "CN" and not e.negative and not e.name_zh:
             problems.append(f"{e.id}: no Chinese name")
-        if e.aspi_category and not (e.acronyms or any(len(a) <= 12 for a in e.aliases)):
-            problems.append(f"{e.id}: no abbreviation or short name")
-        if not (e.openalex or e.openalex_note):
-            problems.append(f"{e.id}: no OpenAlex id and no note saying why")
+        # papers write 国防科技大学, not 中国人民解放军国防科技大学: an ASPI entry needs a
+        # Chinese name without the PLA prefix, as the form affiliations use
+        zh = [n for n in (e.name_zh, *e.aliases) if n and re.search(r"[\u4e00-\u9fff]", n)]
+        if e.aspi_category and not any(not n.startswith("中国人民解放军") for n in zh):
+            problems.append(f"{e.id}: no short Chinese name")
+        if not (e.ror or e.openalex or e.ids_note or e.negative):
+            problems.append(f"{e.id}: no ROR or OpenAlex id and no note saying why")
         for p in e.periods:
             if not p.sources:
                 problems.append(f"{e.id}: a period without sources")
@@ -338,3 +341,71 @@ def test_the_short_names_reporters_meet_are_known(reg):
 def test_entries_were_checked_recently(reg):
     # a dated label is only as good as the review of its dates
     assert dt.date.fromisoformat(str(reg.last_reviewed)) >= dt.date(2026, 11, 1)
+
+
+# --- OpenAlex ids by ROR ------------------------------------------------------------------
+
+
+def test_watchlist_ids_says_which_openalex_ids_to_add_or_check(tmp_path, monkeypatch, capsys):
+    from fake_openalex import FakeOpenAlex, make_institution
+
+    from collabnet import config
+
+    entries = """- id: erasmus-mc
+  name: Erasmus MC
+  ror: [018906e22]
+  country: NL
+  category: nl
+  sources: [ROR record https://ror.org/018906e22]
+- id: leiden-university
+  name: Leiden University
+  ror: [027bh9e22]
+  openalex: [I9000003]
+  country: NL
+  category: nl
+  sources: [ROR record https://ror.org/027bh9e22]
+- id: lumc
+  name: Leiden University Medical Center
+  ror: [05xvt9f17]
+  openalex: [I1]
+  country: NL
+  category: nl
+  sources: [ROR record https://ror.org/05xvt9f17]
+- id: unknown-lab
+  name: A Lab OpenAlex Does Not Know
+  ror: [0aaaaaa00]
+  country: NL
+  category: nl
+  sources: [a source]
+- id: no-ror-lab
+  name: A Lab Without ROR
+  ids_note: no ROR record
+  country: NL
+  category: nl
+  sources: [a source]
+"""
+    folder = _registry_file(tmp_path, entries)
+    institutions = [
+        make_institution("I9000001", "Erasmus MC", "018906e22", "NL", "healthcare"),
+        make_institution("I9000002", "Leiden University Medical Center", "05xvt9f17", "NL"),
+        make_institution("I9000003", "Leiden University", "027bh9e22", "NL"),
+    ]
+    monkeypatch.setenv("OPENALEX_API_KEY", "oa-test-key")
+    monkeypatch.setattr(config, "PROJECT_ROOT", tmp_path / "project")
+    with FakeOpenAlex([], institutions=institutions) as s:
+        monkeypatch.setenv("COLLABNET_OPENALEX_URL", s.url)
+        out = tmp_path / "ids.csv"
+        assert main(["watchlist-ids", "--registry", str(folder), "--out", str(out)]) == 0
+        assert len([r for r in s.requests if r["path"] == "/institutions"]) == 1
+    text = capsys.readouterr().out
+    assert "1 agrees, 1 add, 1 differs, 1 not in OpenAlex, 1 no ROR" in text
+    assert "erasmus-mc: openalex: [I9000001]  # Erasmus MC" in text
+    assert "lumc: openalex: [I9000002]" in text and "registry has I1" in text
+    report = pd.read_csv(out, keep_default_na=False).set_index("entry")
+    assert report.loc["unknown-lab", "status"] == "not in OpenAlex"
+    assert report.loc["leiden-university", "status"] == "agrees"
+    # without a key: one line saying how to get one, no request
+    monkeypatch.delenv("OPENALEX_API_KEY")
+    assert main(["watchlist-ids", "--registry", str(folder)]) == 2
+    err = capsys.readouterr().err
+    assert "OPENALEX_API_KEY" in err and "Traceback" not in err

@@ -335,6 +335,47 @@ def _add_classify(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=_cmd_classify)
 
 
+def _add_watchlist_ids(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "watchlist-ids",
+        help="check the watchlist's OpenAlex ids against OpenAlex, by ROR",
+        description="Ask OpenAlex which institution has each ROR id of the watchlist (one "
+        "request for 100 RORs; needs OPENALEX_API_KEY) and say, per entry, whether its "
+        "OpenAlex ids agree, should be added, differ, or whether OpenAlex does not know the "
+        "ROR. Prints the entries to change as YAML lines to paste into data/watchlist after a "
+        "check by hand; --out writes the whole report as CSV. Nothing is changed.",
+    )
+    p.add_argument(
+        "--registry", metavar="PATH", help="watchlist folder or file (default: data/watchlist)"
+    )
+    p.add_argument("--out", metavar="FILE.csv", help="write the report here")
+    p.set_defaults(func=_cmd_watchlist_ids)
+
+
+def _cmd_watchlist_ids(args: argparse.Namespace) -> int:
+    from . import openalex, watchlist
+    from .export import write_table_csv
+    from .terminal import escape
+
+    reg = watchlist.load_registry(args.registry)
+    rors = [r for e in reg.entries.values() if not e.negative for r in e.ror]
+    found = openalex.institutions_by_ror(rors)
+    report = watchlist.openalex_id_report(reg, found)
+    counts = report["status"].value_counts()
+    print(
+        f"{len(reg.entries):,} entries, {len(set(rors)):,} ROR ids: "
+        + ", ".join(f"{counts.get(k, 0):,} {k}" for k in ("agrees", "add", "differs",
+                                                          "not in OpenAlex", "no ROR"))
+    )  # fmt: skip
+    for row in report[report["status"].isin(["add", "differs"])].itertuples(index=False):
+        had = f"; registry has {row.registry_openalex}" if row.registry_openalex else ""
+        print(escape(f"{row.entry}: openalex: [{row.openalex}]  # {row.openalex_name}{had}"))
+    if args.out:
+        write_table_csv(report, args.out)
+        print(f"report: {escape(str(args.out))}")
+    return 0
+
+
 def _input_lines():
     """Standard input as ``(bytes, text, bad)`` per line.
 
@@ -648,6 +689,7 @@ def build_parser() -> argparse.ArgumentParser:
         _add_snapshot,
         _add_build,
         _add_classify,
+        _add_watchlist_ids,
         _add_paths,
         _add_demo,
         _add_demo_data,

@@ -1083,6 +1083,19 @@ def resolve_institutions(
     return {r: cache[r] for r in wanted}
 
 
+def institutions_by_ror(
+    rors: Iterable[str],
+    *,
+    base_url: str | None = None,
+    retry: RetryPolicy | None = None,
+    session: requests.Session | None = None,
+) -> dict[str, dict]:
+    """Bare ROR id -> the OpenAlex Institution record, for those of `rors` OpenAlex knows
+    (100 RORs a request; no cache, no error for an unknown ROR). Needs the API key."""
+    wanted = _unique(_normalise_ror(r) for r in rors)
+    return _look_up_institutions(_make_client(base_url, retry, session), wanted) if wanted else {}
+
+
 def _look_up_institutions(client: _Client, rors: Sequence[str]) -> dict[str, dict]:
     """ROR id -> the OpenAlex Institution record, for those of ``rors`` OpenAlex knows."""
     found = {}

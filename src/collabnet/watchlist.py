@@ -29,6 +29,7 @@ __all__ = [
     "classify_tables",
     "normalize_text",
     "REVIEW_COLUMNS",
+    "openalex_id_report",
 ]
 
 ROR_RE = re.compile(r"^0[a-z0-9]{6}[0-9]{2}$")
@@ -68,7 +69,7 @@ _ENTRY_KEYS = {
     "id", "name", "name_zh", "aliases", "acronyms", "ror", "ror_withdrawn", "openalex", "country",
     "category", "supervising_body", "sources", "valid_from", "valid_to", "note", "parent",
     "negative", "needs_context", "weak_text", "text_confidence", "confidence", "match_all",
-    "no_text_match", "allow_short_zh", "listings", "aspi_category", "periods", "openalex_note",
+    "no_text_match", "allow_short_zh", "listings", "aspi_category", "periods", "ids_note",
 }  # fmt: skip
 _PERIOD_KEYS = {"category", "from", "to", "sources", "confidence", "note"}
 _LISTING_KEYS = {"list", "from", "to", "citation", "source"}
@@ -335,7 +336,7 @@ class Entry:
     listings: tuple[Mapping, ...] = ()
     aspi_category: str | None = None
     periods: tuple[Period, ...] = ()
-    openalex_note: str | None = None
+    ids_note: str | None = None
     file: str = ""
     line: int | None = None
 
@@ -1046,7 +1047,7 @@ def _build_entry(raw: dict, path: Path, record: str, line: int | None) -> Entry:
             )
             for p in raw.get("periods") or []
         ),  # fmt: skip
-        openalex_note=raw.get("openalex_note") or None,
+        ids_note=raw.get("ids_note") or None,
         file=str(path),
         line=line,
     )
@@ -1325,6 +1326,41 @@ def _as_list(v) -> list:
         return list(v)
     except TypeError:
         return []
+
+
+#: Columns of :func:`openalex_id_report`.
+ID_REPORT_COLUMNS = ["entry", "name", "ror", "registry_openalex", "openalex", "openalex_name",
+                     "status"]  # fmt: skip
+
+
+def openalex_id_report(reg: Registry, found: Mapping[str, Mapping]) -> pd.DataFrame:
+    """How each entry's OpenAlex ids agree with what OpenAlex says of its ROR ids.
+
+    `found` maps bare ROR ids to OpenAlex Institution records
+    (:func:`collabnet.openalex.institutions_by_ror`). One row per (entry, ROR): ``status``
+    is ``agrees`` (the registry has the id OpenAlex gives), ``add`` (the registry lacks
+    it), ``differs`` (the registry has other ids: check by hand) or ``not in OpenAlex``;
+    an entry without a ROR id is one row, ``no ROR``.
+    """
+    rows = []
+    for e in reg.entries.values():
+        if e.negative:
+            continue
+        have = "; ".join(e.openalex)
+        if not e.ror:
+            rows.append([e.id, e.name, None, have, None, None, "no ROR"])
+        for ror in e.ror:
+            rec = found.get(ror)
+            oid = _bare_openalex((rec or {}).get("id")) if rec else None
+            if oid is None:
+                status = "not in OpenAlex"
+            elif oid in e.openalex:
+                status = "agrees"
+            else:
+                status = "differs" if e.openalex else "add"
+            name = (rec or {}).get("display_name")
+            rows.append([e.id, e.name, ror, have, oid, name, status])
+    return pd.DataFrame(rows, columns=ID_REPORT_COLUMNS)
 
 
 def classify_tables(
