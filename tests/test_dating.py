@@ -227,6 +227,20 @@ def test_a_designation_appears_only_in_its_years_and_the_details_say_so(tmp_path
     assert payload["nodes"]["changes"][k] == "cn_police until 2018-04-15; cn_other from 2018-04-16"
 
 
+def test_the_how_close_table_shows_the_designations_on_the_path(tmp_path):
+    out = tmp_path / "out"
+    assert main(["build", str(_corpus(tmp_path)), "--out", str(out), "--quiet"]) == 0
+    t = pipeline.load_tables(out)
+    G = pipeline.load_graph(out, "institutions", tables=t)
+    table = pipeline.how_close_table(pipeline.how_close(G, t["works"])).set_index("target")
+    assert set(table.index) == {"I3", "I2@until-2018-04-15"}  # the police nodes
+    assert table.loc["I3", "designations"].startswith(
+        "Institute of Forensic Science, Ministry of Public Security: US Entity List (2020-06-05"
+    )
+    assert table.loc["I2@until-2018-04-15", "designations"] == ""
+    assert table.loc["I2@until-2018-04-15", "evidence_dois"] == "10.5555/test.w1"
+
+
 def test_the_review_queue_lists_every_label_that_depends_on_a_date(tmp_path):
     out = tmp_path / "out"
     assert main(["build", str(_corpus(tmp_path)), "--out", str(out), "--quiet"]) == 0

@@ -1131,8 +1131,9 @@ def how_close(
     """Shortest evidence paths from every node of one category to every node of another.
 
     Each path is a dict as :func:`collabnet.metrics.evidence_paths` returns it (``nodes``,
-    ``labels``, ``length``, ``hops`` with the works of every hop), plus ``source`` and
-    ``target``. Pairs with no path are left out; :func:`how_close_table` lists them too.
+    ``labels``, ``length``, ``hops`` with the works of every hop), plus ``source``,
+    ``target`` and ``designations`` (node label -> its designations with their dates, for
+    the nodes of the path that have any). Pairs with no path are left out; :func:`how_close_table` lists them too.
     """
     from . import metrics
 
@@ -1142,7 +1143,13 @@ def how_close(
     for s in sources:
         for t in targets:
             for path in metrics.evidence_paths(G, s, t, k=k, works=works):
-                found.append({"source": s, "target": t, **path})
+                listed = {
+                    G.nodes[n].get("label", n): G.nodes[n].get("designations")
+                    for n in path["nodes"]
+                    if isinstance(G.nodes[n].get("designations"), str)
+                    and G.nodes[n].get("designations")
+                }
+                found.append({"source": s, "target": t, **path, "designations": listed})
     return found
 
 
@@ -1201,7 +1208,9 @@ def how_close_table(paths: list[dict]) -> pd.DataFrame:
 
     ``authors_per_work`` gives each work's team size, hop by hop (``|`` between hops);
     ``consortium_only_hops`` counts the hops resting only on works of more than
-    :data:`collabnet.metrics.CONSORTIUM_AUTHORS` authors.
+    :data:`collabnet.metrics.CONSORTIUM_AUTHORS` authors; ``designations`` lists the
+    designations of the path's institutions with their dates (compare them with the years of
+    the works).
     """
     rows = []
     for p in paths:
@@ -1222,6 +1231,9 @@ def how_close_table(paths: list[dict]) -> pd.DataFrame:
                 ),
                 "consortium_only_hops": p.get("consortium_only_hops", 0),
                 "evidence_dois": " | ".join(hop_works),
+                "designations": " | ".join(
+                    f"{label}: {d}" for label, d in (p.get("designations") or {}).items()
+                ),
             }
         )
     columns = [
@@ -1235,6 +1247,7 @@ def how_close_table(paths: list[dict]) -> pd.DataFrame:
         "authors_per_work",
         "consortium_only_hops",
         "evidence_dois",
+        "designations",
     ]
     return pd.DataFrame(rows, columns=columns)
 
