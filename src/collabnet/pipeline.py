@@ -1133,7 +1133,8 @@ def how_close(
     Each path is a dict as :func:`collabnet.metrics.evidence_paths` returns it (``nodes``,
     ``labels``, ``length``, ``hops`` with the works of every hop), plus ``source``,
     ``target`` and ``designations`` (node label -> its designations with their dates, for
-    the nodes of the path that have any). Pairs with no path are left out; :func:`how_close_table` lists them too.
+    the nodes of the path that have any). Pairs with no path are left out;
+    :func:`how_close_table` lists them too.
     """
     from . import metrics
 

@@ -1566,14 +1566,13 @@ def _authorship_keys(authorships: pd.DataFrame, works: pd.DataFrame | None = Non
         One row per authorship, in order (a new RangeIndex), with columns ``institution_id``,
         ``raw`` (the raw affiliation; None when missing or blank), ``cc`` (the country
         code; None when missing) and ``year`` (the publication year of its work from
-        `works`; None when unknown). Columns the authorships lack are all None.
+        `works`, Int64; missing when unknown). Columns the authorships lack are all None.
     """
     n = len(authorships)
-    year = pd.Series([None] * n, dtype=object)
+    year = pd.Series(pd.NA, index=range(n), dtype="Int64")
     if works is not None and len(works) and "work_id" in authorships.columns:
         by_work = works.drop_duplicates("work_id").set_index("work_id")["publication_year"]
-        found = authorships["work_id"].map(by_work)
-        year = pd.Series([int(y) if pd.notna(y) else None for y in found], dtype=object)
+        year = authorships["work_id"].map(by_work).astype("Int64")
 
     def column(name: str) -> pd.Series:
         return authorships[name] if name in authorships.columns else pd.Series([None] * n)
@@ -1672,7 +1671,7 @@ def _date_labels(both: pd.DataFrame, years: pd.Series, reg: Registry) -> None:
     distinct (entry, year) is decided once.
     """
     dated = {eid for eid, e in reg.entries.items() if e.dated}
-    years = pd.Series(years.values, index=both.index, dtype=object)
+    years = pd.Series(years.values, index=both.index, dtype="Int64")
     for prefix in ("i_", "r_"):
         entry, rule = both[f"{prefix}entry"], both[f"{prefix}rule"]
         rows = entry.isin(dated) & (rule != "override")
@@ -1681,8 +1680,9 @@ def _date_labels(both: pd.DataFrame, years: pd.Series, reg: Registry) -> None:
         if not rows.any():
             continue
         sub = pd.DataFrame({"e": entry[rows], "y": years[rows]})
+        sub["y"] = sub["y"].fillna(-1).astype(int)  # -1: no year
         decided = {
-            (e, y): reg.entries[e].label_for(None if y is None or pd.isna(y) else int(y))
+            (e, y): reg.entries[e].label_for(None if y < 0 else int(y))
             for e, y in sub.drop_duplicates().itertuples(index=False)
         }
         labels = [decided[(e, y)] for e, y in sub.itertuples(index=False)]
@@ -1887,8 +1887,8 @@ def _dated_to_review(keys: pd.DataFrame, labels: pd.DataFrame) -> list[_ReviewRo
     flagged = labels["category_date_flag"].astype(str) != ""
     if not flagged.any():
         return []
-    rows = labels.loc[flagged].assign(year=keys.loc[flagged, "year"].values)
-    rows["y"] = rows["year"].map(lambda y: -1 if y is None or pd.isna(y) else int(y))
+    rows = labels.loc[flagged].copy()
+    rows["y"] = keys.loc[flagged, "year"].fillna(-1).astype(int).values
     out = []
     grouped = rows.groupby(["category_entry", "y", "category"], sort=True, dropna=False)
     for (entry, y, category), g in grouped:
