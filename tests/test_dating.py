@@ -423,3 +423,74 @@ def test_watchlist_ids_says_which_openalex_ids_to_add_or_check(tmp_path, monkeyp
     assert main(["watchlist-ids", "--registry", str(folder)]) == 2
     err = capsys.readouterr().err
     assert "OPENALEX_API_KEY" in err and "Traceback" not in err
+
+
+# --- what a review found ------------------------------------------------------------------
+
+
+def test_dates_written_loosely_in_the_registry_are_read_as_dates(tmp_path):
+    # unquoted YAML dates and numbers, and dates without zero padding
+    entry = BASE + (
+        "  periods:\n  - {category: cn_police, to: 2018-4-15, sources: [s]}\n"
+        "  listings:\n  - {list: US Entity List, from: 2020-06-05, to: 2023, source: s}\n"
+        "  - {list: Another List, from: 2019, to: '2020-6-5', source: s}\n"
+    )
+    reg = watchlist.load_registry(_registry_file(tmp_path, entry))
+    e = reg.entries["fire-lab"]
+    assert e.periods[0].end == "2018-04-15"
+    assert [(d.start, d.end) for d in e.designations] == [
+        ("2020-06-05", "2023-12-31"), ("2019-01-01", "2020-06-05")
+    ]  # fmt: skip
+    assert e.label_for(2020).designations.count("(") == 2  # both in force in 2020
+    assert e.label_for(2018).category == "cn_other" and e.label_for(2017).category == "cn_police"
+    bad = BASE + "  listings:\n  - {list: [EL], from: '2020', source: s}\n"
+    with pytest.raises(InputError, match="must be text"):
+        watchlist.load_registry(_registry_file(tmp_path, bad))
+
+
+def test_a_unit_named_in_the_text_is_dated_even_when_openalex_matched_its_ministry(reg):
+    # OpenAlex often links "Shanghai Fire Research Institute of the MPS" to the MPS itself
+    raw = "Shanghai Fire Research Institute of the Ministry of Public Security, Shanghai, China"
+    inst = pd.DataFrame({"institution_id": ["I7"], "ror": ["00bt9we26"],
+                         "display_name": ["Ministry of Public Security"], "country_code": ["CN"],
+                         "type": ["government"], "lineage": [["I7"]]})  # fmt: skip
+    auth = pd.DataFrame({"work_id": ["W1", "W2"], "author_position": "first",
+                         "author_id": ["A1", "A2"], "author_name": "X",
+                         "institution_id": "I7", "institution_name": "Ministry of Public Security",
+                         "ror": "00bt9we26", "country_code": "CN", "raw_affiliation": raw,
+                         "is_corresponding": False})  # fmt: skip
+    works = pd.DataFrame({"work_id": ["W1", "W2"], "publication_year": [2014, 2021]})
+    _, a, _ = watchlist.classify_tables(inst, auth, reg, works=works)
+    assert a["category"].tolist() == ["cn_police", "cn_other"]
+    assert set(a["category_entry"]) == {"mps-shanghai-fire-research-institute"}
+    # the period's sources come first, then the entry's own (the ROR record of the unit)
+    assert "State Council Institutional Reform Plan" in a.loc[0, "category_source"]
+    assert "ROR record https://ror.org/00bt9we26" in a.loc[0, "category_source"]
+
+
+def test_an_email_in_an_affiliation_is_not_a_date(tmp_path):
+    raw = ("Institute of Forensic Science, Hubei Provincial Public Security Department, Wuhan "
+           "430000, China. Electronic address: zhang@163.com")  # fmt: skip
+    nl = institution("I1", "Erasmus MC", "NL", ror="018906e22")
+    records = [work("W1", 2021, [authorship("A11", "Dutch author", [nl], position="first"),
+                                 authorship("A12", "Chinese author", [], raw=[raw])])]  # fmt: skip
+    out = tmp_path / "out"
+    assert main(["build", str(write_jsonl(tmp_path / "w.jsonl", records)), "--out", str(out),
+                 "--quiet", "--no-views"]) == 0  # fmt: skip
+    G = pipeline.load_graph(out, "institutions")
+    (police,) = [n for n, c in G.nodes(data="category") if c == "cn_police"]
+    assert "@" not in police and police.startswith("text:")
+    assert G.nodes[police]["label"].startswith("Institute of Forensic Science, Hubei")
+    assert G.nodes[police]["matched_by"] == "raw affiliation text (pattern)"
+
+
+def test_a_ror_finds_the_institution_of_today_and_exports_link_the_dated_node(tmp_path, capsys):
+    out = tmp_path / "out"
+    assert main(["build", str(_corpus(tmp_path)), "--out", str(out), "--quiet"]) == 0
+    capsys.readouterr()
+    assert main(["paths", "--tables", str(out), "--from", "I1", "--to", TIANJIN_FIRE]) == 0
+    text = capsys.readouterr().out
+    assert "ambiguous" not in text
+    vos = pd.read_csv(out / "vosviewer_institutions_map.txt", sep="\t")
+    row = vos[vos["label"].str.contains("until 2018-04-15", na=False)].iloc[0]
+    assert row["url"] == "https://openalex.org/I2"

@@ -616,7 +616,7 @@ def write_vosviewer(
         for n in nodes:
             d = data[n]
             key = str(n)
-            url = f"https://openalex.org/{key}" if re.fullmatch(r"[AIW]\d+", key) else key
+            url = _openalex_url(key)
             row = [
                 str(ids[n]),
                 _vos_text(d.get("label") or key),
@@ -765,9 +765,7 @@ def write_vosviewer_json(
         item = {
             "id": ids[n],
             "label": _vos_plain(d.get("label") or key),
-            "url": _vos_plain(
-                f"https://openalex.org/{key}" if re.fullmatch(r"[AIW]\d+", key) else key
-            ),
+            "url": _vos_plain(_openalex_url(key)),
         }
         if layout is not None and n in layout:
             x, y = (float(c) for c in layout[n][:2])
@@ -948,6 +946,13 @@ def _doi_lookup(works: pd.DataFrame | None) -> dict:
         str(w): ("" if pd.isna(d) else str(d))
         for w, d in zip(works["work_id"], works["doi"], strict=True)
     }
+
+
+def _openalex_url(key: str) -> str:
+    """The OpenAlex page of a node id (an institution as it was at another time,
+    ``I123@until-2018-04-15``, links to its institution), else the id itself."""
+    base = key.split("@", 1)[0]
+    return f"https://openalex.org/{base}" if re.fullmatch(r"[AIW]\d+", base) else key
 
 
 # What a spreadsheet may read as the start of a formula (OWASP: = + - @ tab CR).

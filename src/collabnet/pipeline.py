@@ -255,7 +255,7 @@ def _institution_keys(
         .astype("string")
         .str.lower()
         .str.replace(r"[\d]+", " ", regex=True)
-        .str.replace(r"[\s,.;]+", " ", regex=True)
+        .str.replace(r"[\s,.;@]+", " ", regex=True)  # "@" marks an institution at a time
         .str.strip()
     )
     keys = keys.copy()
@@ -522,6 +522,11 @@ def load_tables(out_dir: str | Path) -> dict[str, pd.DataFrame]:
 # --- stage 2: graphs ----------------------------------------------------------------------
 
 
+#: An institution-graph node of an institution as it was at another time (see
+#: :func:`_institution_keys`): ``I123@until-2018-04-15``, ``entry:x@2006-01-01..2018-12-31``.
+DATED_KEY = r"@(?:until-|from-)?\d{4}-\d{2}-\d{2}(?:\.\.\d{4}-\d{2}-\d{2})?$"
+
+
 def _dated_nodes(rows: pd.DataFrame, nodes: pd.DataFrame) -> pd.DataFrame:
     """The nodes of institutions as they were at another time (``<key>@<dates>``, see
     :func:`_institution_keys`): the institution's attributes with the category of that time
@@ -542,7 +547,8 @@ def _dated_nodes(rows: pd.DataFrame, nodes: pd.DataFrame) -> pd.DataFrame:
             "category_rule": first["category_rule"],
             "category_source": first.get("category_source"),
             "country_code": of("country_code", first["country_code"]),
-            "ror": of("ror", None),
+            # the ROR names the institution today: it finds the undated node
+            "ror": None,
             "matched_by": "as it was " + first["category_dates"].astype(str),
             "category_changes": of("category_changes", ""),
             "designations": of("designations", ""),
@@ -578,7 +584,7 @@ def node_attributes(tables: dict[str, pd.DataFrame], level: str) -> pd.DataFrame
                 "designations": inst.get("designations", ""),
             }
         )
-        dated = a["institution_key"].str.contains("@", regex=False, na=False)
+        dated = a["institution_key"].str.contains(DATED_KEY, na=False)
         text = a[a["institution_key"].str.contains(r"^(?:entry|text):", na=False) & ~dated]
         if len(text):
             grouped = text.groupby("institution_key")

@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import yaml
 
@@ -829,12 +830,14 @@ def _parse_date(value, path, record, line, what) -> str | None:
     if isinstance(value, dt.date):
         return value.isoformat()
     s = str(value).strip()
+    # the canonical, zero-padded form: dates are compared as text
     for fmt in ("%Y-%m-%d", "%Y-%m", "%Y"):
         try:
-            dt.datetime.strptime(s, fmt)
-            return s
+            parsed = dt.datetime.strptime(s, fmt)
         except ValueError:
             continue
+        if re.fullmatch(r"\d{4}(-\d{1,2}){0,2}", s):
+            return parsed.strftime(fmt)
     raise InputError(path, f"{what} {s!r} is not a date (YYYY-MM-DD, YYYY-MM or YYYY)",
                      line=line, record=record)  # fmt: skip
 
@@ -934,6 +937,11 @@ def _check_entry_fields(raw: dict, path: Path, record: str, line: int | None) ->
         if not isinstance(item, dict) or not item.get("list") or not item.get("source"):
             raise InputError(path, "each listing needs 'list' and 'source'", line=line,
                              record=record)  # fmt: skip
+        if not all(isinstance(item.get(k), str) for k in ("list", "source")) or not isinstance(
+            item.get("citation", ""), str
+        ):
+            raise InputError(path, "a listing's 'list', 'citation' and 'source' must be text",
+                             line=line, record=record)  # fmt: skip
         if unknown := set(item) - _LISTING_KEYS:
             what = f"listing {item['list']!r}: unknown field(s) {sorted(unknown)}"
             raise InputError(path, f"{what}; known: {sorted(_LISTING_KEYS)}", line=line,
@@ -956,6 +964,12 @@ def _check_span(item: dict, path: Path, record: str, line, what: str) -> tuple:
         raise InputError(path, f"{what}: 'from' {start} is after 'to' {end}", line=line,
                          record=record)  # fmt: skip
     return start, end
+
+
+def _dated_listing(item: dict, path: Path, record: str, line) -> dict:
+    """A listing with its ``from`` and ``to`` as checked first and last days."""
+    start, end = _check_span(item, path, record, line, f"listing {item['list']!r}")
+    return {**item, "list": str(item["list"]), "from": start, "to": end}
 
 
 def _check_periods(raw: dict, path: Path, record: str, line: int | None) -> None:
@@ -1034,18 +1048,17 @@ def _build_entry(raw: dict, path: Path, record: str, line: int | None) -> Entry:
         match_all=tuple(tuple(str(p) for p in g) for g in raw.get("match_all") or []),
         no_text_match=strings("no_text_match"),
         allow_short_zh=bool(raw.get("allow_short_zh", False)),
-        listings=tuple(dict(i) for i in raw.get("listings") or []),
+        listings=tuple(_dated_listing(i, path, record, line) for i in raw.get("listings") or []),
         aspi_category=raw.get("aspi_category") or None,
         periods=tuple(
             Period.of(
                 p["category"],
-                p.get("from") and str(p["from"]),
-                p.get("to") and str(p["to"]),
+                *_check_span(p, path, record, line, f"period {k + 1}"),
                 _str_list(p["sources"], path, record, line, "sources"),
                 p.get("confidence"),
                 p.get("note"),
             )
-            for p in raw.get("periods") or []
+            for k, p in enumerate(raw.get("periods") or [])
         ),  # fmt: skip
         ids_note=raw.get("ids_note") or None,
         file=str(path),
@@ -1572,7 +1585,8 @@ def _authorship_keys(authorships: pd.DataFrame, works: pd.DataFrame | None = Non
     year = pd.Series(pd.NA, index=range(n), dtype="Int64")
     if works is not None and len(works) and "work_id" in authorships.columns:
         by_work = works.drop_duplicates("work_id").set_index("work_id")["publication_year"]
-        year = authorships["work_id"].map(by_work).astype("Int64")
+        found = pd.to_numeric(authorships["work_id"].map(by_work), errors="coerce")
+        year = pd.Series(found.to_numpy(), dtype="Int64")
 
     def column(name: str) -> pd.Series:
         return authorships[name] if name in authorships.columns else pd.Series([None] * n)
@@ -1629,7 +1643,9 @@ def _merge_labels(
         ``other`` and confidence 0.0 when neither label exists; ``raw_category`` is the raw
         string's category; ``category_flag`` from :func:`_disagreements`) and
         ``from_institution``, True where the institution gave the label. Both labels are
-        dated (:func:`_date_labels`) before they are compared and chosen.
+        dated (:func:`_date_labels`) before they are compared and chosen; a raw string that
+        names a unit of the matched institution (its registry entry's ``parent``) gives the
+        label.
     """
     both = _labels_side_by_side(keys, inst_labels, text_labels)
     if reg is not None:
@@ -1639,6 +1655,16 @@ def _merge_labels(
             if f"{prefix}{name}" not in both.columns:
                 both[f"{prefix}{name}"] = ""
     has_i = both["i_category"].notna()
+    if reg is not None:
+        # the raw string names a unit of the institution OpenAlex matched (the MPS's fire
+        # research institute, linked by OpenAlex to the MPS itself): the unit's label is the
+        # more specific one, and the one dated for the unit
+        parent_of = {eid: e.parent for eid, e in reg.entries.items() if e.parent}
+        if parent_of:
+            parent = both["r_entry"].map(parent_of)
+            unit = has_i & parent.notna() & (parent == both["i_entry"])
+            unit &= (both["i_rule"] != "override") & (both["r_rule"] != "override")
+            has_i = has_i & ~unit.fillna(False).astype(bool)
 
     def chosen(name: str) -> pd.Series:
         return both[f"i_{name}"].where(has_i, both[f"r_{name}"])
@@ -1666,7 +1692,8 @@ def _date_labels(both: pd.DataFrame, years: pd.Series, reg: Registry) -> None:
 
     For the institution's label (``i_``) and the raw string's (``r_``): where the entry has
     ``periods`` or ``listings`` (and the label is not an override), the category in force in
-    the year replaces today's, with the period's sources and confidence cap; ``dates``,
+    the year replaces today's, with the period's sources (before the entry's) and confidence
+    cap; ``dates``,
     ``designations`` and ``date_flag`` columns are added (empty for other rows). Each
     distinct (entry, year) is decided once.
     """
@@ -1679,26 +1706,34 @@ def _date_labels(both: pd.DataFrame, years: pd.Series, reg: Registry) -> None:
             both[f"{prefix}{name}"] = ""
         if not rows.any():
             continue
-        sub = pd.DataFrame({"e": entry[rows], "y": years[rows]})
+        sub = pd.DataFrame({"e": entry[rows].astype(object), "y": years[rows]})
         sub["y"] = sub["y"].fillna(-1).astype(int)  # -1: no year
-        decided = {
-            (e, y): reg.entries[e].label_for(None if y < 0 else int(y))
-            for e, y in sub.drop_duplicates().itertuples(index=False)
-        }
-        labels = [decided[(e, y)] for e, y in sub.itertuples(index=False)]
-        idx = sub.index
-        both.loc[idx, f"{prefix}category"] = [d.category for d in labels]
+        pairs = sub.drop_duplicates()
+        decided = [reg.entries[e].label_for(None if y < 0 else int(y))
+                   for e, y in pairs.itertuples(index=False)]  # fmt: skip
+        table = pairs.assign(
+            category=[d.category for d in decided],
+            sources=["; ".join(d.sources) if d.sources else None for d in decided],
+            cap=[np.nan if d.confidence is None else d.confidence for d in decided],
+            dates=[d.dates for d in decided],
+            designations=[d.designations for d in decided],
+            date_flag=[d.flag for d in decided],
+        )
+        m = sub.reset_index().merge(table, on=["e", "y"], how="left").set_index("index")
+        idx = m.index
+        both.loc[idx, f"{prefix}category"] = m["category"].values
+        # a period's sources come first, then the entry's (what makes it that institution)
+        own = both.loc[idx, f"{prefix}source"].astype(object).values
+        period = m["sources"].values
         both.loc[idx, f"{prefix}source"] = [
-            "; ".join(d.sources) if d.sources else src
-            for d, src in zip(labels, both.loc[idx, f"{prefix}source"], strict=True)
+            own_s if p is None else (p if not isinstance(own_s, str) else f"{p}; {own_s}")
+            for p, own_s in zip(period, own, strict=True)
         ]
-        both.loc[idx, f"{prefix}confidence"] = [
-            min(c, d.confidence) if d.confidence is not None else c
-            for d, c in zip(labels, both.loc[idx, f"{prefix}confidence"], strict=True)
-        ]
-        both.loc[idx, f"{prefix}dates"] = [d.dates for d in labels]
-        both.loc[idx, f"{prefix}designations"] = [d.designations for d in labels]
-        both.loc[idx, f"{prefix}date_flag"] = [d.flag for d in labels]
+        conf = pd.to_numeric(both.loc[idx, f"{prefix}confidence"], errors="coerce").to_numpy(float)
+        cap = m["cap"].to_numpy(float)
+        both.loc[idx, f"{prefix}confidence"] = np.where(np.isnan(cap), conf, np.fmin(conf, cap))
+        for name in ("dates", "designations", "date_flag"):
+            both.loc[idx, f"{prefix}{name}"] = m[name].values
 
 
 def _labels_side_by_side(

@@ -37,7 +37,9 @@
     return (typeof doi === "string" && DOI_RE.test(doi)) ? "https://doi.org/" + doi : null;
   }
   function openalexHref(id) {
-    return (typeof id === "string" && OPENALEX_RE.test(id)) ? "https://openalex.org/" + id : null;
+    // an institution as it was at another time (I123@until-2018-04-15) links to its institution
+    var base = (typeof id === "string") ? id.split("@")[0] : null;
+    return (base && OPENALEX_RE.test(base)) ? "https://openalex.org/" + base : null;
   }
 
   // --- adjacency (CSR: the ties of node i are adj[off[i] .. off[i+1]]) ----------------------
