@@ -471,3 +471,33 @@ def test_a_tie_on_consortium_papers_only_says_so(page_of):
     page.locator("ul.cn-collaborators button", has_text="Small partner").click()
     assert "consortium" not in visit.details()
     visit.assert_nothing_fetched_or_run()
+
+
+def test_an_institution_as_it_was_shows_its_dates_and_links_to_itself(page_of):
+    G = nx.Graph()
+    G.add_node("I1", label="Erasmus MC", category="nl")
+    G.add_node("I2", label="Tianjin Fire Research Institute", category="cn_other",
+               category_changes="cn_police until 2018-04-15; cn_other from 2018-04-16")  # fmt: skip
+    G.add_node("I2@until-2018-04-15", label="Tianjin Fire Research Institute (until 2018-04-15)",
+               category="cn_police",
+               category_changes="cn_police until 2018-04-15; cn_other from 2018-04-16")  # fmt: skip
+    G.add_node("I3", label="Institute of Forensic Science", category="cn_police",
+               designations="US Entity List (2020-06-05 – 2023-11-16): 85 FR 34503")  # fmt: skip
+    G.add_edge("I1", "I2@until-2018-04-15", weight=1, works=["W1"])
+    G.add_edge("I1", "I2", weight=1, works=["W2"])
+    G.add_edge("I1", "I3", weight=1, works=["W3"])
+    visit = page_of(G)
+    page = visit.page
+    x, y = visit.screen("I2@until-2018-04-15")
+    visit.click_at(x, y)
+    text = visit.details()
+    assert "category: PRC public security (police-linked)" in text
+    assert "category through time: cn_police until 2018-04-15; cn_other from 2018-04-16" in text
+    hrefs = page.eval_on_selector_all("#cn-details a", "as => as.map(a => a.href)")
+    assert "https://openalex.org/I2" in hrefs
+    page.fill("#cn-search", "")
+    page.keyboard.type("Institute of Forensic")
+    page.wait_for_selector("#cn-suggestions li")
+    page.keyboard.press("Enter")
+    assert "designations: US Entity List (2020-06-05 – 2023-11-16): 85 FR 34503" in visit.details()
+    visit.assert_nothing_fetched_or_run()
