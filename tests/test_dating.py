@@ -494,3 +494,26 @@ def test_a_ror_finds_the_institution_of_today_and_exports_link_the_dated_node(tm
     vos = pd.read_csv(out / "vosviewer_institutions_map.txt", sep="\t")
     row = vos[vos["label"].str.contains("until 2018-04-15", na=False)].iloc[0]
     assert row["url"] == "https://openalex.org/I2"
+
+
+def test_classify_labels_a_string_for_a_year(monkeypatch, capsys):
+    import io
+
+    lines = "Tianjin Fire Research Institute of MPS, Tianjin\nLeiden University\n"
+
+    def classify(*extra):
+        monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(lines.encode())))
+        assert main(["classify", *extra]) == 0
+        return [json.loads(x) for x in capsys.readouterr().out.splitlines()]
+
+    fire, leiden = classify("--year", "2014")
+    assert (fire["category"], fire["category_dates"]) == ("cn_police", "until 2018-04-15")
+    assert fire["category_changes"] == "cn_police until 2018-04-15; cn_other from 2018-04-16"
+    assert fire["source"].count("State Council Institutional Reform Plan") == 1
+    assert "ROR record https://ror.org/00bt9we26" in fire["source"]
+    assert (leiden["category"], leiden["category_dates"], leiden["designations"]) == ("nl", "", "")
+    fire, _ = classify("--year", "2021")
+    assert (fire["category"], fire["category_dates"]) == ("cn_other", "from 2018-04-16")
+    fire, _ = classify()  # no year: today's category, flagged
+    assert fire["category"] == "cn_other"
+    assert fire["category_date_flag"].startswith("no publication year")

@@ -322,13 +322,23 @@ def _add_classify(sub: argparse._SubParsersAction) -> None:
         help="classify affiliation strings read from standard input",
         description="Read affiliation strings, one per line, from standard input (UTF-8) and "
         "write one JSON object per line, as UTF-8 JSON Lines (input, category, entry, "
-        "entry_name, rule, confidence, source, matched_text). Every input line gives one "
+        "entry_name, rule, confidence, source, matched_text, and for an entry whose label "
+        "depends on the date: category_dates, designations, category_date_flag, "
+        "category_changes; see --year). Every input line gives one "
         "output line; a blank line gives category 'other' with rule 'none' (or the --country "
         "fallback). A line that is not valid UTF-8 is not classified: its object has category "
         "null, the line with its bad bytes written as \\xNN in input, and error saying "
         "where; the command then says so on standard error and exits with status 1.",
     )
     p.add_argument("--country", metavar="CC", help="country code hint, e.g. CN or NL")
+    p.add_argument(
+        "--year",
+        type=int,
+        metavar="YYYY",
+        help="the publication year: an entry whose category changed at a date, or that was "
+        "designated for a while, is labelled for that year (default: today's category, no "
+        "designation)",
+    )
     p.add_argument(
         "--registry", metavar="PATH", help="watchlist folder or file (default: data/watchlist)"
     )
@@ -402,6 +412,8 @@ def _input_lines():
                 yield raw, None, exc.start
 
 
+#: What `collabnet classify` adds for an entry whose label depends on the date.
+_DATED_FIELDS = ("category_dates", "designations", "category_date_flag", "category_changes")
 _CLASSIFY_FIELDS = (
     "category",
     "entry",
@@ -410,7 +422,29 @@ _CLASSIFY_FIELDS = (
     "confidence",
     "source",
     "matched_text",
+    *_DATED_FIELDS,
 )
+
+
+def _dated_fields(registry, c, year: int | None) -> dict:
+    """What a date changes in a label: the category for `year` (today's without one), the
+    dates it holds for, the designations in force, the entry's categories through time."""
+    e = registry.entries.get(c.entry_id) if c.entry_id and c.rule != "override" else None
+    if e is None or not e.dated:
+        return dict.fromkeys(_DATED_FIELDS, "")
+    d = e.label_for(year)
+    out = {
+        "category": d.category,
+        "category_dates": d.dates,
+        "designations": d.designations,
+        "category_date_flag": d.flag,
+        "category_changes": e.changes(),
+    }
+    if d.sources:
+        out["source"] = "; ".join(d.sources)
+    if d.confidence is not None:
+        out["confidence"] = min(c.confidence, d.confidence)
+    return out
 
 
 def _cmd_classify(args: argparse.Namespace) -> int:
@@ -443,6 +477,7 @@ def _cmd_classify(args: argparse.Namespace) -> int:
                 "confidence": c.confidence,
                 "source": c.source,
                 "matched_text": c.matched_text,
+                **_dated_fields(registry, c, args.year),
             }
         line = escape_json(json.dumps(record, ensure_ascii=False)) + "\n"
         if out is not None:

@@ -8,7 +8,7 @@ import functools
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -361,8 +361,12 @@ class Entry:
 
     def label_for(self, year: int | None) -> DatedLabel:
         """The entry's category, dates, designations and date flag for a work of `year`
-        (:func:`collabnet.dating.label_for`)."""
-        return label_for(self.category, self.periods, self.designations, year)
+        (:func:`collabnet.dating.label_for`); a period's sources come with the entry's own
+        (what makes it that institution) after them."""
+        d = label_for(self.category, self.periods, self.designations, year)
+        if d.sources:
+            d = replace(d, sources=d.sources + tuple(x for x in self.sources if x not in d.sources))
+        return d
 
     def changes(self) -> str:
         """Its categories through time, e.g. ``"cn_police until 2018-04-15; cn_other from
@@ -1722,13 +1726,9 @@ def _date_labels(both: pd.DataFrame, years: pd.Series, reg: Registry) -> None:
         m = sub.reset_index().merge(table, on=["e", "y"], how="left").set_index("index")
         idx = m.index
         both.loc[idx, f"{prefix}category"] = m["category"].values
-        # a period's sources come first, then the entry's (what makes it that institution)
+        # a period's sources, then the entry's own (Entry.label_for)
         own = both.loc[idx, f"{prefix}source"].astype(object).values
-        period = m["sources"].values
-        both.loc[idx, f"{prefix}source"] = [
-            own_s if p is None else (p if not isinstance(own_s, str) else f"{p}; {own_s}")
-            for p, own_s in zip(period, own, strict=True)
-        ]
+        both.loc[idx, f"{prefix}source"] = np.where(m["sources"].isna(), own, m["sources"])
         conf = pd.to_numeric(both.loc[idx, f"{prefix}confidence"], errors="coerce").to_numpy(float)
         cap = m["cap"].to_numpy(float)
         both.loc[idx, f"{prefix}confidence"] = np.where(np.isnan(cap), conf, np.fmin(conf, cap))
