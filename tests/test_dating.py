@@ -517,3 +517,24 @@ def test_classify_labels_a_string_for_a_year(monkeypatch, capsys):
     fire, _ = classify()  # no year: today's category, flagged
     assert fire["category"] == "cn_other"
     assert fire["category_date_flag"].startswith("no publication year")
+
+
+def test_a_lab_known_only_from_its_text_lists_the_designations_of_its_years(tmp_path):
+    nl = institution("I1", "Erasmus MC", "NL", ror="018906e22")
+    raw = ["Institute of Forensic Science, Ministry of Public Security, Beijing 100038, China"]
+    records = [
+        work(f"W{n}", year, [authorship(f"A{n}1", "Dutch author", [nl], position="first"),
+                             authorship(f"A{n}2", "Chinese author", [], raw=raw)])
+        for n, year in ((1, 2019), (2, 2021), (3, 2022))
+    ]  # fmt: skip
+    out = tmp_path / "out"
+    assert main(["build", str(write_jsonl(tmp_path / "w.jsonl", records)), "--out", str(out),
+                 "--quiet", "--no-views"]) == 0  # fmt: skip
+    G = pipeline.load_graph(out, "institutions")
+    node = G.nodes["entry:mps-institute-of-forensic-science"]
+    assert node["designations"] == (
+        "US Entity List (2020-06-05 – 2023-11-16): 85 FR 34503, removed by FR Doc. 2023-25557"
+    )
+    bad = BASE + "  listings:\n  - {list: EL, from: '2020', citation: 'a; b', source: s}\n"
+    with pytest.raises(InputError, match="may not hold"):
+        watchlist.load_registry(_registry_file(tmp_path, bad))

@@ -527,6 +527,17 @@ def load_tables(out_dir: str | Path) -> dict[str, pd.DataFrame]:
 DATED_KEY = r"@(?:until-|from-)?\d{4}-\d{2}-\d{2}(?:\.\.\d{4}-\d{2}-\d{2})?$"
 
 
+def _designations_of(rows: pd.DataFrame) -> pd.Series:
+    """Per ``institution_key``, every designation its rows carry (each in force in a year of
+    a work), once each, in order of first appearance."""
+
+    def joined(values) -> str:
+        seen = dict.fromkeys(d for v in values if v for d in str(v).split("; "))
+        return "; ".join(seen)
+
+    return rows.groupby("institution_key")["designations"].agg(joined)
+
+
 def _dated_nodes(rows: pd.DataFrame, nodes: pd.DataFrame) -> pd.DataFrame:
     """The nodes of institutions as they were at another time (``<key>@<dates>``, see
     :func:`_institution_keys`): the institution's attributes with the category of that time
@@ -606,6 +617,8 @@ def node_attributes(tables: dict[str, pd.DataFrame], level: str) -> pd.DataFrame
                         "raw affiliation text" if e else "raw affiliation text (pattern)"
                         for e in from_entry
                     ],
+                    # the designations in force in the years of its works
+                    "designations": _designations_of(text) if "designations" in text else "",
                 }
             )
             nodes = pd.concat([nodes, extra])

@@ -946,6 +946,9 @@ def _check_entry_fields(raw: dict, path: Path, record: str, line: int | None) ->
         ):
             raise InputError(path, "a listing's 'list', 'citation' and 'source' must be text",
                              line=line, record=record)  # fmt: skip
+        if "; " in item.get("citation", "") or "; " in item["list"]:
+            raise InputError(path, "a listing's 'list' and 'citation' may not hold '; ' (it "
+                             "joins designations)", line=line, record=record)  # fmt: skip
         if unknown := set(item) - _LISTING_KEYS:
             what = f"listing {item['list']!r}: unknown field(s) {sorted(unknown)}"
             raise InputError(path, f"{what}; known: {sorted(_LISTING_KEYS)}", line=line,
