@@ -445,3 +445,36 @@ def test_a_damaged_earlier_extract_is_a_one_line_error(tmp_path):
                      "--years", "2010-2024")  # fmt: skip
     assert code == 2 and "Traceback" not in err and len(err.strip().splitlines()) == 1, err
     assert "part_0000.jsonl.gz" in err and "earlier extract" in err
+
+
+def test_a_parquet_copy_with_fewer_fields_is_read_as_json_without_them(tmp_path, engine):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    # institutions without lineage, ror or country; no publication_year or updated_date; a
+    # work without authorships; a record without an id
+    s = pa.string()
+    authorship = pa.struct([("institutions", pa.list_(pa.struct([("id", s)])))])
+    schema = pa.schema([("id", s), ("authorships", pa.list_(authorship))])
+    rows = [
+        {
+            "id": "https://openalex.org/W1",
+            "authorships": [{"institutions": [{"id": "https://openalex.org/I1"}]}],
+        },  # fmt: skip
+        {"id": "https://openalex.org/W2", "authorships": None},
+        {"id": None, "authorships": []},
+    ]
+    part = tmp_path / "snap" / "data" / "parquet" / "works" / "updated_date=2026-06-01"
+    part.mkdir(parents=True)
+    pq.write_table(pa.Table.from_pylist(rows, schema=schema), part / "part_0000.parquet")
+    q = snapshot.SnapshotQuery.of(institutions=["I1"])
+    m = snapshot.extract(tmp_path / "snap", tmp_path / "out", q, engine=engine)
+    assert sorted(_lines(tmp_path / "out")) == ["W1"]
+    (read,) = m["queries"][0]["parts_read"]
+    assert (read["records"], read["matched"], read["without_id"]) == (3, 1, 1)
+    # a Parquet part that is not of works: one line naming the part and what it lacks
+    other = tmp_path / "other" / "data" / "parquet" / "works" / "updated_date=2026-06-01"
+    other.mkdir(parents=True)
+    pq.write_table(pa.table({"id": ["x"], "title": ["y"]}), other / "part_0000.parquet")
+    with pytest.raises(InputError, match="not a Parquet part of OpenAlex works: no authorships"):
+        snapshot.extract(tmp_path / "other", tmp_path / "out2", q, engine=engine)

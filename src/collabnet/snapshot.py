@@ -51,6 +51,8 @@ __all__ = [
     "NEWEST_SQL",
     "ENGINES",
     "LAYOUTS",
+    "ParquetColumns",
+    "parquet_columns",
 ]
 
 ENGINES = ("duckdb", "spark")
@@ -367,6 +369,59 @@ def needles(q: dict) -> list[str] | None:
         return None
     ids = [v.rsplit("/", 1)[-1] + '"' for v in (q["q_institutions"] or []) + (q["q_rors"] or [])]
     return ids or None
+
+
+@dataclass(frozen=True)
+class ParquetColumns:
+    """Which of the fields the filter reads a Parquet part of works has, besides ``id`` and
+    ``authorships[].institutions[].id``, which it must have."""
+
+    publication_year: bool = True
+    updated_date: bool = True
+    ror: bool = True
+    country_code: bool = True
+    lineage: bool = True
+
+    @property
+    def complete(self) -> bool:
+        return all(asdict(self).values())
+
+
+def parquet_columns(names: Iterable[str], authorships, where) -> ParquetColumns:
+    """The :class:`ParquetColumns` of a Parquet schema: its top-level column `names` and the
+    type of its ``authorships`` column (a pyarrow type, or a Spark ``DataType``, or None).
+    A part without the fields that make it a table of works is an error naming `where`."""
+    names = set(names)
+
+    def fields(t) -> dict:
+        """A struct's fields by name (pyarrow or Spark), else {}."""
+        if t is None:
+            return {}
+        if hasattr(t, "fields") and not hasattr(t, "num_fields"):  # Spark StructType
+            return {f.name: f.dataType for f in t.fields}
+        if hasattr(t, "num_fields"):  # pyarrow StructType
+            return {t.field(k).name: t.field(k).type for k in range(t.num_fields)}
+        return {}
+
+    def item(t):
+        """The element type of a list type (pyarrow or Spark), else None."""
+        return getattr(t, "value_type", None) or getattr(t, "elementType", None)
+
+    missing = [c for c in ("id", "authorships") if c not in names]
+    inst = fields(item(fields(item(authorships)).get("institutions")))
+    if not missing and "id" not in inst:
+        missing.append("authorships[].institutions[].id")
+    if missing:
+        raise InputError(
+            where, f"not a Parquet part of OpenAlex works: no {', '.join(missing)} column"
+        )
+    return ParquetColumns(
+        publication_year="publication_year" in names,
+        updated_date="updated_date" in names,
+        ror="ror" in inst,
+        country_code="country_code" in inst,
+        lineage="lineage" in inst,
+    )
 
 
 def damaged(path: Path) -> str | None:

@@ -21,12 +21,14 @@ from .errors import CollabnetError, InputError
 from .snapshot import (
     MATCH_SQL,
     NEWEST_SQL,
+    ParquetColumns,
     Part,
     PartResult,
     PartWriter,
     Scan,
     damaged,
     needles,
+    parquet_columns,
 )
 
 __all__ = ["scan", "institutions_by_ror", "VIEW_SQL"]
@@ -64,12 +66,47 @@ JSON_SOURCE = """
 #: A Parquet file of the snapshot: its columns are the API's fields; a row's text is the
 #: JSON object of its columns.
 PARQUET_SOURCE = """
-  SELECT to_json(t)::VARCHAR AS line, CAST(t.id AS VARCHAR) AS id,
-    CAST(t.updated_date AS VARCHAR) AS updated,
-    {{'updated_date': NULL::VARCHAR, 'publication_year': CAST(t.publication_year AS VARCHAR),
-      'authorships': t.authorships}} AS w
+  SELECT to_json(t)::VARCHAR AS line, CAST(t.id AS VARCHAR) AS id, {updated} AS updated,
+    {{'updated_date': NULL::VARCHAR, 'publication_year': {year}, 'authorships': {authorships}}}
+      AS w
   FROM read_parquet({path}, hive_partitioning = false) AS t
 """
+
+
+def _parquet_source(path: Path) -> str:
+    """:data:`PARQUET_SOURCE` for the part at `path`: fields it lacks (a ``lineage``, a
+    ``ror``, ...) read as nulls, as a JSON record without them is read."""
+    import pyarrow.parquet as pq
+
+    try:
+        schema = pq.read_schema(path)
+    except Exception:  # noqa: BLE001 - a damaged part: DuckDB's read names the error
+        cols = ParquetColumns()
+    else:
+        authorships = schema.field("authorships").type if "authorships" in schema.names else None
+        cols = parquet_columns(schema.names, authorships, path)
+    authorships = "t.authorships"
+    if not cols.complete:
+
+        def field(name, ok, kind):
+            return f"i.{name}" if ok else f"NULL::{kind}"
+
+        inst = (
+            "{'id': i.id, 'ror': " + field("ror", cols.ror, "VARCHAR")
+            + ", 'country_code': " + field("country_code", cols.country_code, "VARCHAR")
+            + ", 'lineage': " + field("lineage", cols.lineage, "VARCHAR[]") + "}"
+        )  # fmt: skip
+        authorships = (
+            "list_transform(t.authorships, lambda a: {'institutions': "
+            f"list_transform(a.institutions, lambda i: {inst})}})"
+        )
+    return PARQUET_SOURCE.format(
+        path=_quote(str(path)),
+        updated="CAST(t.updated_date AS VARCHAR)" if cols.updated_date else "NULL::VARCHAR",
+        year="CAST(t.publication_year AS VARCHAR)" if cols.publication_year else "NULL::VARCHAR",
+        authorships=authorships,
+    )
+
 
 #: What the view parses of a JSON record (every other field stays in its text).
 SCHEMA = (
@@ -81,7 +118,7 @@ SCHEMA = (
 
 def _view(path: Path, q: dict) -> str:
     if path.suffix == ".parquet":
-        return VIEW_SQL.format(source=PARQUET_SOURCE.format(path=_quote(str(path))))
+        return VIEW_SQL.format(source=_parquet_source(path))
     found = needles(q)
     maybe = " OR ".join(f"contains(json, {_quote(n)})" for n in found) if found else "true"
     source = JSON_SOURCE.format(path=_quote(str(path)), maybe=maybe, schema=SCHEMA)

@@ -18,12 +18,14 @@ from .errors import CollabnetError
 from .snapshot import (
     MATCH_SQL,
     NEWEST_SQL,
+    ParquetColumns,
     Part,
     PartResult,
     PartWriter,
     Scan,
     damaged,
     needles,
+    parquet_columns,
 )
 
 __all__ = ["scan", "VIEW_SQL", "WORK_SCHEMA"]
@@ -67,16 +69,41 @@ JSON_SOURCE = """
 #: Parquet, from ``raw``: the snapshot's columns (the API's fields), ``line`` (the JSON
 #: object of those columns) and ``path``.
 PARQUET_SOURCE = """
-  SELECT line, path, CAST(id AS STRING) AS rid, CAST(updated_date AS STRING) AS rupdated,
+  SELECT line, path, CAST(id AS STRING) AS rid, {updated} AS rupdated,
     named_struct('id', CAST(NULL AS STRING), 'updated_date', CAST(NULL AS STRING),
-      'publication_year', CAST(publication_year AS STRING), 'authorships', authorships) AS w
+      'publication_year', {year}, 'authorships', {authorships}) AS w
   FROM raw
 """
 
 
-def _view_sql(q: dict, parquet: bool = False) -> str:
-    if parquet:
-        return VIEW_SQL.format(source=PARQUET_SOURCE)
+def _parquet_source(cols: ParquetColumns) -> str:
+    """:data:`PARQUET_SOURCE` for parts with `cols`: fields they lack read as nulls."""
+    authorships = "authorships"
+    if not cols.complete:
+
+        def field(name, ok, kind):
+            return f"i.{name}" if ok else f"CAST(NULL AS {kind})"
+
+        inst = (
+            "named_struct('id', i.id, 'ror', " + field("ror", cols.ror, "STRING")
+            + ", 'country_code', " + field("country_code", cols.country_code, "STRING")
+            + ", 'lineage', " + field("lineage", cols.lineage, "ARRAY<STRING>") + ")"
+        )  # fmt: skip
+        authorships = (
+            "transform(authorships, a -> named_struct('institutions', "
+            f"transform(a.institutions, i -> {inst})))"
+        )
+    return PARQUET_SOURCE.format(
+        updated="CAST(updated_date AS STRING)" if cols.updated_date else "CAST(NULL AS STRING)",
+        year="CAST(publication_year AS STRING)" if cols.publication_year
+        else "CAST(NULL AS STRING)",
+        authorships=authorships,
+    )  # fmt: skip
+
+
+def _view_sql(q: dict, parquet: ParquetColumns | None = None) -> str:
+    if parquet is not None:
+        return VIEW_SQL.format(source=_parquet_source(parquet))
     found = needles(q)
     quoted = ["'" + n.replace("'", "\\'") + "'" for n in found or []]
     maybe = " OR ".join(f"contains(value, {n})" for n in quoted) if found else "true"
@@ -134,8 +161,10 @@ def scan(
     }
     try:
         counts, matching, written = _job(spark, parts, q, previous, staging)
+    except CollabnetError:
+        raise  # ours, already one line (e.g. a Parquet part that is not of works)
     except Exception as exc:  # noqa: BLE001 - Spark wraps every reader error in a Java exception
-        say("Spark could not read every part: checking each gzip")
+        say("Spark could not read every part: checking each file")
         for p in parts:
             results[str(p.path)].error = damaged(p.path)
         readable = [p for p in parts if not results[str(p.path)].error]
@@ -169,9 +198,12 @@ def _job(spark, parts: list[Part], q: dict, previous: list[Path], staging: Path)
     from pyspark.sql import functions as F
 
     def view(files: list[Path], name: str):
-        parquet = files[0].suffix == ".parquet"
-        if parquet:
+        parquet = None
+        if files[0].suffix == ".parquet":
             rows = spark.read.option("mergeSchema", "true").parquet(*[str(f) for f in files])
+            names = rows.columns
+            authorships = rows.schema["authorships"].dataType if "authorships" in names else None
+            parquet = parquet_columns(names, authorships, files[0].parent.parent)
             raw = rows.select(
                 "*",
                 F.to_json(F.struct(*[F.col(f"`{c}`") for c in rows.columns])).alias("line"),
