@@ -53,6 +53,7 @@ __all__ = [
     "LAYOUTS",
     "ParquetColumns",
     "parquet_columns",
+    "parquet_view_fields",
 ]
 
 ENGINES = ("duckdb", "spark")
@@ -422,6 +423,50 @@ def parquet_columns(names: Iterable[str], authorships, where) -> ParquetColumns:
         country_code="country_code" in inst,
         lineage="lineage" in inst,
     )
+
+
+#: How each engine's SQL writes what :func:`parquet_view_fields` needs.
+_DIALECTS = {
+    "duckdb": {
+        "lambda": "lambda {x}: {body}", "map": "list_transform", "null": "NULL::{t}",
+        "struct": lambda kv: "{" + ", ".join(f"'{k}': {v}" for k, v in kv) + "}",
+        "text": "VARCHAR", "texts": "VARCHAR[]", "column": "t.{c}",
+    },
+    "spark": {
+        "lambda": "{x} -> {body}", "map": "transform", "null": "CAST(NULL AS {t})",
+        "struct": lambda kv: "named_struct(" + ", ".join(f"'{k}', {v}" for k, v in kv) + ")",
+        "text": "STRING", "texts": "ARRAY<STRING>", "column": "{c}",
+    },
+}  # fmt: skip
+
+
+def parquet_view_fields(cols: ParquetColumns, dialect: str) -> dict:
+    """The expressions (``updated``, ``year``, ``authorships``) by which an engine's view
+    reads a Parquet part with `cols`, in `dialect` (``duckdb`` or ``spark``): a field the
+    part lacks reads as null, as in a JSON record without it."""
+    d = _DIALECTS[dialect]
+    col, null = d["column"].format, d["null"].format
+    authorships = col(c="authorships")
+    if not cols.complete:
+        inst = d["struct"](
+            [("id", "i.id")]
+            + [(name, f"i.{name}" if ok else null(t=d[kind]))
+               for name, ok, kind in (("ror", cols.ror, "text"),
+                                      ("country_code", cols.country_code, "text"),
+                                      ("lineage", cols.lineage, "texts"))]
+        )  # fmt: skip
+        institutions = f"{d['map']}(a.institutions, {d['lambda'].format(x='i', body=inst)})"
+        one = d["struct"]([("institutions", institutions)])
+        authorships = f"{d['map']}({authorships}, {d['lambda'].format(x='a', body=one)})"
+
+    def text(name, ok):
+        return f"CAST({col(c=name)} AS {d['text']})" if ok else null(t=d["text"])
+
+    return {
+        "updated": text("updated_date", cols.updated_date),
+        "year": text("publication_year", cols.publication_year),
+        "authorships": authorships,
+    }
 
 
 def damaged(path: Path) -> str | None:

@@ -29,6 +29,7 @@ from .snapshot import (
     damaged,
     needles,
     parquet_columns,
+    parquet_view_fields,
 )
 
 __all__ = ["scan", "institutions_by_ror", "VIEW_SQL"]
@@ -85,27 +86,7 @@ def _parquet_source(path: Path) -> str:
     else:
         authorships = schema.field("authorships").type if "authorships" in schema.names else None
         cols = parquet_columns(schema.names, authorships, path)
-    authorships = "t.authorships"
-    if not cols.complete:
-
-        def field(name, ok, kind):
-            return f"i.{name}" if ok else f"NULL::{kind}"
-
-        inst = (
-            "{'id': i.id, 'ror': " + field("ror", cols.ror, "VARCHAR")
-            + ", 'country_code': " + field("country_code", cols.country_code, "VARCHAR")
-            + ", 'lineage': " + field("lineage", cols.lineage, "VARCHAR[]") + "}"
-        )  # fmt: skip
-        authorships = (
-            "list_transform(t.authorships, lambda a: {'institutions': "
-            f"list_transform(a.institutions, lambda i: {inst})}})"
-        )
-    return PARQUET_SOURCE.format(
-        path=_quote(str(path)),
-        updated="CAST(t.updated_date AS VARCHAR)" if cols.updated_date else "NULL::VARCHAR",
-        year="CAST(t.publication_year AS VARCHAR)" if cols.publication_year else "NULL::VARCHAR",
-        authorships=authorships,
-    )
+    return PARQUET_SOURCE.format(path=_quote(str(path)), **parquet_view_fields(cols, "duckdb"))
 
 
 #: What the view parses of a JSON record (every other field stays in its text).

@@ -26,6 +26,7 @@ from .snapshot import (
     damaged,
     needles,
     parquet_columns,
+    parquet_view_fields,
 )
 
 __all__ = ["scan", "VIEW_SQL", "WORK_SCHEMA"]
@@ -78,27 +79,7 @@ PARQUET_SOURCE = """
 
 def _parquet_source(cols: ParquetColumns) -> str:
     """:data:`PARQUET_SOURCE` for parts with `cols`: fields they lack read as nulls."""
-    authorships = "authorships"
-    if not cols.complete:
-
-        def field(name, ok, kind):
-            return f"i.{name}" if ok else f"CAST(NULL AS {kind})"
-
-        inst = (
-            "named_struct('id', i.id, 'ror', " + field("ror", cols.ror, "STRING")
-            + ", 'country_code', " + field("country_code", cols.country_code, "STRING")
-            + ", 'lineage', " + field("lineage", cols.lineage, "ARRAY<STRING>") + ")"
-        )  # fmt: skip
-        authorships = (
-            "transform(authorships, a -> named_struct('institutions', "
-            f"transform(a.institutions, i -> {inst})))"
-        )
-    return PARQUET_SOURCE.format(
-        updated="CAST(updated_date AS STRING)" if cols.updated_date else "CAST(NULL AS STRING)",
-        year="CAST(publication_year AS STRING)" if cols.publication_year
-        else "CAST(NULL AS STRING)",
-        authorships=authorships,
-    )  # fmt: skip
+    return PARQUET_SOURCE.format(**parquet_view_fields(cols, "spark"))
 
 
 def _view_sql(q: dict, parquet: ParquetColumns | None = None) -> str:
