@@ -79,8 +79,8 @@ def test_registry_facts_of_the_story(reg):
     assert ifs.category == "cn_police" and ifs.name_zh == "公安部物证鉴定中心"
     assert "Forensic Identification Center of the MPS" in ifs.aliases
     assert "Material Identification Center of the MPS" in ifs.aliases
-    (listing,) = ifs.listings
-    assert (listing["from"], listing["to"]) == ("2020-06-05", "2023-11-16")
+    (listing,) = ifs.designations
+    assert (listing.start, listing.end) == ("2020-06-05", "2023-11-16")
     cipuc = reg.entries["criminal-investigation-police-university-of-china"]
     assert cipuc.ror == ("04vnevw94",) and cipuc.ror_withdrawn == ("019p4xb90",)
     uir = reg.entries["university-of-international-relations"]

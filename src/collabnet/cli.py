@@ -426,32 +426,11 @@ _CLASSIFY_FIELDS = (
 )
 
 
-def _dated_fields(registry, c, year: int | None) -> dict:
-    """What a date changes in a label: the category for `year` (today's without one), the
-    dates it holds for, the designations in force, the entry's categories through time."""
-    e = registry.entries.get(c.entry_id) if c.entry_id and c.rule != "override" else None
-    if e is None or not e.dated:
-        return dict.fromkeys(_DATED_FIELDS, "")
-    d = e.label_for(year)
-    out = {
-        "category": d.category,
-        "category_dates": d.dates,
-        "designations": d.designations,
-        "category_date_flag": d.flag,
-        "category_changes": e.changes(),
-    }
-    if d.sources:
-        out["source"] = "; ".join(d.sources)
-    if d.confidence is not None:
-        out["confidence"] = min(c.confidence, d.confidence)
-    return out
-
-
 def _cmd_classify(args: argparse.Namespace) -> int:
     import json
 
     from .terminal import escape_json
-    from .watchlist import load_registry
+    from .watchlist import label_in_year, load_registry
 
     registry = load_registry(args.registry)
     sys.stdout.flush()
@@ -467,7 +446,9 @@ def _cmd_classify(args: argparse.Namespace) -> int:
                 "not classified; save the input as UTF-8",
             }
         else:
-            c = registry.classify_affiliation(text, country_code=args.country)
+            c, dated = label_in_year(
+                registry.classify_affiliation(text, country_code=args.country), args.year, registry
+            )
             record = {
                 "input": text,
                 "category": c.category,
@@ -477,7 +458,10 @@ def _cmd_classify(args: argparse.Namespace) -> int:
                 "confidence": c.confidence,
                 "source": c.source,
                 "matched_text": c.matched_text,
-                **_dated_fields(registry, c, args.year),
+                "category_dates": dated.dates if dated else "",
+                "designations": dated.designations if dated else "",
+                "category_date_flag": dated.flag if dated else "",
+                "category_changes": registry.entries[c.entry_id].changes() if dated else "",
             }
         line = escape_json(json.dumps(record, ensure_ascii=False)) + "\n"
         if out is not None:

@@ -12,7 +12,6 @@ from dataclasses import asdict, dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import yaml
 
@@ -31,6 +30,7 @@ __all__ = [
     "normalize_text",
     "REVIEW_COLUMNS",
     "openalex_id_report",
+    "label_in_year",
 ]
 
 ROR_RE = re.compile(r"^0[a-z0-9]{6}[0-9]{2}$")
@@ -334,7 +334,8 @@ class Entry:
     match_all: tuple[tuple[str, ...], ...] = ()
     no_text_match: tuple[str, ...] = ()
     allow_short_zh: bool = False
-    listings: tuple[Mapping, ...] = ()
+    #: the YAML's ``listings``, dated and checked
+    designations: tuple[Designation, ...] = ()
     aspi_category: str | None = None
     periods: tuple[Period, ...] = ()
     ids_note: str | None = None
@@ -347,17 +348,9 @@ class Entry:
         return "; ".join(self.sources)
 
     @property
-    def designations(self) -> tuple[Designation, ...]:
-        """The entry's ``listings``, dated."""
-        return tuple(
-            Designation.of(i["list"], i.get("from"), i.get("to"), i.get("citation"), i["source"])
-            for i in self.listings
-        )
-
-    @property
     def dated(self) -> bool:
         """Whether the entry's label depends on the date (periods or listings)."""
-        return bool(self.periods or self.listings)
+        return bool(self.periods or self.designations)
 
     def label_for(self, year: int | None) -> DatedLabel:
         """The entry's category, dates, designations and date flag for a work of `year`
@@ -973,10 +966,10 @@ def _check_span(item: dict, path: Path, record: str, line, what: str) -> tuple:
     return start, end
 
 
-def _dated_listing(item: dict, path: Path, record: str, line) -> dict:
-    """A listing with its ``from`` and ``to`` as checked first and last days."""
+def _designation(item: dict, path: Path, record: str, line) -> Designation:
+    """A listing as a :class:`~collabnet.dating.Designation` (its dates checked)."""
     start, end = _check_span(item, path, record, line, f"listing {item['list']!r}")
-    return {**item, "list": str(item["list"]), "from": start, "to": end}
+    return Designation.of(item["list"], start, end, item.get("citation"), item["source"])
 
 
 def _check_periods(raw: dict, path: Path, record: str, line: int | None) -> None:
@@ -1055,7 +1048,7 @@ def _build_entry(raw: dict, path: Path, record: str, line: int | None) -> Entry:
         match_all=tuple(tuple(str(p) for p in g) for g in raw.get("match_all") or []),
         no_text_match=strings("no_text_match"),
         allow_short_zh=bool(raw.get("allow_short_zh", False)),
-        listings=tuple(_dated_listing(i, path, record, line) for i in raw.get("listings") or []),
+        designations=tuple(_designation(i, path, record, line) for i in raw.get("listings") or []),
         aspi_category=raw.get("aspi_category") or None,
         periods=tuple(
             Period.of(
@@ -1694,15 +1687,34 @@ def _merge_labels(
     )
 
 
+def label_in_year(
+    label: Classification, year: int | None, reg: Registry
+) -> tuple[Classification, DatedLabel | None]:
+    """`label` as it holds for a work of `year`, and what the date decided.
+
+    When the label's entry has ``periods`` or ``listings`` (and the label is not an
+    override), the category is the one in force in `year` (:meth:`Entry.label_for`), the
+    source the period's sources then the entry's own, the confidence capped by the period's;
+    the :class:`~collabnet.dating.DatedLabel` says the dates, designations and flag. Otherwise
+    `label` unchanged and None.
+    """
+    e = reg.entries.get(label.entry_id) if label.entry_id and label.rule != "override" else None
+    if e is None or not e.dated:
+        return label, None
+    d = e.label_for(year)
+    source = "; ".join(d.sources) if d.sources else label.source
+    cap = label.confidence if d.confidence is None else min(label.confidence, d.confidence)
+    return replace(label, category=d.category, source=source, confidence=cap), d
+
+
 def _date_labels(both: pd.DataFrame, years: pd.Series, reg: Registry) -> None:
     """Decide, in place, each label from a dated entry for the year of its row's work.
 
-    For the institution's label (``i_``) and the raw string's (``r_``): where the entry has
-    ``periods`` or ``listings`` (and the label is not an override), the category in force in
-    the year replaces today's, with the period's sources (before the entry's) and confidence
-    cap; ``dates``,
-    ``designations`` and ``date_flag`` columns are added (empty for other rows). Each
-    distinct (entry, year) is decided once.
+    For the institution's label (``i_``) and the raw string's (``r_``), by
+    :func:`label_in_year`: ``category``, ``source`` and ``confidence`` as they hold in the
+    year, and ``dates``, ``designations`` and ``date_flag`` columns (empty for rows whose
+    label does not depend on the date). Each distinct (entry, year, source, confidence) is
+    decided once.
     """
     dated = {eid for eid, e in reg.entries.items() if e.dated}
     years = pd.Series(years.values, index=both.index, dtype="Int64")
@@ -1713,30 +1725,35 @@ def _date_labels(both: pd.DataFrame, years: pd.Series, reg: Registry) -> None:
             both[f"{prefix}{name}"] = ""
         if not rows.any():
             continue
-        sub = pd.DataFrame({"e": entry[rows].astype(object), "y": years[rows]})
-        sub["y"] = sub["y"].fillna(-1).astype(int)  # -1: no year
-        pairs = sub.drop_duplicates()
-        decided = [reg.entries[e].label_for(None if y < 0 else int(y))
-                   for e, y in pairs.itertuples(index=False)]  # fmt: skip
-        table = pairs.assign(
-            category=[d.category for d in decided],
-            sources=["; ".join(d.sources) if d.sources else None for d in decided],
-            cap=[np.nan if d.confidence is None else d.confidence for d in decided],
-            dates=[d.dates for d in decided],
-            designations=[d.designations for d in decided],
-            date_flag=[d.flag for d in decided],
+        keys = ["e", "y", "source", "confidence"]
+        sub = pd.DataFrame(
+            {
+                "e": entry[rows].astype(object),
+                "y": years[rows].fillna(-1).astype(int),  # -1: no year
+                "source": both.loc[rows, f"{prefix}source"].astype(object).fillna(""),
+                "confidence": pd.to_numeric(both.loc[rows, f"{prefix}confidence"]),
+            }
         )
-        m = sub.reset_index().merge(table, on=["e", "y"], how="left").set_index("index")
-        idx = m.index
-        both.loc[idx, f"{prefix}category"] = m["category"].values
-        # a period's sources, then the entry's own (Entry.label_for)
-        own = both.loc[idx, f"{prefix}source"].astype(object).values
-        both.loc[idx, f"{prefix}source"] = np.where(m["sources"].isna(), own, m["sources"])
-        conf = pd.to_numeric(both.loc[idx, f"{prefix}confidence"], errors="coerce").to_numpy(float)
-        cap = m["cap"].to_numpy(float)
-        both.loc[idx, f"{prefix}confidence"] = np.where(np.isnan(cap), conf, np.fmin(conf, cap))
+        combos = sub.drop_duplicates()
+        decided = [
+            label_in_year(Classification("", e, None, "", src or None, float(conf)),
+                          None if y < 0 else int(y), reg)
+            for e, y, src, conf in combos.itertuples(index=False)
+        ]  # fmt: skip
+        table = combos.assign(
+            new_category=[c.category for c, _ in decided],
+            new_source=[c.source for c, _ in decided],
+            new_confidence=[c.confidence for c, _ in decided],
+            dates=[d.dates for _, d in decided],
+            designations=[d.designations for _, d in decided],
+            date_flag=[d.flag for _, d in decided],
+        )
+        m = sub.reset_index().merge(table, on=keys, how="left").set_index("index")
+        both.loc[m.index, f"{prefix}category"] = m["new_category"].values
+        both.loc[m.index, f"{prefix}source"] = m["new_source"].values
+        both.loc[m.index, f"{prefix}confidence"] = m["new_confidence"].values
         for name in ("dates", "designations", "date_flag"):
-            both.loc[idx, f"{prefix}{name}"] = m[name].values
+            both.loc[m.index, f"{prefix}{name}"] = m[name].values
 
 
 def _labels_side_by_side(
