@@ -631,10 +631,12 @@ def _add_snapshot(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--with-country", action="append", default=[], metavar="CC")
     p.add_argument("--years", metavar="FROM-TO")
-    p.add_argument("--engine", choices=("duckdb", "spark"), default="duckdb")
+    from .snapshot import ENGINES, LAYOUTS  # light: the engines load when a scan starts
+
+    p.add_argument("--engine", choices=ENGINES, default="duckdb")
     p.add_argument(
         "--layout",
-        choices=("jsonl", "parquet", "legacy"),
+        choices=LAYOUTS,
         help="the copy to read where the snapshot holds several (default: jsonl, whose "
         "records are the snapshot's text as published)",
     )

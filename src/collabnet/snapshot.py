@@ -388,41 +388,40 @@ class ParquetColumns:
         return all(asdict(self).values())
 
 
-def parquet_columns(names: Iterable[str], authorships, where) -> ParquetColumns:
-    """The :class:`ParquetColumns` of a Parquet schema: its top-level column `names` and the
-    type of its ``authorships`` column (a pyarrow type, or a Spark ``DataType``, or None).
-    A part without the fields that make it a table of works is an error naming `where`."""
-    names = set(names)
+def parquet_columns(paths: Iterable[Path]) -> ParquetColumns:
+    """The fields the filter reads that the Parquet parts at `paths` have (read from their
+    footers; a field one part has, a merged schema has). A part without ``id``,
+    ``authorships`` or ``authorships[].institutions[].id`` is an error naming it; a part
+    whose footer cannot be read is left to the engine, which names the damage."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
 
-    def fields(t) -> dict:
-        """A struct's fields by name (pyarrow or Spark), else {}."""
-        if t is None:
-            return {}
-        if hasattr(t, "fields") and not hasattr(t, "num_fields"):  # Spark StructType
-            return {f.name: f.dataType for f in t.fields}
-        if hasattr(t, "num_fields"):  # pyarrow StructType
-            return {t.field(k).name: t.field(k).type for k in range(t.num_fields)}
-        return {}
-
-    def item(t):
-        """The element type of a list type (pyarrow or Spark), else None."""
-        return getattr(t, "value_type", None) or getattr(t, "elementType", None)
-
-    missing = [c for c in ("id", "authorships") if c not in names]
-    inst = fields(item(fields(item(authorships)).get("institutions")))
-    if not missing and "id" not in inst:
-        missing.append("authorships[].institutions[].id")
-    if missing:
-        raise InputError(
-            where, f"not a Parquet part of OpenAlex works: no {', '.join(missing)} column"
-        )
-    return ParquetColumns(
-        publication_year="publication_year" in names,
-        updated_date="updated_date" in names,
-        ror="ror" in inst,
-        country_code="country_code" in inst,
-        lineage="lineage" in inst,
-    )
+    found: set[str] = set()
+    for path in paths:
+        try:
+            schema = pq.read_schema(path)
+        except (OSError, pa.ArrowException):
+            continue
+        names = set(schema.names)
+        inst: set[str] = set()
+        if "authorships" in names:
+            t = schema.field("authorships").type
+            if pa.types.is_list(t) and pa.types.is_struct(t.value_type):
+                one = t.value_type
+                k = one.get_field_index("institutions")
+                t = one.field(k).type if k >= 0 else None
+                if t is not None and pa.types.is_list(t) and pa.types.is_struct(t.value_type):
+                    inst = {f.name for f in t.value_type}
+        missing = [c for c in ("id", "authorships") if c not in names]
+        if not missing and "id" not in inst:
+            missing.append("authorships[].institutions[].id")
+        if missing:
+            raise InputError(
+                path, f"not a Parquet part of OpenAlex works: no {', '.join(missing)} column"
+            )
+        found |= {n for n in ("publication_year", "updated_date") if n in names}
+        found |= {n for n in ("ror", "country_code", "lineage") if n in inst}
+    return ParquetColumns(**{f: f in found for f in asdict(ParquetColumns())})
 
 
 #: How each engine's SQL writes what :func:`parquet_view_fields` needs.

@@ -21,7 +21,6 @@ from .errors import CollabnetError, InputError
 from .snapshot import (
     MATCH_SQL,
     NEWEST_SQL,
-    ParquetColumns,
     Part,
     PartResult,
     PartWriter,
@@ -77,15 +76,7 @@ PARQUET_SOURCE = """
 def _parquet_source(path: Path) -> str:
     """:data:`PARQUET_SOURCE` for the part at `path`: fields it lacks (a ``lineage``, a
     ``ror``, ...) read as nulls, as a JSON record without them is read."""
-    import pyarrow.parquet as pq
-
-    try:
-        schema = pq.read_schema(path)
-    except Exception:  # noqa: BLE001 - a damaged part: DuckDB's read names the error
-        cols = ParquetColumns()
-    else:
-        authorships = schema.field("authorships").type if "authorships" in schema.names else None
-        cols = parquet_columns(schema.names, authorships, path)
+    cols = parquet_columns([path])
     return PARQUET_SOURCE.format(path=_quote(str(path)), **parquet_view_fields(cols, "duckdb"))
 
 

@@ -181,10 +181,8 @@ def _job(spark, parts: list[Part], q: dict, previous: list[Path], staging: Path)
     def view(files: list[Path], name: str):
         parquet = None
         if files[0].suffix == ".parquet":
+            parquet = parquet_columns(files)
             rows = spark.read.option("mergeSchema", "true").parquet(*[str(f) for f in files])
-            names = rows.columns
-            authorships = rows.schema["authorships"].dataType if "authorships" in names else None
-            parquet = parquet_columns(names, authorships, files[0].parent.parent)
             raw = rows.select(
                 "*",
                 F.to_json(F.struct(*[F.col(f"`{c}`") for c in rows.columns])).alias("line"),
