@@ -214,6 +214,12 @@ def _entry_institutions(institutions: pd.DataFrame, registry=None) -> dict[str, 
     return found
 
 
+#: An institution-graph node of an institution as it was at another time (written by
+#: :func:`_institution_keys` from the row's ``category_dates``): ``I123@until-2018-04-15``,
+#: ``entry:x@2006-01-01..2018-12-31``.
+DATED_KEY = r"@(?:until-|from-)?\d{4}-\d{2}-\d{2}(?:\.\.\d{4}-\d{2}-\d{2})?$"
+
+
 def _institution_keys(
     authorships: pd.DataFrame,
     entry_institutions: dict[str, str] | None = None,
@@ -520,11 +526,6 @@ def load_tables(out_dir: str | Path) -> dict[str, pd.DataFrame]:
 
 
 # --- stage 2: graphs ----------------------------------------------------------------------
-
-
-#: An institution-graph node of an institution as it was at another time (see
-#: :func:`_institution_keys`): ``I123@until-2018-04-15``, ``entry:x@2006-01-01..2018-12-31``.
-DATED_KEY = r"@(?:until-|from-)?\d{4}-\d{2}-\d{2}(?:\.\.\d{4}-\d{2}-\d{2})?$"
 
 
 def _designations_of(rows: pd.DataFrame) -> pd.Series:
@@ -1151,8 +1152,8 @@ def how_close(
 
     Each path is a dict as :func:`collabnet.metrics.evidence_paths` returns it (``nodes``,
     ``labels``, ``length``, ``hops`` with the works of every hop), plus ``source``,
-    ``target`` and ``designations`` (node label -> its designations with their dates, for
-    the nodes of the path that have any). Pairs with no path are left out;
+    ``target`` and ``designations`` (node -> its designations with their dates, for the
+    nodes of the path that have any). Pairs with no path are left out;
     :func:`how_close_table` lists them too.
     """
     from . import metrics
@@ -1164,10 +1165,10 @@ def how_close(
         for t in targets:
             for path in metrics.evidence_paths(G, s, t, k=k, works=works):
                 listed = {
-                    G.nodes[n].get("label", n): G.nodes[n].get("designations")
+                    n: G.nodes[n]["designations"]
                     for n in path["nodes"]
                     if isinstance(G.nodes[n].get("designations"), str)
-                    and G.nodes[n].get("designations")
+                    and G.nodes[n]["designations"]
                 }
                 found.append({"source": s, "target": t, **path, "designations": listed})
     return found
@@ -1252,7 +1253,9 @@ def how_close_table(paths: list[dict]) -> pd.DataFrame:
                 "consortium_only_hops": p.get("consortium_only_hops", 0),
                 "evidence_dois": " | ".join(hop_works),
                 "designations": " | ".join(
-                    f"{label}: {d}" for label, d in (p.get("designations") or {}).items()
+                    f"{label}: {p['designations'][n]}"
+                    for n, label in zip(p["nodes"], p["labels"], strict=True)
+                    if n in (p.get("designations") or {})
                 ),
             }
         )

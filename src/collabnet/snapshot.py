@@ -161,10 +161,6 @@ class Part:
     rel: str  # its path inside the works folder: updated_date=YYYY-MM-DD/part_NNNN.gz
     promised: int | None = None  # record_count in the snapshot's manifest
 
-    @property
-    def parquet(self) -> bool:
-        return self.path.suffix == ".parquet"
-
     def identity(self) -> dict:
         """What says that a part was read before: its place, size and promised count."""
         return {"rel": self.rel, "bytes": self.path.stat().st_size, "promised": self.promised}

@@ -1698,8 +1698,8 @@ def label_in_year(
     the :class:`~collabnet.dating.DatedLabel` says the dates, designations and flag. Otherwise
     `label` unchanged and None.
     """
-    e = reg.entries.get(label.entry_id) if label.entry_id and label.rule != "override" else None
-    if e is None or not e.dated:
+    e = _dated_entry(label.entry_id, label.rule, reg)
+    if e is None:
         return label, None
     d = e.label_for(year)
     source = "; ".join(d.sources) if d.sources else label.source
