@@ -538,3 +538,26 @@ def test_a_lab_known_only_from_its_text_lists_the_designations_of_its_years(tmp_
     bad = BASE + "  listings:\n  - {list: EL, from: '2020', citation: 'a; b', source: s}\n"
     with pytest.raises(InputError, match="may not hold"):
         watchlist.load_registry(_registry_file(tmp_path, bad))
+
+
+def test_a_unit_openalex_linked_to_its_ministry_is_its_own_node_on_the_map(tmp_path):
+    # OpenAlex links "Shanghai Fire Research Institute of the MPS" to the MPS itself: the
+    # tie goes to the fire institute, police-linked in 2014 only, never to the ministry
+    nl = institution("I1", "Erasmus MC", "NL", ror="018906e22")
+    mps = institution("I7", "Ministry of Public Security", "CN", ror="00bt9we26")
+    raw = ["Shanghai Fire Research Institute of the Ministry of Public Security, Shanghai"]
+    records = [
+        work(f"W{n}", year, [authorship(f"A{n}1", "Dutch author", [nl], position="first"),
+                             authorship(f"A{n}2", "Chinese author", [mps], raw=raw)])
+        for n, year in ((1, 2014), (2, 2021))
+    ]  # fmt: skip
+    out = tmp_path / "out"
+    assert main(["build", str(write_jsonl(tmp_path / "w.jsonl", records)), "--out", str(out),
+                 "--quiet", "--no-views"]) == 0  # fmt: skip
+    G = pipeline.load_graph(out, "institutions")
+    unit = "entry:mps-shanghai-fire-research-institute"
+    assert "I7" not in G
+    assert G.nodes[unit]["category"] == "cn_other"
+    assert G.nodes[f"{unit}@until-2018-04-15"]["category"] == "cn_police"
+    assert G.edges["I1", unit]["works"] == ["W2"]
+    assert G.edges["I1", f"{unit}@until-2018-04-15"]["works"] == ["W1"]

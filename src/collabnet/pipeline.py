@@ -224,6 +224,7 @@ def _institution_keys(
     authorships: pd.DataFrame,
     entry_institutions: dict[str, str] | None = None,
     today: dict[str, str] | None = None,
+    units: pd.Series | None = None,
 ) -> pd.Series:
     """The institution-graph node of each authorship row.
 
@@ -233,6 +234,11 @@ def _institution_keys(
     still appears; otherwise, for a watched category found by a pattern (e.g. a provincial
     public security bureau), the normalised raw string itself (``text:<string>``); otherwise
     none (the row stays in the tables, not in the graph).
+
+    A row labelled by a unit named in its raw text rather than by the institution OpenAlex
+    matched (`units`, True for such rows: :func:`collabnet.watchlist.names_a_unit`, e.g. a
+    fire research institute whose text OpenAlex linked to the MPS itself) is a node of the
+    unit, as a row without institution would be: the tie then carries the unit's category.
 
     A row whose entry had another category in the year of its work than today (`today`:
     entry id -> today's category; e.g. a fire research institute before it left the Ministry
@@ -246,6 +252,8 @@ def _institution_keys(
         return keys
     entry = entry.astype("string")
     from_entry = keys.isna() & entry.notna()
+    if units is not None:
+        from_entry |= units.to_numpy(dtype=bool) & entry.notna()
     mapped = entry.map(entry_institutions or {}).astype("string")
     keys = keys.mask(from_entry, mapped.fillna("entry:" + entry))
     rule = authorships["category_rule"].astype("string").fillna("")
@@ -411,10 +419,16 @@ def build_tables(
     )
     for key in unused:
         _log.warning("override %r (%s) matches no institution or affiliation", key, overrides)
+    inst_entry = institutions.drop_duplicates("institution_id").set_index("institution_id")
     authorships["institution_key"] = _institution_keys(
         authorships,
         _entry_institutions(institutions, reg),
         {eid: e.category for eid, e in reg.entries.items() if e.periods},
+        watchlist.names_a_unit(
+            reg,
+            authorships["institution_id"].map(inst_entry["category_entry"]),
+            authorships["category_entry"],
+        ),
     )
     tables = {
         "works": corpus.works,

@@ -31,6 +31,7 @@ __all__ = [
     "REVIEW_COLUMNS",
     "openalex_id_report",
     "label_in_year",
+    "names_a_unit",
 ]
 
 ROR_RE = re.compile(r"^0[a-z0-9]{6}[0-9]{2}$")
@@ -1659,12 +1660,9 @@ def _merge_labels(
         # the raw string names a unit of the institution OpenAlex matched (the MPS's fire
         # research institute, linked by OpenAlex to the MPS itself): the unit's label is the
         # more specific one, and the one dated for the unit
-        parent_of = {eid: e.parent for eid, e in reg.entries.items() if e.parent}
-        if parent_of:
-            parent = both["r_entry"].map(parent_of)
-            unit = has_i & parent.notna() & (parent == both["i_entry"])
-            unit &= (both["i_rule"] != "override") & (both["r_rule"] != "override")
-            has_i = has_i & ~unit.fillna(False).astype(bool)
+        unit = names_a_unit(reg, both["i_entry"], both["r_entry"])
+        unit &= (both["i_rule"] != "override") & (both["r_rule"] != "override")
+        has_i = has_i & ~unit
 
     def chosen(name: str) -> pd.Series:
         return both[f"i_{name}"].where(has_i, both[f"r_{name}"])
@@ -1705,6 +1703,16 @@ def label_in_year(
     source = "; ".join(d.sources) if d.sources else label.source
     cap = label.confidence if d.confidence is None else min(label.confidence, d.confidence)
     return replace(label, category=d.category, source=source, confidence=cap), d
+
+
+def names_a_unit(reg: Registry, institution_entry: pd.Series, text_entry: pd.Series) -> pd.Series:
+    """Whether each row's raw text names a unit (an entry whose ``parent`` is the entry of
+    the institution OpenAlex matched): such a row takes the unit's label, and is a node of
+    the unit in the institution graph."""
+    parent_of = {eid: e.parent for eid, e in reg.entries.items() if e.parent}
+    parent = pd.Series(text_entry.to_numpy(), dtype=object).map(parent_of)
+    same = parent.to_numpy() == pd.Series(institution_entry.to_numpy(), dtype=object).to_numpy()
+    return pd.Series(parent.notna().to_numpy() & same, index=text_entry.index)
 
 
 def _date_labels(both: pd.DataFrame, years: pd.Series, reg: Registry) -> None:
